@@ -1,0 +1,257 @@
+package cli
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mailtower/mailtower/settings"
+)
+
+func newDomainCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "domain", Short: "Manage customer domains and their policies"}
+	cmd.AddCommand(domainAddCmd(g), domainSetCmd(g), domainShowCmd(g), domainListCmd(g), domainRemoveCmd(g))
+	return cmd
+}
+
+// domainFlags are the domain-only flags.
+type domainFlags struct {
+	relay     string
+	catchAll  bool
+	relayNets []string
+	policy    policyFlags
+}
+
+func (f *domainFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.relay, "relay", "", "the customer's mail server, HOST[:PORT]")
+	cmd.Flags().BoolVar(&f.catchAll, "catch-all", false, "the customer server accepts any local part (greylist instead of validating recipients)")
+	cmd.Flags().StringSliceVar(&f.relayNets, "relay-net", nil, "customer network allowed to send outbound (CIDR, repeatable; \"none\" clears)")
+	f.policy.register(cmd)
+}
+
+func (f *domainFlags) apply(cmd *cobra.Command, d *settings.Domain) error {
+	if cmd.Flags().Changed("relay") {
+		if err := settings.CheckRelay(f.relay); err != nil {
+			return usageErr("--relay: %v", err)
+		}
+		d.Relay = f.relay
+	}
+	if cmd.Flags().Changed("catch-all") {
+		d.CatchAll = f.catchAll
+	}
+	if cmd.Flags().Changed("relay-net") {
+		d.RelayNets = nil
+		for _, n := range f.relayNets {
+			if n == "none" {
+				continue
+			}
+			p, err := netip.ParsePrefix(n)
+			if err != nil {
+				a, aerr := netip.ParseAddr(n)
+				if aerr != nil {
+					return usageErr("--relay-net %q: want a CIDR such as 192.0.2.0/24", n)
+				}
+				p = netip.PrefixFrom(a, a.BitLen())
+			}
+			d.RelayNets = append(d.RelayNets, p.Masked())
+		}
+	}
+	return f.policy.apply(cmd, &d.Overrides)
+}
+
+func domainAddCmd(g *globals) *cobra.Command {
+	f := &domainFlags{}
+	cmd := &cobra.Command{
+		Use:   "add DOMAIN --relay HOST[:PORT]",
+		Short: "Accept mail for a domain and relay it to the customer's server",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, err := settings.NormalizeDomain(args[0])
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			if !cmd.Flags().Changed("relay") {
+				return usageErr("domain add %s: --relay HOST[:PORT] is required (the customer's mail server)", name)
+			}
+			d := settings.Domain{Name: name}
+			if err := f.apply(cmd, &d); err != nil {
+				return err
+			}
+			a, err := g.openApp(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			if err := a.settings.AddDomain(cmd.Context(), d); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "domain %s added, relaying to %s\n", name, d.Relay)
+			return nil
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func domainSetCmd(g *globals) *cobra.Command {
+	f := &domainFlags{}
+	cmd := &cobra.Command{
+		Use:   "set DOMAIN [flags]",
+		Short: "Change a domain's settings (a policy flag set to \"default\" inherits again)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, err := settings.NormalizeDomain(args[0])
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			if cmd.Flags().NFlag() == 0 {
+				return usageErr("domain set %s: nothing to change (see --help)", name)
+			}
+			a, err := g.openApp(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			err = a.settings.UpdateDomain(cmd.Context(), name, func(d *settings.Domain) error { return f.apply(cmd, d) })
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "domain %s updated\n", name)
+			return nil
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+// domainView is the JSON form of a domain with its effective policy.
+type domainView struct {
+	Name      string       `json:"name"`
+	Relay     string       `json:"relay"`
+	CatchAll  bool         `json:"catch_all"`
+	RelayNets []string     `json:"relay_nets"`
+	Users     int          `json:"users"`
+	Policy    []policyView `json:"policy,omitempty"`
+}
+
+func viewDomain(d settings.Domain, users int) domainView {
+	v := domainView{Name: d.Name, Relay: d.Relay, CatchAll: d.CatchAll, Users: users, RelayNets: []string{}}
+	for _, p := range d.RelayNets {
+		v.RelayNets = append(v.RelayNets, p.String())
+	}
+	return v
+}
+
+func domainShowCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show DOMAIN",
+		Short: "Show a domain and its effective policy with the origin of each value",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, err := settings.NormalizeDomain(args[0])
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			a, err := g.openApp(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			d, err := a.settings.Domain(cmd.Context(), name)
+			if err != nil {
+				return err
+			}
+			users, err := a.settings.Users(cmd.Context(), name)
+			if err != nil {
+				return err
+			}
+			v := viewDomain(*d, len(users))
+			v.Policy = viewPolicy(settings.Resolve(basePolicy(a.cfg.Defaults), d, nil))
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), v)
+			}
+			w := newTable(cmd.OutOrStdout())
+			fmt.Fprintf(w, "domain\t%s\n", v.Name)
+			fmt.Fprintf(w, "relay\t%s\n", v.Relay)
+			fmt.Fprintf(w, "catch-all\t%v\n", v.CatchAll)
+			fmt.Fprintf(w, "relay-net\t%s\n", orDash(strings.Join(v.RelayNets, ", ")))
+			fmt.Fprintf(w, "users\t%d\n", v.Users)
+			printPolicyRows(w, v.Policy)
+			return w.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func printPolicyRows(w interface{ Write([]byte) (int, error) }, rows []policyView) {
+	for _, p := range rows {
+		fmt.Fprintf(w, "%s\t%s\t(%s)\n", p.Setting, orDash(p.Value), p.Source)
+	}
+}
+
+func domainListCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List domains",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := g.openApp(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			ds, err := a.settings.Domains(cmd.Context())
+			if err != nil {
+				return err
+			}
+			views := make([]domainView, 0, len(ds))
+			for _, d := range ds {
+				users, err := a.settings.Users(cmd.Context(), d.Name)
+				if err != nil {
+					return err
+				}
+				views = append(views, viewDomain(d, len(users)))
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), views)
+			}
+			w := newTable(cmd.OutOrStdout())
+			fmt.Fprintln(w, "DOMAIN\tRELAY\tCATCH-ALL\tUSERS\tRELAY-NETS")
+			for _, v := range views {
+				fmt.Fprintf(w, "%s\t%s\t%v\t%d\t%s\n", v.Name, v.Relay, v.CatchAll, v.Users, orDash(strings.Join(v.RelayNets, ",")))
+			}
+			return w.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func domainRemoveCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "remove DOMAIN",
+		Short: "Stop accepting mail for a domain (its users and rules go too)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, err := settings.NormalizeDomain(args[0])
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			a, err := g.openApp(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			if err := a.settings.RemoveDomain(cmd.Context(), name); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "domain %s removed\n", name)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,27 @@
+package cli
+
+import (
+	"encoding/json"
+	"io"
+	"text/tabwriter"
+)
+
+// printJSON writes v as indented JSON.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// newTable returns a tab-aligned writer; call Flush when done.
+func newTable(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+}
+
+// orDash prints "-" for empty values in tables.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,200 @@
+// Package config reads and checks mailtower's TOML configuration file.
+//
+// Every key has a documented default next to its field; Load fills the
+// defaults first, then overlays the file, then Check reports every problem
+// at once so that an admin fixes a file in one pass.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// DefaultPath is where the packaged configuration lives.
+const DefaultPath = "/etc/mailtower/mailtower.toml"
+
+// EnvPath names the environment variable that overrides DefaultPath.
+const EnvPath = "MAILTOWER_CONFIG"
+
+// Config is the whole configuration file.
+type Config struct {
+	// DataDir holds the SQLite database and the quarantine files.
+	DataDir string `toml:"data_dir" doc:"directory for the SQLite database, spool and quarantine files" default:"/var/lib/mailtower"`
+	// Hostname is this gateway's name, used in added headers and notices.
+	Hostname string `toml:"hostname" doc:"this gateway's host name (headers, notices); empty = the system host name"`
+	// MXNames are the host names customers' MX records should point at.
+	MXNames []string `toml:"mx_names" doc:"host names that customer MX records must point at (domain check)"`
+
+	Log      Log      `toml:"log"`
+	Milter   Milter   `toml:"milter"`
+	Policyd  Policyd  `toml:"policyd"`
+	Reinject Reinject `toml:"reinject"`
+	Scanners Scanners `toml:"scanners"`
+	Greylist Greylist `toml:"greylist"`
+	Defaults Defaults `toml:"defaults"`
+	Limits   Limits   `toml:"limits"`
+	Metrics  Metrics  `toml:"metrics"`
+
+	// Path is the file this configuration was read from (not a key).
+	Path string `toml:"-"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `toml:"level" doc:"debug, info, warn or error" default:"info"`
+	Format string `toml:"format" doc:"text or json" default:"text"`
+}
+
+// Milter configures the milter listener.
+type Milter struct {
+	Listen string `toml:"listen" doc:"inet:HOST:PORT or unix:PATH" default:"inet:127.0.0.1:8891"`
+	// SpoolMemory is the size up to which a message is held in memory while
+	// it is scanned; larger messages are spooled to data_dir/spool.
+	SpoolMemory ByteSize `toml:"spool_memory" doc:"messages up to this size are scanned from memory, larger ones from a spool file" default:"1MB"`
+	// Timeout bounds the whole scan of one message.
+	Timeout Duration `toml:"timeout" doc:"upper bound for scanning one message; past it the message is tempfailed" default:"120s"`
+}
+
+// Policyd configures the policy delegation listener.
+type Policyd struct {
+	Listen string `toml:"listen" doc:"HOST:PORT or unix:PATH for Postfix check_policy_service" default:"127.0.0.1:10040"`
+	// Socketmap is the listener for Postfix socketmap look-ups (domains, transport, recipients).
+	Socketmap string `toml:"socketmap" doc:"HOST:PORT or unix:PATH for Postfix socketmap tables; empty = off" default:"127.0.0.1:10041"`
+}
+
+// Reinject configures the Postfix listener without milter.
+type Reinject struct {
+	SMTP string `toml:"smtp" doc:"Postfix listener without milter, used for release and notifications" default:"127.0.0.1:10026"`
+}
+
+// Scanners configures the external scan engines; an absent section means the engine is not used.
+type Scanners struct {
+	Clamd  *Scanner `toml:"clamd"`
+	Spamd  *Scanner `toml:"spamd"`
+	Rspamd *Scanner `toml:"rspamd"`
+}
+
+// Scanner is one external engine.
+type Scanner struct {
+	Address string   `toml:"address" doc:"tcp:HOST:PORT or unix:PATH (clamd), HOST:PORT (spamd), http://HOST:PORT (rspamd)"`
+	Timeout Duration `toml:"timeout" doc:"per-message time limit for this engine" default:"60s"`
+	// OnError decides what an engine failure means. "tempfail" (the
+	// default) answers 451 so the sender retries; "skip" is an explicit
+	// choice to accept mail unscanned by this engine.
+	OnError string `toml:"on_error" doc:"tempfail (default) or skip: what an unreachable or failing engine means" default:"tempfail"`
+	// MaxSize is the largest message sent to this engine; larger ones are
+	// not sent to it (spamd and rspamd are not meant for big attachments).
+	MaxSize ByteSize `toml:"max_size" doc:"larger messages are not sent to this engine; 0 = no limit"`
+}
+
+// Greylist configures greylisting of catch-all domains.
+type Greylist struct {
+	Delay       Duration `toml:"delay" doc:"first retry accepted after this" default:"30s"`
+	RetryWindow Duration `toml:"retry_window" doc:"a retry must come within this after the first attempt" default:"48h"`
+	Remember    Duration `toml:"remember" doc:"how long a passed triplet is remembered" default:"840h"`
+	AutoAllow   int      `toml:"auto_allow" doc:"a client network that passed this many times skips greylisting; 0 = never" default:"5"`
+}
+
+// Defaults is the global policy that domains and users override.
+type Defaults struct {
+	SpamLevel     int      `toml:"spam_level" doc:"1 (only obvious spam) to 5 (aggressive)" default:"3"`
+	SpamAction    string   `toml:"spam_action" doc:"quarantine, tag, delete or pass" default:"quarantine"`
+	VirusAction   string   `toml:"virus_action" doc:"quarantine or delete" default:"quarantine"`
+	ContentAction string   `toml:"content_action" doc:"quarantine, tag, delete or pass" default:"quarantine"`
+	MaxSize       ByteSize `toml:"max_size" doc:"largest accepted message" default:"25MB"`
+	NotifyVirus   string   `toml:"notify_virus" doc:"none, recipient, admin or both (never the sender)" default:"recipient"`
+	Admin         string   `toml:"admin" doc:"global admin address for virus notices"`
+	VirusDays     int      `toml:"virus_retention_days" doc:"days a virus stays in quarantine" default:"14"`
+	SpamDays      int      `toml:"spam_retention_days" doc:"days spam stays in quarantine" default:"30"`
+	ContentDays   int      `toml:"content_retention_days" doc:"days a content-filter catch stays in quarantine" default:"30"`
+}
+
+// Limits bound the work done on one message (hostile input).
+type Limits struct {
+	MimeDepth    int      `toml:"mime_depth" doc:"deepest MIME / message/rfc822 nesting that is parsed" default:"20"`
+	MimeParts    int      `toml:"mime_parts" doc:"most MIME parts that are inspected" default:"1000"`
+	ArchiveDepth int      `toml:"archive_depth" doc:"deepest archive nesting that is opened" default:"4"`
+	Unpacked     ByteSize `toml:"unpacked_size" doc:"most bytes decompressed from archives per message" default:"200MB"`
+}
+
+// Metrics configures the Prometheus endpoint.
+type Metrics struct {
+	Listen string `toml:"listen" doc:"HOST:PORT for /metrics; empty = off" default:"127.0.0.1:9891"`
+}
+
+// Default returns a configuration holding every default.
+func Default() *Config {
+	return &Config{
+		DataDir:  "/var/lib/mailtower",
+		Log:      Log{Level: "info", Format: "text"},
+		Milter:   Milter{Listen: "inet:127.0.0.1:8891", SpoolMemory: 1 << 20, Timeout: Duration(120 * time.Second)},
+		Policyd:  Policyd{Listen: "127.0.0.1:10040", Socketmap: "127.0.0.1:10041"},
+		Reinject: Reinject{SMTP: "127.0.0.1:10026"},
+		Greylist: Greylist{Delay: Duration(30 * time.Second), RetryWindow: Duration(48 * time.Hour),
+			Remember: Duration(35 * 24 * time.Hour), AutoAllow: 5},
+		Defaults: Defaults{SpamLevel: 3, SpamAction: "quarantine", VirusAction: "quarantine",
+			ContentAction: "quarantine", MaxSize: 25 * MB, NotifyVirus: "recipient",
+			VirusDays: 14, SpamDays: 30, ContentDays: 30},
+		Limits:  Limits{MimeDepth: 20, MimeParts: 1000, ArchiveDepth: 4, Unpacked: 200 * MB},
+		Metrics: Metrics{Listen: "127.0.0.1:9891"},
+	}
+}
+
+// ResolvePath returns the configuration path to use: the flag when set,
+// else $MAILTOWER_CONFIG, else DefaultPath.
+func ResolvePath(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if p := os.Getenv(EnvPath); p != "" {
+		return p
+	}
+	return DefaultPath
+}
+
+// Load reads the file at path over the defaults and checks it. A missing
+// file is an error: mailtower never runs on a configuration it did not read.
+func Load(path string) (*Config, error) {
+	c := Default()
+	c.Path = path
+	md, err := toml.DecodeFile(path, c)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	var problems []error
+	for _, k := range md.Undecoded() {
+		problems = append(problems, fmt.Errorf("unknown key %q", k.String()))
+	}
+	problems = append(problems, c.Check()...)
+	if len(problems) > 0 {
+		return c, &CheckError{Path: path, Problems: problems}
+	}
+	return c, nil
+}
+
+// CheckError lists every problem found in one configuration file.
+type CheckError struct {
+	Path     string
+	Problems []error
+}
+
+func (e *CheckError) Error() string {
+	msg := fmt.Sprintf("config %s: %d problem(s)", e.Path, len(e.Problems))
+	for _, p := range e.Problems {
+		msg += "\n  - " + p.Error()
+	}
+	return msg
+}
+
+// Unwrap returns the individual problems.
+func (e *CheckError) Unwrap() []error { return e.Problems }
+
+// IsCheckError reports whether err lists configuration problems.
+func IsCheckError(err error) bool {
+	var ce *CheckError
+	return errors.As(err, &ce)
+}

@@ -1,0 +1,110 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Engine is a configured Scanner with its limits and failure policy.
+type Engine struct {
+	Scanner Scanner
+	// Timeout bounds one Scan call; 0 means only the caller's context.
+	Timeout time.Duration
+	// SkipOnError is the admin's explicit choice to accept mail this engine
+	// could not scan; by default an engine failure tempfails the message.
+	SkipOnError bool
+	// MaxSize skips messages larger than this (0 = no limit).
+	MaxSize int64
+}
+
+// EngineError is an engine failure that decides the message's fate.
+type EngineError struct {
+	Engine string
+	Err    error
+}
+
+func (e *EngineError) Error() string { return fmt.Sprintf("scanner %s: %v", e.Engine, e.Err) }
+
+// Unwrap returns the cause.
+func (e *EngineError) Unwrap() error { return e.Err }
+
+// Report is the outcome of running every engine on one message.
+type Report struct {
+	Findings []Finding
+	// Skipped lists engines that failed with SkipOnError set, or were
+	// skipped by size; the message was not scanned by them.
+	Skipped []string
+	// Durations is each engine's scan time, for logs and metrics.
+	Durations map[string]time.Duration
+}
+
+// Observer is told about every engine run (metrics).
+type Observer func(engine string, d time.Duration, err error)
+
+// Run scans msg with every engine concurrently. The first engine failure
+// that is not SkipOnError cancels the others and is returned as an
+// *EngineError: the caller must tempfail, never pass.
+func Run(ctx context.Context, engines []Engine, msg *Message, observe Observer) (*Report, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	rep := &Report{Durations: make(map[string]time.Duration, len(engines))}
+	var mu sync.Mutex
+	var firstErr error
+	var wg sync.WaitGroup
+	for _, e := range engines {
+		if e.MaxSize > 0 && msg.Size() > e.MaxSize {
+			rep.Skipped = append(rep.Skipped, e.Scanner.Name()+" (size)")
+			continue
+		}
+		wg.Add(1)
+		go func(e Engine) {
+			defer wg.Done()
+			findings, d, err := runOne(ctx, e, msg)
+			if observe != nil {
+				observe(e.Scanner.Name(), d, err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			rep.Durations[e.Scanner.Name()] = d
+			switch {
+			case err == nil:
+				rep.Findings = append(rep.Findings, findings...)
+			case e.SkipOnError:
+				rep.Skipped = append(rep.Skipped, e.Scanner.Name()+" (error)")
+			case firstErr == nil:
+				firstErr = &EngineError{Engine: e.Scanner.Name(), Err: err}
+				cancel()
+			}
+		}(e)
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return rep, firstErr
+	}
+	return rep, nil
+}
+
+func runOne(ctx context.Context, e Engine, msg *Message) (findings []Finding, d time.Duration, err error) {
+	if e.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.Timeout)
+		defer cancel()
+	}
+	start := time.Now()
+	defer func() {
+		// A scanner that panics on hostile input must not take the daemon
+		// down nor let the message through: it is an engine failure.
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+		d = time.Since(start)
+	}()
+	findings, err = e.Scanner.Scan(ctx, msg)
+	if err == nil && ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		err = fmt.Errorf("timed out after %s", e.Timeout)
+	}
+	return findings, d, err
+}

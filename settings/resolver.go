@@ -1,0 +1,96 @@
+package settings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+)
+
+// Resolver resolves recipients to policies on the per-message hot path,
+// caching domain and user records in an LRU that is emptied whenever the
+// store's generation changes (another process edited the settings).
+type Resolver struct {
+	store Store
+
+	mu    sync.Mutex
+	base  Policy
+	gen   int64
+	cache *lru.Cache[string, Resolved]
+}
+
+// NewResolver returns a resolver over store with base as the global policy.
+func NewResolver(store Store, base Policy, size int) (*Resolver, error) {
+	c, err := lru.New[string, Resolved](size)
+	if err != nil {
+		return nil, fmt.Errorf("settings resolver: %w", err)
+	}
+	return &Resolver{store: store, base: base, gen: -1, cache: c}, nil
+}
+
+// SetBase replaces the global policy (config reload) and empties the cache.
+func (r *Resolver) SetBase(base Policy) {
+	r.mu.Lock()
+	r.base = base
+	r.cache.Purge()
+	r.mu.Unlock()
+}
+
+// Resolve returns the effective policy for one recipient address. A
+// recipient of an unknown domain (outbound mail) gets the global policy.
+func (r *Resolver) Resolve(ctx context.Context, recipient string) (Resolved, error) {
+	addr, domain, err := NormalizeAddress(recipient)
+	if err != nil {
+		// A recipient Postfix accepted but we cannot parse (e.g. a bare
+		// local part) still gets a policy: the global one.
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return Resolve(r.base, nil, nil), nil
+	}
+	gen, err := r.store.Generation(ctx)
+	if err != nil {
+		return Resolved{}, fmt.Errorf("resolve %s: %w", recipient, err)
+	}
+	r.mu.Lock()
+	if gen != r.gen {
+		r.cache.Purge()
+		r.gen = gen
+	}
+	base := r.base
+	r.mu.Unlock()
+	if res, ok := r.cache.Get(addr); ok {
+		return res, nil
+	}
+	res, err := r.load(ctx, base, addr, domain)
+	if err != nil {
+		return Resolved{}, err
+	}
+	r.cache.Add(addr, res)
+	return res, nil
+}
+
+func (r *Resolver) load(ctx context.Context, base Policy, addr, domain string) (Resolved, error) {
+	d, err := r.store.Domain(ctx, domain)
+	if errors.Is(err, ErrNotFound) {
+		return Resolve(base, nil, nil), nil
+	}
+	if err != nil {
+		return Resolved{}, fmt.Errorf("resolve %s: %w", addr, err)
+	}
+	u, err := r.store.User(ctx, addr)
+	if errors.Is(err, ErrNotFound) && strings.Contains(addr, "+") {
+		// user+ext@domain is user@domain's mailbox.
+		local := addr[:strings.LastIndexByte(addr, '@')]
+		u, err = r.store.User(ctx, local[:strings.IndexByte(local, '+')]+"@"+domain)
+	}
+	if errors.Is(err, ErrNotFound) {
+		return Resolve(base, d, nil), nil
+	}
+	if err != nil {
+		return Resolved{}, fmt.Errorf("resolve %s: %w", addr, err)
+	}
+	return Resolve(base, d, u), nil
+}
