@@ -1,0 +1,329 @@
+package rules
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// maxMembers bounds the archive members inspected per message; a zip
+// whose directory claims more is not parsed at all (its directory alone
+// would cost memory).
+const maxMembers = 10000
+
+// errUnpackLimit stops every read once the message's unpack budget is spent.
+var errUnpackLimit = errors.New("archive exceeds unpack limit")
+
+// file is one file found in a message: a MIME leaf or an archive member.
+type file struct {
+	// Where names it for reasons: "part 2 (a.zip) › dir/setup.exe".
+	Where string
+	// Exts are the name extensions and the detected type's extensions.
+	Exts map[string]bool
+	// Desc is the detected type, "" when the content said nothing.
+	Desc string
+	// Opaque says why the content could not be inspected ("encrypted",
+	// "compression method 14"); "" when it was.
+	Opaque string
+}
+
+// inspector finds every file of one message, opening archives within the
+// unpack budget and depth.
+type inspector struct {
+	ctx      context.Context
+	budget   int64 // decompressed bytes still allowed
+	maxDepth int
+	bufCap   int64 // largest nested archive held in memory
+	members  int
+	files    []file
+	problems []string // malformed reasons
+	seen     map[string]bool
+}
+
+func (in *inspector) problem(reason string) {
+	if in.seen == nil {
+		in.seen = map[string]bool{}
+	}
+	if !in.seen[reason] {
+		in.seen[reason] = true
+		in.problems = append(in.problems, reason)
+	}
+}
+
+// budgetReader charges every byte read from a decompressor to the budget.
+type budgetReader struct {
+	r  io.Reader
+	in *inspector
+}
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	if b.in.budget <= 0 {
+		return 0, errUnpackLimit
+	}
+	if int64(len(p)) > b.in.budget {
+		p = p[:b.in.budget]
+	}
+	n, err := b.r.Read(p)
+	b.in.budget -= int64(n)
+	return n, err
+}
+
+// inspect records the file named by names with content data (complete, in
+// memory) or r (a stream: only what detection needs is read). depth is the
+// archive nesting of the file (0 for a MIME part).
+func (in *inspector) inspect(where string, names []string, data []byte, r io.Reader, depth int) {
+	if in.ctx.Err() != nil {
+		return
+	}
+	f := file{Where: where, Exts: map[string]bool{}}
+	for _, n := range names {
+		for _, e := range nameExts(n) {
+			f.Exts[e] = true
+		}
+	}
+	prefix := data
+	if data == nil {
+		buf := make([]byte, sniffLen)
+		n, err := io.ReadFull(r, buf)
+		prefix = buf[:n]
+		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+			in.readError(where, err)
+		}
+	}
+	t, ok := Detect(prefix)
+	if ok {
+		f.Desc = t.Desc
+		for _, e := range t.Exts {
+			f.Exts[e] = true
+		}
+	}
+	idx := len(in.files)
+	in.files = append(in.files, f)
+	if !ok || !t.opens() {
+		return
+	}
+	if depth >= in.maxDepth {
+		in.problem(fmt.Sprintf("archive nesting exceeds limit (%d) at %s", in.maxDepth, where))
+		return
+	}
+	inner := func() io.Reader {
+		if data != nil {
+			return bytes.NewReader(data)
+		}
+		return io.MultiReader(bytes.NewReader(prefix), r)
+	}
+	switch t.Exts[0] {
+	case "zip":
+		if data == nil {
+			var err error
+			if data, err = in.readAll(inner()); err != nil {
+				in.readError(where, err)
+				return
+			}
+		}
+		in.zip(idx, data, depth+1)
+	case "gz":
+		zr, err := gzip.NewReader(inner())
+		if err != nil {
+			in.problem(fmt.Sprintf("undecodable gzip data at %s", where))
+			return
+		}
+		name := strings.TrimSuffix(strings.TrimSuffix(firstName(names), ".gz"), ".tgz")
+		in.inspect(where+" › "+name, []string{name}, nil, &budgetReader{zr, in}, depth+1)
+	case "tar":
+		in.tar(where, inner(), depth+1)
+	}
+}
+
+// opens reports whether mailtower looks inside this type.
+func (t fileType) opens() bool {
+	switch t.Exts[0] {
+	case "zip", "gz", "tar":
+		return true
+	}
+	return false
+}
+
+func (in *inspector) readError(where string, err error) {
+	if errors.Is(err, errUnpackLimit) {
+		in.problem(errUnpackLimit.Error())
+		return
+	}
+	in.problem(fmt.Sprintf("undecodable archive content at %s: %v", where, err))
+}
+
+// readAll reads a nested archive into memory, within the budget and bufCap.
+func (in *inspector) readAll(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, in.bufCap+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > in.bufCap {
+		return nil, errUnpackLimit
+	}
+	return b, nil
+}
+
+// zip inspects the members of a zip archive held in memory; parent is the
+// index of the archive's own file, which learns Office/Java/Android
+// container types from the member names.
+func (in *inspector) zip(parent int, data []byte, depth int) {
+	where := in.files[parent].Where
+	if n, ok := zipEntries(data); ok && n >= maxMembers {
+		in.problem(fmt.Sprintf("archive has too many members (%d) at %s", n, where))
+		return
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		in.problem(fmt.Sprintf("undecodable zip archive at %s: %v", where, err))
+		return
+	}
+	var declared uint64
+	for _, zf := range zr.File {
+		declared += zf.UncompressedSize64
+	}
+	if declared > uint64(in.budget) {
+		in.problem(fmt.Sprintf("%s (%s declares %d bytes)", errUnpackLimit, where, declared))
+	}
+	for _, e := range containerExts(zr.File) {
+		in.files[parent].Exts[e] = true
+	}
+	for _, zf := range zr.File {
+		if in.ctx.Err() != nil {
+			return
+		}
+		if in.budget <= 0 {
+			in.problem(errUnpackLimit.Error())
+			return
+		}
+		if in.members++; in.members > maxMembers {
+			in.problem(fmt.Sprintf("archive members exceed limit (%d)", maxMembers))
+			return
+		}
+		if zf.Mode().IsDir() {
+			continue
+		}
+		mwhere := where + " › " + cleanName(zf.Name)
+		opaque := ""
+		switch {
+		case zf.Flags&1 != 0:
+			opaque = "encrypted"
+		case zf.Method != zip.Store && zf.Method != zip.Deflate:
+			opaque = fmt.Sprintf("compression method %d", zf.Method)
+		}
+		if opaque != "" {
+			f := file{Where: mwhere, Exts: map[string]bool{}, Opaque: opaque}
+			for _, e := range nameExts(zf.Name) {
+				f.Exts[e] = true
+			}
+			if opaque == "encrypted" {
+				f.Exts["encrypted"] = true
+			}
+			in.files = append(in.files, f)
+			continue
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			in.readError(mwhere, err)
+			continue
+		}
+		in.inspect(mwhere, []string{zf.Name}, nil, &budgetReader{rc, in}, depth)
+		rc.Close()
+	}
+}
+
+// zipEntries reads the entry count of the end-of-central-directory record
+// (APPNOTE 4.3.16) without parsing the directory; 0xFFFF (zip64) counts as
+// many.
+func zipEntries(data []byte) (int, bool) {
+	from := max(0, len(data)-(1<<16)-22)
+	i := bytes.LastIndex(data[from:], []byte("PK\x05\x06"))
+	if i < 0 || from+i+12 > len(data) {
+		return 0, false
+	}
+	return int(binary.LittleEndian.Uint16(data[from+i+10 : from+i+12])), true
+}
+
+// containerExts names the zip-based formats by their member names.
+func containerExts(files []*zip.File) []string {
+	has := map[string]bool{}
+	macro := false
+	for _, f := range files {
+		n := strings.ToLower(f.Name)
+		top, _, _ := strings.Cut(n, "/")
+		has[n], has[top+"/"] = true, true
+		if strings.HasSuffix(n, "vbaproject.bin") {
+			macro = true
+		}
+	}
+	var out []string
+	if has["[content_types].xml"] {
+		for dir, ext := range map[string]string{"word/": "doc", "xl/": "xls", "ppt/": "ppt"} {
+			if has[dir] {
+				out = append(out, ext+"x")
+				if macro {
+					out = append(out, ext+"m", "macro")
+				}
+			}
+		}
+	}
+	if has["meta-inf/manifest.mf"] {
+		out = append(out, "jar")
+	}
+	if has["androidmanifest.xml"] && has["classes.dex"] {
+		out = append(out, "apk")
+	}
+	return out
+}
+
+// tar inspects the regular files of a tar stream.
+func (in *inspector) tar(where string, r io.Reader, depth int) {
+	tr := tar.NewReader(r)
+	for in.ctx.Err() == nil {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			in.readError(where, err)
+			return
+		}
+		if in.members++; in.members > maxMembers {
+			in.problem(fmt.Sprintf("archive members exceed limit (%d)", maxMembers))
+			return
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		in.inspect(where+" › "+cleanName(h.Name), []string{h.Name}, nil, tr, depth)
+	}
+}
+
+func firstName(names []string) string {
+	if len(names) > 0 {
+		return names[0]
+	}
+	return ""
+}
+
+// cleanName makes an archive member name safe and short for a reason.
+func cleanName(s string) string {
+	s = strings.ToValidUTF8(s, "?")
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, s)
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
