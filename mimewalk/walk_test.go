@@ -142,13 +142,14 @@ func TestWalk(t *testing.T) {
 		{
 			name:      "NUL and 8-bit in header",
 			raw:       "Subject: caf\xe9 \x00x\n\nbody\n",
-			subject:   "café x",
+			subject:   "café \x00x",
 			malformed: []string{"NUL byte in header"},
 			notes:     []string{"8-bit header not in UTF-8"},
 		},
 		{
 			name:      "quoted boundary with trailing text: both readings",
-			raw:       "Content-Type: multipart/mixed; boundary=\"a\"b\n\n--a\"b\n\nreading two\n--a\"b--\n",
+			raw:       "Content-Type: multipart/mixed; boundary=\"a\"b\n\n--\"a\"b\n\nreading two\n--\"a\"b--\n",
+			parts:     " multipart/mixed\n1 text/plain\n",
 			texts:     []string{"reading two"},
 			malformed: []string{"conflicting boundary parameters"},
 		},

@@ -106,7 +106,11 @@ func texts(m *mimewalk.Message) []text {
 	out := []text{{"subject", m.Header.Subject()}}
 	for _, p := range m.Parts {
 		if p.Embedded != nil {
-			out = append(out, text{"subject of part " + p.Path, p.Embedded.Subject()})
+			inner := "1"
+			if p.Path != "" {
+				inner = p.Path + ".1"
+			}
+			out = append(out, text{"subject of part " + inner, p.Embedded.Subject()})
 		}
 		if p.Text == "" {
 			continue

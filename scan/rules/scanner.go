@@ -136,32 +136,38 @@ func partWhere(p mimewalk.Part) string {
 }
 
 // malformed summarises the malformed problems in one finding that applies
-// to every recipient.
+// to every recipient: each distinct reason once, with the first place it
+// was seen and how many more places share it.
 func malformed(m *mimewalk.Message, archive []string) (scan.Finding, bool) {
-	var reasons []string
-	seen := map[string]bool{}
-	add := func(r string) {
-		if !seen[r] && len(reasons) < 20 {
-			seen[r] = true
-			reasons = append(reasons, r)
-		}
-	}
+	var order []string
+	first, more := map[string]string{}, map[string]int{}
 	for _, p := range m.Malformed() {
+		if _, ok := first[p.Reason]; ok {
+			more[p.Reason]++
+			continue
+		}
 		where := "message"
 		if p.Path != "" {
 			where = "part " + p.Path
 		}
-		add(fmt.Sprintf("%s (%s)", p.Reason, where))
+		first[p.Reason] = where
+		order = append(order, p.Reason)
 	}
-	for _, r := range archive {
-		add(r)
+	var reasons []string
+	for _, r := range order {
+		if n := more[r]; n > 0 {
+			reasons = append(reasons, fmt.Sprintf("%s (%s and %d more)", r, first[r], n))
+		} else {
+			reasons = append(reasons, fmt.Sprintf("%s (%s)", r, first[r]))
+		}
 	}
+	reasons = append(reasons, archive...)
 	if len(reasons) == 0 {
 		return scan.Finding{}, false
 	}
 	reason := "malformed: " + reasons[0]
 	if len(reasons) > 1 {
-		reason += fmt.Sprintf(" (and %d more)", len(reasons)-1)
+		reason += fmt.Sprintf(" (and %d more problems)", len(reasons)-1)
 	}
 	return scan.Finding{Scanner: Name, Category: scan.Content, Rule: RuleMalformed, Reason: reason, Rules: reasons}, true
 }

@@ -143,7 +143,7 @@ func TestScanContent(t *testing.T) {
 func TestScanMalformedWithoutRules(t *testing.T) {
 	s := newScanner(t, config.Default().Limits)
 	raw := "Subject: x\r\nContent-Type: multipart/mixed; boundary=a; boundary=b\r\n\r\n--a\r\n\r\nx\r\n"
-	check(t, scanRaw(t, s, []byte(raw)), []want{{RuleMalformed, "malformed: conflicting boundary parameters (message) (and 1 more)", ""}})
+	check(t, scanRaw(t, s, []byte(raw)), []want{{RuleMalformed, "malformed: conflicting boundary parameters (message) (and 1 more problems)", ""}})
 }
 
 func TestOutboundNotFiltered(t *testing.T) {
