@@ -1,6 +1,7 @@
 package milter
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -26,19 +27,29 @@ type keywordScanner struct{}
 func (keywordScanner) Name() string { return "keywords" }
 
 func (keywordScanner) Scan(_ context.Context, m *scan.Message) ([]scan.Finding, error) {
-	b, err := io.ReadAll(m.Reader())
-	if err != nil {
+	// Line by line, so that scanning a large message stays in constant memory.
+	sc := bufio.NewScanner(m.Reader())
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	seen := map[string]bool{}
+	for sc.Scan() {
+		line := sc.Text()
+		for _, k := range []string{"FAILSCAN", "SPAMMY", "VIRUS"} {
+			if strings.Contains(line, k) {
+				seen[k] = true
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	body := string(b)
 	var out []scan.Finding
-	if strings.Contains(body, "FAILSCAN") {
+	if seen["FAILSCAN"] {
 		return nil, errors.New("engine unreachable")
 	}
-	if strings.Contains(body, "SPAMMY") {
+	if seen["SPAMMY"] {
 		out = append(out, scan.Finding{Scanner: "keywords", Category: scan.Spam, Rule: "SPAMMY", Score: 1000, Reason: "spammy"})
 	}
-	if strings.Contains(body, "VIRUS") {
+	if seen["VIRUS"] {
 		out = append(out, scan.Finding{Scanner: "keywords", Category: scan.Virus, Rule: "Test.Virus", Reason: "virus Test.Virus"})
 	}
 	return out, nil
@@ -74,7 +85,7 @@ type fixture struct {
 	reinject *fakeReinject
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()

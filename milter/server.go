@@ -61,3 +61,6 @@ func (s *Server) Addr() string { return s.mf.Addr().String() }
 // Shutdown stops accepting connections and waits for the messages in
 // flight until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error { return s.mf.Shutdown(ctx) }
+
+// Close stops the listener at once.
+func (s *Server) Close() { s.mf.Close() }
