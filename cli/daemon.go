@@ -51,12 +51,16 @@ func milterRuntime(ctx context.Context, a *app, cfg *config.Config, log *slog.Lo
 		return nil, fmt.Errorf("spool dir: %w", err)
 	}
 	host := hostname(cfg)
-	ri := &reinject.Client{Addr: cfg.Reinject.SMTP, Hostname: host}
 	return &milter.Runtime{
-		Engines: engines, VirusEngines: virusEngines, Resolver: res, Quarantine: q, Reinject: ri,
+		Engines: engines, VirusEngines: virusEngines, Resolver: res, Quarantine: q, Reinject: reinjectClient(cfg),
 		SpoolDir: spoolDir, SpoolMemory: int64(cfg.Milter.SpoolMemory), Timeout: cfg.Milter.Timeout.D(),
 		Hostname: host,
 	}, nil
+}
+
+// reinjectClient talks to Postfix's listener without milter.
+func reinjectClient(cfg *config.Config) *reinject.Client {
+	return &reinject.Client{Addr: cfg.Reinject.SMTP, Hostname: hostname(cfg)}
 }
 
 // startMilter listens on [milter] listen.

@@ -15,6 +15,7 @@ import (
 	"github.com/mailtower/mailtower/internal/mlog"
 	"github.com/mailtower/mailtower/internal/sdnotify"
 	"github.com/mailtower/mailtower/milter"
+	"github.com/mailtower/mailtower/notify"
 )
 
 // service is one part of the daemon (milter, policy daemon, housekeeping).
@@ -132,25 +133,43 @@ func shutdownAll(services []service, log *slog.Logger) {
 	}
 }
 
-// milterService is the milter inside the daemon.
+// milterService is the milter inside the daemon, with the virus-notice
+// sender that works off its queue.
 type milterService struct {
-	filter *milter.Filter
-	server *milter.Server
-	log    *slog.Logger
+	filter   *milter.Filter
+	server   *milter.Server
+	notifier *notify.Notifier
+	stop     context.CancelFunc
+	log      *slog.Logger
 }
 
 func startMilterService(ctx context.Context, a *app, log *slog.Logger) (service, error) {
+	n, err := notify.New(ctx, a.db, reinjectClient(a.cfg), hostname(a.cfg), log.With("service", "notify"))
+	if err != nil {
+		return nil, err
+	}
 	rt, err := milterRuntime(ctx, a, a.cfg, log)
 	if err != nil {
 		return nil, err
 	}
+	rt.Notify = n
 	f := milter.NewFilter(rt, log.With("service", "milter"))
 	srv, err := startMilter(f, a.cfg)
 	if err != nil {
 		return nil, err
 	}
-	log.Info("milter listening", "addr", a.cfg.Milter.Listen, "engines", fmt.Sprint(len(rt.Engines)))
-	return &milterService{filter: f, server: srv, log: log}, nil
+	nctx, stop := context.WithCancel(context.Background())
+	n.Start(nctx, time.Minute)
+	log.Info("milter listening", "addr", a.cfg.Milter.Listen, "engines", fmt.Sprint(engineNamesOf(rt)))
+	return &milterService{filter: f, server: srv, notifier: n, stop: stop, log: log}, nil
+}
+
+func engineNamesOf(rt *milter.Runtime) []string {
+	var out []string
+	for _, e := range rt.Engines {
+		out = append(out, e.Scanner.Name())
+	}
+	return out
 }
 
 func (m *milterService) Reload(ctx context.Context, a *app) error {
@@ -158,8 +177,14 @@ func (m *milterService) Reload(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	rt.Notify = m.notifier
 	m.filter.Reload(rt)
 	return nil
 }
 
-func (m *milterService) Shutdown(ctx context.Context) error { return m.server.Shutdown(ctx) }
+func (m *milterService) Shutdown(ctx context.Context) error {
+	err := m.server.Shutdown(ctx)
+	m.stop()
+	m.notifier.Wait()
+	return err
+}
