@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/scan"
@@ -37,9 +36,7 @@ const (
 // Scanner is a clamd client. It holds no connection between scans and is
 // safe for concurrent use.
 type Scanner struct {
-	network, address string
-	label            string // "clamd tcp:127.0.0.1:3310", the prefix of every error
-	timeout          time.Duration
+	ep sock.Endpoint // socket address, error label, time limit
 }
 
 var _ scan.Scanner = (*Scanner)(nil)
@@ -52,7 +49,7 @@ func New(cfg config.Scanner) (*Scanner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clamd address: %w", err)
 	}
-	return &Scanner{network: network, address: address, label: "clamd " + cfg.Address, timeout: cfg.Timeout.D()}, nil
+	return &Scanner{ep: sock.Endpoint{Network: network, Address: address, Label: "clamd " + cfg.Address, Timeout: cfg.Timeout.D()}}, nil
 }
 
 // Name returns "clamd".
@@ -61,18 +58,16 @@ func (s *Scanner) Name() string { return "clamd" }
 // Scan streams msg to clamd and returns one virus finding per signature
 // that matched, or none when clamd answered OK.
 func (s *Scanner) Scan(ctx context.Context, msg *scan.Message) ([]scan.Finding, error) {
-	ctx, cancel := sock.WithTimeout(ctx, s.timeout)
-	defer cancel()
-	c, err := sock.Dial(ctx, s.network, s.address)
+	c, err := s.ep.Open(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.label, err)
+		return nil, err
 	}
 	defer c.Close()
 
 	werr := sendStream(c, msg.Reader())
-	var me *messageError
+	var me *sock.ReadError
 	if errors.As(werr, &me) {
-		return nil, fmt.Errorf("%s: %w", s.label, werr)
+		return nil, fmt.Errorf("%s: %w", s.ep.Label, werr)
 	}
 	reply, rerr := sock.ReadAll(c, maxReply)
 	if werr != nil {
@@ -81,16 +76,16 @@ func (s *Scanner) Scan(ctx context.Context, msg *scan.Message) ([]scan.Finding, 
 		// other answer to part of the message is no verdict.
 		var ce *Error
 		if _, perr := parseReply(reply); errors.As(perr, &ce) {
-			return nil, fmt.Errorf("%s: %w", s.label, perr)
+			return nil, fmt.Errorf("%s: %w", s.ep.Label, perr)
 		}
-		return nil, fmt.Errorf("%s: send message: %w", s.label, sock.Cause(ctx, werr))
+		return nil, fmt.Errorf("%s: send message: %w", s.ep.Label, c.Cause(werr))
 	}
 	if rerr != nil {
-		return nil, fmt.Errorf("%s: read reply: %w", s.label, sock.Cause(ctx, rerr))
+		return nil, fmt.Errorf("%s: read reply: %w", s.ep.Label, c.Cause(rerr))
 	}
 	names, err := parseReply(reply)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.label, err)
+		return nil, fmt.Errorf("%s: %w", s.ep.Label, err)
 	}
 	findings := make([]scan.Finding, 0, len(names))
 	for _, name := range names {
@@ -111,6 +106,7 @@ func sendStream(w io.Writer, r io.Reader) error {
 		return err
 	}
 	buf := make([]byte, 4+chunkSize)
+	r = sock.Source(r)
 	for {
 		n, err := io.ReadFull(r, buf[4:])
 		if n > 0 {
@@ -123,19 +119,12 @@ func sendStream(w io.Writer, r io.Reader) error {
 			break
 		}
 		if err != nil {
-			return &messageError{err}
+			return err
 		}
 	}
 	_, err := w.Write([]byte{0, 0, 0, 0})
 	return err
 }
-
-// messageError is a failure to read the message being sent, as opposed
-// to a failure of the connection.
-type messageError struct{ err error }
-
-func (e *messageError) Error() string { return "read message: " + e.err.Error() }
-func (e *messageError) Unwrap() error { return e.err }
 
 // Ping checks that clamd answers (PING → PONG), for health checks.
 func (s *Scanner) Ping(ctx context.Context) error {
@@ -144,7 +133,7 @@ func (s *Scanner) Ping(ctx context.Context) error {
 		return err
 	}
 	if reply != "PONG" {
-		return fmt.Errorf("%s: PING: unexpected reply %q", s.label, clip(reply))
+		return fmt.Errorf("%s: PING: unexpected reply %q", s.ep.Label, sock.Clip(reply))
 	}
 	return nil
 }
@@ -157,7 +146,7 @@ func (s *Scanner) Version(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if !strings.HasPrefix(reply, "ClamAV ") {
-		return "", fmt.Errorf("%s: VERSION: unexpected reply %q", s.label, clip(reply))
+		return "", fmt.Errorf("%s: VERSION: unexpected reply %q", s.ep.Label, sock.Clip(reply))
 	}
 	return reply, nil
 }
@@ -165,23 +154,21 @@ func (s *Scanner) Version(ctx context.Context) (string, error) {
 // command sends one z-prefixed command and returns the reply without its
 // NUL terminator.
 func (s *Scanner) command(ctx context.Context, cmd string) (string, error) {
-	ctx, cancel := sock.WithTimeout(ctx, s.timeout)
-	defer cancel()
-	c, err := sock.Dial(ctx, s.network, s.address)
+	c, err := s.ep.Open(ctx)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", s.label, err)
+		return "", err
 	}
 	defer c.Close()
 	if _, err := io.WriteString(c, "z"+cmd+"\x00"); err != nil {
-		return "", fmt.Errorf("%s: %s: %w", s.label, cmd, sock.Cause(ctx, err))
+		return "", fmt.Errorf("%s: %s: %w", s.ep.Label, cmd, c.Cause(err))
 	}
 	b, err := sock.ReadAll(c, maxReply)
 	if err != nil {
-		return "", fmt.Errorf("%s: %s: read reply: %w", s.label, cmd, sock.Cause(ctx, err))
+		return "", fmt.Errorf("%s: %s: read reply: %w", s.ep.Label, cmd, c.Cause(err))
 	}
 	reply, ok := strings.CutSuffix(string(b), "\x00")
 	if !ok {
-		return "", fmt.Errorf("%s: %s: truncated reply %q", s.label, cmd, clip(string(b)))
+		return "", fmt.Errorf("%s: %s: truncated reply %q", s.ep.Label, cmd, sock.Clip(string(b)))
 	}
 	return reply, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/scan"
+	"github.com/mailtower/mailtower/scan/internal/sock/socktest"
 )
 
 func message(raw []byte) *scan.Message {
@@ -159,13 +160,8 @@ func TestScanRefusedEarly(t *testing.T) {
 }
 
 func TestScanConnectionRefused(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	address := "tcp:" + ln.Addr().String()
-	ln.Close()
-	_, err = newScanner(t, address).Scan(context.Background(), message([]byte("x")))
+	address := "tcp:" + socktest.Refused(t)
+	_, err := newScanner(t, address).Scan(context.Background(), message([]byte("x")))
 	if err == nil || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("error = %v, want connection refused", err)
 	}

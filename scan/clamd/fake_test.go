@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/mailtower/mailtower/scan/internal/sock/socktest"
 )
 
 // fakeClamd is an in-process clamd speaking the INSTREAM protocol, for
@@ -39,56 +39,14 @@ func startFake(t *testing.T, network string, handle session) *fakeClamd {
 	return f
 }
 
-// listen accepts connections on 127.0.0.1:0 or on a unix socket in a
-// temporary directory, runs serve for each, and returns the config
-// address. Everything is closed and waited for when the test ends.
+// listen serves connections on network and returns the config address.
 func listen(t *testing.T, network string, serve func(net.Conn)) string {
 	t.Helper()
-	var ln net.Listener
-	var err error
-	var address string
+	address := socktest.Serve(t, network, serve)
 	if network == "unix" {
-		// Unix socket paths are limited to about 100 bytes: stay short.
-		dir, derr := os.MkdirTemp("", "clamd")
-		if derr != nil {
-			t.Fatal(derr)
-		}
-		t.Cleanup(func() { os.RemoveAll(dir) })
-		ln, err = net.Listen("unix", filepath.Join(dir, "clamd.sock"))
-		if err == nil {
-			address = "unix:" + ln.Addr().String()
-		}
-	} else {
-		ln, err = net.Listen("tcp", "127.0.0.1:0")
-		if err == nil {
-			address = "tcp:" + ln.Addr().String()
-		}
+		return "unix:" + address
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				serve(c)
-			}()
-		}
-	}()
-	return address
+	return "tcp:" + address
 }
 
 func (f *fakeClamd) serve(c net.Conn, handle session) {

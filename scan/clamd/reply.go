@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/mailtower/mailtower/scan/internal/sock"
 )
 
 // maxNameLen bounds a virus name; real ones are under 100 bytes.
@@ -36,7 +38,7 @@ func parseReply(b []byte) ([]string, error) {
 		return nil, fmt.Errorf("empty reply: clamd closed the connection without answering")
 	}
 	if b[len(b)-1] != 0 {
-		return nil, fmt.Errorf("truncated reply %q", clip(string(b)))
+		return nil, fmt.Errorf("truncated reply %q", sock.Clip(string(b)))
 	}
 	lines := bytes.Split(b[:len(b)-1], []byte{0})
 	var names []string
@@ -53,16 +55,16 @@ func parseReply(b []byte) ([]string, error) {
 		rest, hasPrefix := strings.CutPrefix(line, "stream: ")
 		name, found := strings.CutSuffix(rest, " FOUND")
 		if !hasPrefix || !found {
-			return nil, fmt.Errorf("unexpected reply %q", clip(line))
+			return nil, fmt.Errorf("unexpected reply %q", sock.Clip(line))
 		}
 		name, err := virusName(name)
 		if err != nil {
-			return nil, fmt.Errorf("reply %q: %w", clip(line), err)
+			return nil, fmt.Errorf("reply %q: %w", sock.Clip(line), err)
 		}
 		names = append(names, name)
 	}
 	if ok && (len(lines) > 1 || len(names) > 0) {
-		return nil, fmt.Errorf("unexpected reply %q: OK among other answers", clip(string(b)))
+		return nil, fmt.Errorf("unexpected reply %q: OK among other answers", sock.Clip(string(b)))
 	}
 	return names, nil
 }
@@ -105,13 +107,4 @@ func isDetectionInfo(s string) bool {
 		}
 	}
 	return true
-}
-
-// clip shortens a reply quoted in an error message.
-func clip(s string) string {
-	const max = 200
-	if len(s) <= max {
-		return s
-	}
-	return s[:max] + "..."
 }

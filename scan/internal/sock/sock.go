@@ -1,7 +1,9 @@
-// Package sock dials the scan engines that speak line protocols over TCP
-// or unix sockets (clamd, spamd) with the caller's context bound to the
-// connection, and reads their replies with a size cap, so that a hung or
-// babbling engine costs a bounded time and memory, never a stuck milter.
+// Package sock holds the I/O the engine adapters share: dialing engines
+// that speak line protocols over TCP or unix sockets (clamd, spamd) with
+// the caller's context bound to the connection, reading replies with a
+// size cap, and telling a failure to read the message apart from a
+// failure of the engine — so that a hung or babbling engine costs bounded
+// time and memory, never a stuck milter.
 package sock
 
 import (
@@ -14,13 +16,39 @@ import (
 	"time"
 )
 
+// Endpoint is an engine's socket address with the label that starts its
+// errors and the time limit of one call.
+type Endpoint struct {
+	Network, Address string
+	// Label names the engine and its configured address in every error:
+	// "clamd tcp:127.0.0.1:3310".
+	Label string
+	// Timeout, when positive, bounds a call even if the caller's context
+	// has no deadline.
+	Timeout time.Duration
+}
+
+// Open connects to the endpoint with ctx, bounded by the endpoint's
+// Timeout, bound to the connection until Close.
+func (e Endpoint) Open(ctx context.Context) (*Conn, error) {
+	ctx, cancel := WithTimeout(ctx, e.Timeout)
+	c, err := Dial(ctx, e.Network, e.Address)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("%s: %w", e.Label, err)
+	}
+	c.cancel = cancel
+	return c, nil
+}
+
 // Conn is a connection whose deadline follows a context: the context's
 // deadline is the connection's, and cancelling the context unblocks any
 // read or write in progress.
 type Conn struct {
 	net.Conn
-	ctx  context.Context
-	stop func() bool
+	ctx    context.Context
+	stop   func() bool
+	cancel context.CancelFunc
 }
 
 // Dial connects to address on network ("tcp" or "unix") and binds ctx to
@@ -46,8 +74,14 @@ func Dial(ctx context.Context, network, address string) (*Conn, error) {
 // Close releases the context and closes the connection.
 func (c *Conn) Close() error {
 	c.stop()
+	if c.cancel != nil {
+		c.cancel()
+	}
 	return c.Conn.Close()
 }
+
+// Cause is Cause(ctx, err) with the connection's context.
+func (c *Conn) Cause(err error) error { return Cause(c.ctx, err) }
 
 // CloseWrite half-closes the connection where the transport allows it,
 // telling the engine that the request is complete (as spamc does).
@@ -99,4 +133,36 @@ func WithTimeout(ctx context.Context, d time.Duration) (context.Context, context
 		return context.WithCancel(ctx)
 	}
 	return context.WithTimeout(ctx, d)
+}
+
+// ReadError is a failure to read the message being sent: a local problem,
+// not the engine's, so there is no use waiting for the engine's reply.
+type ReadError struct{ Err error }
+
+func (e *ReadError) Error() string { return "read message: " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// Source wraps the message reader being sent so that its failures come
+// out as *ReadError, distinct from write errors on the connection.
+func Source(r io.Reader) io.Reader { return source{r} }
+
+type source struct{ r io.Reader }
+
+func (s source) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = &ReadError{Err: err}
+	}
+	return n, err
+}
+
+// Clip shortens an engine's reply for quoting in an error message.
+func Clip(s string) string {
+	const max = 200
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "..."
 }
