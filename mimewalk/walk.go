@@ -129,7 +129,7 @@ func (m *Message) Malformed() []Problem {
 // it. The error is only ever an I/O error of r.
 func Walk(r io.Reader, lim Limits) (*Message, error) {
 	lim = lim.withDefaults()
-	raw, err := io.ReadAll(io.LimitReader(r, lim.MaxMessageBytes+1))
+	raw, err := readAll(r, lim.MaxMessageBytes+1)
 	if err != nil {
 		return nil, fmt.Errorf("mimewalk: read message: %w", err)
 	}
@@ -142,6 +142,20 @@ func Walk(r io.Reader, lim Limits) (*Message, error) {
 		m.Problems = append(m.Problems, Problem{Reason: "message exceeds the parse limit", Malformed: true})
 	}
 	return m, nil
+}
+
+// readAll reads at most n bytes of r, in one allocation when r knows its
+// size (*io.SectionReader, *bytes.Reader, ...).
+func readAll(r io.Reader, n int64) ([]byte, error) {
+	if s, ok := r.(interface{ Size() int64 }); ok && s.Size() >= 0 {
+		buf := make([]byte, min(s.Size(), n))
+		k, err := io.ReadFull(r, buf)
+		if err == io.ErrUnexpectedEOF || err == io.EOF {
+			err = nil
+		}
+		return buf[:k], err
+	}
+	return io.ReadAll(io.LimitReader(r, n))
 }
 
 // WalkBytes walks a message held in memory. Bodies of parts that need no
