@@ -54,6 +54,7 @@ func NewRootCommand() *cobra.Command {
 		newMilterCmd(g),
 		newQuarantineCmd(g),
 		newPostfixConfigCmd(g),
+		newRuleCmd(g),
 	)
 	return root
 }
