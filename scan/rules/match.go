@@ -112,8 +112,8 @@ func texts(m *mimewalk.Message) []text {
 			}
 			out = append(out, text{"subject of part " + inner, p.Embedded.Subject()})
 		}
-		if p.Text == "" {
-			continue
+		if p.Text == "" && !strings.HasPrefix(p.MediaType, "text/") {
+			continue // not text (an empty text part is still looked at)
 		}
 		where := "part " + p.Path + " (" + p.MediaType + ")"
 		if p.Path == "" {
