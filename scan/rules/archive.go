@@ -76,9 +76,10 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 }
 
 // inspect records the file named by names with content data (complete, in
-// memory) or r (a stream: only what detection needs is read). depth is the
-// archive nesting of the file (0 for a MIME part).
-func (in *inspector) inspect(where string, names []string, data []byte, r io.Reader, depth int) {
+// memory) or r (a stream of size bytes, -1 if unknown: only what detection
+// needs is read). depth is the archive nesting of the file (0 for a MIME
+// part).
+func (in *inspector) inspect(where string, names []string, data []byte, r io.Reader, size int64, depth int) {
 	if in.ctx.Err() != nil {
 		return
 	}
@@ -123,7 +124,7 @@ func (in *inspector) inspect(where string, names []string, data []byte, r io.Rea
 	case "zip":
 		if data == nil {
 			var err error
-			if data, err = in.readAll(inner()); err != nil {
+			if data, err = in.readAll(inner(), size); err != nil {
 				in.readError(where, err)
 				return
 			}
@@ -136,7 +137,7 @@ func (in *inspector) inspect(where string, names []string, data []byte, r io.Rea
 			return
 		}
 		name := strings.TrimSuffix(strings.TrimSuffix(firstName(names), ".gz"), ".tgz")
-		in.inspect(where+" › "+name, []string{name}, nil, &budgetReader{zr, in}, depth+1)
+		in.inspect(where+" › "+name, []string{name}, nil, &budgetReader{zr, in}, -1, depth+1)
 	case "tar":
 		in.tar(where, inner(), depth+1)
 	}
@@ -159,16 +160,24 @@ func (in *inspector) readError(where string, err error) {
 	in.problem(fmt.Sprintf("undecodable archive content at %s: %v", where, err))
 }
 
-// readAll reads a nested archive into memory, within the budget and bufCap.
-func (in *inspector) readAll(r io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, in.bufCap+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > in.bufCap {
+// readAll reads a nested archive into memory, within the budget and
+// bufCap, in one allocation when its size is known (archive/zip holds a
+// member to its declared size, so the hint is binding there).
+func (in *inspector) readAll(r io.Reader, size int64) ([]byte, error) {
+	if size > in.bufCap {
 		return nil, errUnpackLimit
 	}
-	return b, nil
+	var buf bytes.Buffer
+	if size > 0 {
+		buf.Grow(int(size) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(r, in.bufCap+1)); err != nil {
+		return nil, err
+	}
+	if int64(buf.Len()) > in.bufCap {
+		return nil, errUnpackLimit
+	}
+	return buf.Bytes(), nil
 }
 
 // zip inspects the members of a zip archive held in memory; parent is the
@@ -234,7 +243,7 @@ func (in *inspector) zip(parent int, data []byte, depth int) {
 			in.readError(mwhere, err)
 			continue
 		}
-		in.inspect(mwhere, []string{zf.Name}, nil, &budgetReader{rc, in}, depth)
+		in.inspect(mwhere, []string{zf.Name}, nil, &budgetReader{rc, in}, int64(zf.UncompressedSize64), depth)
 		rc.Close()
 	}
 }
@@ -302,7 +311,7 @@ func (in *inspector) tar(where string, r io.Reader, depth int) {
 		if h.Typeflag != tar.TypeReg {
 			continue
 		}
-		in.inspect(where+" › "+cleanName(h.Name), []string{h.Name}, nil, tr, depth)
+		in.inspect(where+" › "+cleanName(h.Name), []string{h.Name}, nil, tr, h.Size, depth)
 	}
 }
 

@@ -21,7 +21,7 @@ func FuzzInspect(f *testing.F) {
 	f.Add(makeZip(f, zipEntry{name: "a.pdf", data: fakePE(false)}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := &inspector{ctx: context.Background(), budget: 1 << 20, maxDepth: 3, bufCap: 1 << 20}
-		in.inspect("part 1 (a.zip)", []string{"a.zip"}, data, nil, 0)
+		in.inspect("part 1 (a.zip)", []string{"a.zip"}, data, nil, int64(len(data)), 0)
 		if in.budget < 0 {
 			t.Fatalf("budget overdrawn: %d", in.budget)
 		}

@@ -69,7 +69,10 @@ func makeZip(t testing.TB, entries ...zipEntry) []byte {
 
 // makeBomb builds a zip of n members, each a deflate stream of size zero
 // bytes (about size/1000 compressed): n*size bytes unpacked.
-func makeBomb(t testing.TB, n int, size int64) []byte {
+func makeBomb(t testing.TB, n int, size int64) []byte { return makeZeros(t, n, size, size) }
+
+// makeZeros is makeBomb with a declared member size that may lie.
+func makeZeros(t testing.TB, n int, size, declared int64) []byte {
 	t.Helper()
 	var comp bytes.Buffer
 	fw, _ := flate.NewWriter(&comp, flate.BestCompression)
@@ -85,7 +88,7 @@ func makeBomb(t testing.TB, n int, size int64) []byte {
 	zw := zip.NewWriter(&buf)
 	for i := 0; i < n; i++ {
 		w, err := zw.CreateRaw(&zip.FileHeader{Name: fmt.Sprintf("zeros%03d.bin", i), Method: zip.Deflate,
-			CRC32: crc.Sum32(), CompressedSize64: uint64(comp.Len()), UncompressedSize64: uint64(size)})
+			CRC32: crc.Sum32(), CompressedSize64: uint64(comp.Len()), UncompressedSize64: uint64(declared)})
 		if err != nil {
 			t.Fatal(err)
 		}

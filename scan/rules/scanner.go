@@ -108,8 +108,12 @@ func (s *Scanner) Scan(ctx context.Context, msg *scan.Message) ([]scan.Finding, 
 
 // inspectFiles detects the type of every leaf and looks inside archives.
 func (s *Scanner) inspectFiles(ctx context.Context, m *mimewalk.Message) *inspector {
+	decoded := int64(s.lim.Decoded)
+	if decoded <= 0 {
+		decoded = mimewalk.DefaultMaxPartBytes
+	}
 	in := &inspector{ctx: ctx, budget: int64(s.lim.Unpacked), maxDepth: s.lim.ArchiveDepth,
-		bufCap: min(int64(s.lim.Unpacked), max(int64(s.lim.Decoded), 1<<20))}
+		bufCap: min(int64(s.lim.Unpacked), decoded)}
 	for _, p := range m.Parts {
 		if p.Body == nil {
 			continue
@@ -119,7 +123,7 @@ func (s *Scanner) inspectFiles(ctx context.Context, m *mimewalk.Message) *inspec
 		if strings.HasPrefix(p.MediaType, "text/") && !p.Attachment {
 			continue
 		}
-		in.inspect(partWhere(p), p.Names, p.Body, nil, 0)
+		in.inspect(partWhere(p), p.Names, p.Body, nil, int64(len(p.Body)), 0)
 	}
 	return in
 }
