@@ -301,6 +301,14 @@ func (w *walker) leaf(idx int, body []byte, cte string) {
 		if !ok {
 			w.problem(p.Path, "unknown charset "+strings.ToLower(cs), false)
 		}
+		// The text counts against the message's decoded bytes too: a
+		// charset conversion can be larger than the body it came from.
+		if left := max(0, w.lim.MaxTotalBytes-w.decoded); int64(len(t)) > left {
+			t = strings.ToValidUTF8(t[:left], "")
+			p.Truncated = true
+			w.problem(p.Path, "decoded size limit exceeded", true)
+		}
+		w.decoded += int64(len(t))
 		p.Text = t
 	}
 }

@@ -238,6 +238,7 @@ func TestLimits(t *testing.T) {
 		{"parts", many(100), Limits{MaxParts: 10}, "parts limit (10) exceeded", 10},
 		{"header count", manyHeaders, Limits{}, "header limit exceeded", 1},
 		{"part bytes", "Content-Type: application/octet-stream\n\n" + strings.Repeat("A", 5000), Limits{MaxPartBytes: 1000}, "decoded size limit exceeded", 1},
+		{"text counts toward the total", "Content-Type: text/plain; charset=iso-8859-1\n\n" + strings.Repeat("\xe4", 3000), Limits{MaxTotalBytes: 4000}, "decoded size limit exceeded", 1},
 		{"message bytes", "Subject: x\n\n" + strings.Repeat("A", 5000), Limits{MaxMessageBytes: 100}, "message exceeds the parse limit", 1},
 	}
 	for _, tc := range tests {
