@@ -24,6 +24,14 @@ func decodeTransfer(body []byte, cte string, limit int64) decodeResult {
 		return decodeBase64(body, limit)
 	case "quoted-printable":
 		return decodeQP(body, limit)
+	case "x-uuencode", "uuencode", "x-uue", "uue":
+		if blks := findUU(body, limit); len(blks) > 0 {
+			r := decodeResult{data: blks[0].data, truncated: blks[0].trunc}
+			if blks[0].broken {
+				r.broken = "broken uuencode"
+			}
+			return r
+		}
 	}
 	r := capped(body, limit)
 	r.unknown = true

@@ -154,6 +154,13 @@ func TestWalk(t *testing.T) {
 			malformed: []string{"conflicting boundary parameters"},
 		},
 		{
+			name:   "uuencoded file in a text body",
+			raw:    "Content-Type: text/plain\n\nrun this:\nbegin 644 update.pdf\nM35J0  ,    $    __\\\n`\nend\nbye\n",
+			parts:  " text/plain\nu1 application/octet-stream \"update.pdf\"\n",
+			bodies: []string{"MZ\x90\x00"},
+			texts:  []string{"bye"},
+		},
+		{
 			name:      "parts after the end boundary",
 			raw:       "Content-Type: multipart/mixed; boundary=e\n\n--e\n\none\n--e--\n--e\n\nhidden\n--e--\n",
 			texts:     []string{"hidden"},
