@@ -63,20 +63,8 @@ func TestScanReplies(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := startFake(t, "tcp", reply(tt.reply))
 			got, err := newScanner(t, f.Address).Scan(context.Background(), message([]byte("Subject: hi\r\n\r\nbody\r\n")))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
-				}
-				if !strings.HasPrefix(err.Error(), "clamd "+f.Address+": ") {
-					t.Errorf("error %q does not name the engine and address", err)
-				}
-				if got != nil {
-					t.Errorf("findings %v returned with an error", got)
-				}
+			if !socktest.CheckScan(t, got, err, tt.wantErr, "clamd "+f.Address) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if len(got) != len(tt.want) || (len(got) > 0 && !reflect.DeepEqual(got, tt.want)) {
 				t.Errorf("findings = %#v, want %#v", got, tt.want)
@@ -206,13 +194,9 @@ func TestScanTimeoutFromConfig(t *testing.T) {
 	}
 }
 
-type failingReaderAt struct{}
-
-func (failingReaderAt) ReadAt([]byte, int64) (int, error) { return 0, errors.New("disk on fire") }
-
 func TestScanUnreadableMessage(t *testing.T) {
 	f := startFake(t, "tcp", reply("stream: OK\x00"))
-	msg := scan.NewMessage(scan.Envelope{}, failingReaderAt{}, 100)
+	msg := scan.NewMessage(scan.Envelope{}, socktest.BrokenDisk{}, 100)
 	_, err := newScanner(t, f.Address).Scan(context.Background(), msg)
 	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
 		t.Fatalf("error = %v, want the read error", err)

@@ -130,17 +130,8 @@ func TestScanReplies(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := startFake(t, answer(tt.status, tt.reply))
 			got, err := newScanner(t, f.URL, 30*time.Second).Scan(context.Background(), message(scan.Envelope{}, []byte("Subject: x\r\n\r\nhi\r\n")))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
-				}
-				if !strings.HasPrefix(err.Error(), "rspamd "+f.URL+": ") {
-					t.Errorf("error %q does not name the engine and address", err)
-				}
+			if !socktest.CheckScan(t, got, err, tt.wantErr, "rspamd "+f.URL) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if want := []scan.Finding{tt.want}; !reflect.DeepEqual(got, want) {
 				t.Errorf("findings = %#v\nwant %#v", got, want)
@@ -221,13 +212,9 @@ func TestScanTimeoutFromConfig(t *testing.T) {
 	}
 }
 
-type failingReaderAt struct{}
-
-func (failingReaderAt) ReadAt([]byte, int64) (int, error) { return 0, errors.New("disk on fire") }
-
 func TestScanUnreadableMessage(t *testing.T) {
 	f := startFake(t, answer(200, gtubeReply))
-	msg := scan.NewMessage(scan.Envelope{}, failingReaderAt{}, 100)
+	msg := scan.NewMessage(scan.Envelope{}, socktest.BrokenDisk{}, 100)
 	_, err := newScanner(t, f.URL, 30*time.Second).Scan(context.Background(), msg)
 	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
 		t.Fatalf("error = %v, want the read error", err)
