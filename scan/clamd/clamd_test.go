@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand"
 	"net"
@@ -237,6 +238,31 @@ func TestNewRejectsBadAddress(t *testing.T) {
 	for _, a := range []string{"", "127.0.0.1:3310", "tcp:nohost", "unix:relative.sock", "udp:1.2.3.4:5"} {
 		if _, err := New(config.Scanner{Address: a}); err == nil {
 			t.Errorf("New(%q) accepted a bad address", a)
+		}
+	}
+}
+
+func TestScanConcurrent(t *testing.T) {
+	// The fake finds a "virus" named after the message: every scan must
+	// get its own answer.
+	f := startFake(t, "tcp", func(c net.Conn, _ string, data []byte) {
+		io.WriteString(c, "stream: "+string(data)+" FOUND\x00")
+	})
+	s := newScanner(t, f.Address)
+	const n = 16
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func(name string) {
+			got, err := s.Scan(context.Background(), message([]byte(name)))
+			if err == nil && (len(got) != 1 || got[0].Rule != name) {
+				err = fmt.Errorf("scan of %s found %v", name, got)
+			}
+			errs <- err
+		}(fmt.Sprintf("Virus.%d", i))
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
 		}
 	}
 }
