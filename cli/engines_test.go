@@ -8,8 +8,7 @@ import (
 	"time"
 
 	"github.com/mailtower/mailtower/internal/config"
-	"github.com/mailtower/mailtower/settings"
-	"github.com/mailtower/mailtower/store"
+	"github.com/mailtower/mailtower/settings/settingstest"
 )
 
 func TestBuildEngines(t *testing.T) {
@@ -72,15 +71,6 @@ func TestBuildEngines(t *testing.T) {
 
 // testApp opens a settings store in a temporary data directory.
 func testApp(t *testing.T, cfg *config.Config) *app {
-	t.Helper()
-	db, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	st, err := settings.NewSQLStore(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, db := settingstest.Open(t)
 	return &app{cfg: cfg, db: db, settings: st}
 }

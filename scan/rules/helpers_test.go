@@ -15,7 +15,7 @@ import (
 	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
-	"github.com/mailtower/mailtower/store"
+	"github.com/mailtower/mailtower/settings/settingstest"
 )
 
 // fakePE is a minimal Windows executable header (MZ, PE signature).
@@ -126,15 +126,7 @@ func message(subject, text string, atts ...attachment) []byte {
 // newStore opens a settings store in a temporary directory with rules.
 func newStore(t testing.TB, rules ...settings.Rule) *settings.SQLStore {
 	t.Helper()
-	db, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	st, err := settings.NewSQLStore(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, _ := settingstest.Open(t)
 	for _, r := range rules {
 		if _, err := st.AddRule(context.Background(), r); err != nil {
 			t.Fatal(err)
