@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -173,4 +174,29 @@ func TestCacheFollowsGeneration(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(t, scanRaw(t, s, raw), nil)
+}
+
+// TestConcurrentScans: one scanner serves many messages at once (run with
+// -race); every scan sees the rules.
+func TestConcurrentScans(t *testing.T) {
+	s := newScanner(t, config.Default().Limits, rule("global", settings.BlockFiletype, "exe"),
+		rule("example.com", settings.BlockContent, "(?i)casino"))
+	raw := message("casino", "x", attachment{"a.pdf", "application/pdf", fakePE(false)})
+	errs := make(chan string, 16)
+	for i := 0; i < 16; i++ {
+		go func() {
+			msg := scan.NewMessage(scan.Envelope{Recipients: []string{"a@example.com"}}, strings.NewReader(string(raw)), int64(len(raw)))
+			f, err := s.Scan(context.Background(), msg)
+			if err != nil || len(f) != 2 {
+				errs <- fmt.Sprintf("%v %+v", err, f)
+				return
+			}
+			errs <- ""
+		}()
+	}
+	for i := 0; i < 16; i++ {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
 }
