@@ -103,7 +103,12 @@ type text struct {
 // texts lists the decoded subject(s) and the text of every text part; an
 // HTML part is looked at as markup and as the text a reader sees.
 func texts(m *mimewalk.Message) []text {
-	out := []text{{"subject", m.Header.Subject()}}
+	var out []text
+	// Every Subject field: with duplicates, clients differ in which one
+	// they show.
+	for _, v := range m.Header.Values("Subject") {
+		out = append(out, text{"subject", mimewalk.DecodeWords(v)})
+	}
 	for _, p := range m.Parts {
 		if p.Embedded != nil {
 			inner := "1"
