@@ -148,6 +148,11 @@ func (s *Scanner) contentFindings(uses []*ruleUse, m *mimewalk.Message) []scan.F
 			ts = texts(m)
 		}
 		for _, t := range ts {
+			// MatchString first: it needs no match positions, and most
+			// texts do not match.
+			if !re.MatchString(t.s) {
+				continue
+			}
 			if loc := re.FindStringIndex(t.s); loc != nil {
 				out = append(out, scan.Finding{Scanner: Name, Category: scan.Content,
 					Rule:       fmt.Sprintf("block-content:#%d", u.rule.ID),
