@@ -86,7 +86,8 @@ type Env struct {
 type EnvOptions struct {
 	// Domains accepted by Postfix and relayed to the sink.
 	Domains []string
-	// NoMilter runs Postfix without smtpd_milters (plumbing checks, load baseline).
+	// NoMilter runs Postfix without smtpd_milters and does not start
+	// mailtower serve (plumbing checks, load baseline); the CLI works.
 	NoMilter bool
 	// NoClamd and NoSpamd leave the scanner out of mailtower's config.
 	NoClamd, NoSpamd bool
@@ -129,21 +130,22 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 	if e.Postfix, err = newPostfix(e.sub(t, "postfix")); err != nil {
 		t.Fatal(err)
 	}
-	milterPort := 0
-	if !o.NoMilter {
-		e.Mailtower, err = writeMailtowerConfig(e.sub(t, "mailtower"), MailtowerOptions{
-			ClamdAddr: e.clamdAddr(), SpamdAddr: e.spamdAddr(o),
-			ReinjectAddr: e.Postfix.ReinjectAddr(), Extra: o.MailtowerExtra,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		milterPort = e.Mailtower.MilterPort
+	// The config is written even without the milter: the CLI needs it.
+	e.Mailtower, err = writeMailtowerConfig(e.sub(t, "mailtower"), MailtowerOptions{
+		ClamdAddr: e.clamdAddr(), SpamdAddr: e.spamdAddr(o),
+		ReinjectAddr: e.Postfix.ReinjectAddr(), Extra: o.MailtowerExtra,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	milterPort := e.Mailtower.MilterPort
+	if o.NoMilter {
+		milterPort = 0
 	}
 	if err := e.Postfix.Start(PostfixOptions{Domains: o.Domains, SinkPort: e.Sink.Port, MilterPort: milterPort}); err != nil {
 		t.Fatal(err)
 	}
-	if e.Mailtower != nil {
+	if !o.NoMilter {
 		if err := e.Mailtower.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -177,9 +179,7 @@ func (e *Env) sub(t testing.TB, name string) string {
 
 // cleanup stops every process, then removes or keeps the directory.
 func (e *Env) cleanup(t testing.TB) {
-	if e.Mailtower != nil {
-		e.Mailtower.Stop()
-	}
+	e.Mailtower.Stop()
 	if e.Postfix != nil {
 		e.Postfix.Stop()
 	}

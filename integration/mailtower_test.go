@@ -86,7 +86,7 @@ func (m *Mailtower) Start() error {
 
 // Stop sends SIGTERM (mailtower finishes messages in flight) and waits.
 func (m *Mailtower) Stop() {
-	if m.p != nil {
+	if m != nil && m.p != nil {
 		m.p.stop()
 	}
 }

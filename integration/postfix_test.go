@@ -225,3 +225,23 @@ func writeTemplate(path, text string, data any) error {
 	}
 	return f.Close()
 }
+
+// LogCount counts the lines of Postfix's log that contain every one of
+// the given strings.
+func (pf *Postfix) LogCount(all ...string) int {
+	b, err := os.ReadFile(pf.Log)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		ok := true
+		for _, s := range all {
+			ok = ok && strings.Contains(line, s)
+		}
+		if ok {
+			n++
+		}
+	}
+	return n
+}
