@@ -93,6 +93,8 @@ type EnvOptions struct {
 	NoClamd, NoSpamd bool
 	// MailtowerExtra is appended to mailtower.toml.
 	MailtowerExtra string
+	// LogLevel is mailtower's log level; "" = debug.
+	LogLevel string
 }
 
 // defaultDomains are the customer domains every Env accepts.
@@ -133,7 +135,7 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 	// The config is written even without the milter: the CLI needs it.
 	e.Mailtower, err = writeMailtowerConfig(e.sub(t, "mailtower"), MailtowerOptions{
 		ClamdAddr: e.clamdAddr(), SpamdAddr: e.spamdAddr(o),
-		ReinjectAddr: e.Postfix.ReinjectAddr(), Extra: o.MailtowerExtra,
+		ReinjectAddr: e.Postfix.ReinjectAddr(), Extra: o.MailtowerExtra, LogLevel: o.LogLevel,
 	})
 	if err != nil {
 		t.Fatal(err)
