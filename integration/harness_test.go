@@ -195,22 +195,22 @@ func (e *Env) cleanup(t testing.TB) {
 		os.RemoveAll(e.Dir)
 		return
 	}
-	t.Logf("test directory kept: %s", e.Dir)
-	for _, log := range e.logs() {
-		t.Logf("--- tail of %s:\n%s", log, tailFile(log, 40))
-	}
-}
-
-// logs lists the log files of the Env that exist.
-func (e *Env) logs() []string {
-	var logs []string
-	for _, p := range []string{"postfix/postfix.log", "mailtower/mailtower.log", "clamd/clamd.log"} {
-		p = filepath.Join(e.Dir, p)
-		if _, err := os.Stat(p); err == nil {
-			logs = append(logs, p)
+	t.Logf("test directory kept: %s (messages the sink received: sink/*.eml)", e.Dir)
+	if e.Sink != nil {
+		sink := e.sub(t, "sink")
+		for i, m := range e.Sink.Messages() {
+			_ = os.WriteFile(filepath.Join(sink, fmt.Sprintf("%03d.eml", i+1)), m.Data, 0o644)
 		}
 	}
-	return logs
+	for _, l := range []struct {
+		path  string
+		lines int
+	}{{"postfix/postfix.log", 40}, {"mailtower/mailtower.log", 40}, {"clamd/clamd.log", 5}} {
+		p := filepath.Join(e.Dir, l.path)
+		if _, err := os.Stat(p); err == nil {
+			t.Logf("--- tail of %s:\n%s", p, tailFile(p, l.lines))
+		}
+	}
 }
 
 // waitFor polls cond every 100 ms until it is true or limit passes; the
