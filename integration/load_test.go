@@ -52,31 +52,61 @@ func TestLoad(t *testing.T) {
 			{"with mailtower", e.Postfix.Addr(), &with},
 		} {
 			res := loadPhase(t, e, p.addr, messages, sessions, size)
-			fmt.Printf("round %d %-18s accepted in %6.2fs (%7.1f msg/s), delivered in %6.2fs (%7.1f msg/s)\n",
-				r, p.name+":", res.accept.Seconds(), res.acceptRate(), res.deliver.Seconds(), res.deliverRate())
+			fmt.Printf("round %d %-18s accepted in %6.2fs (%6.1f msg/s), delivered in %6.2fs (%6.1f msg/s), machine CPU %.2f ms/msg\n",
+				r, p.name+":", res.accept.Seconds(), res.acceptRate(), res.deliver.Seconds(), res.deliverRate(), res.cpuPerMsg())
 			p.sum.add(res)
 		}
 	}
-	fmt.Printf("total without mailtower: %7.1f msg/s accepted, %7.1f msg/s delivered\n", base.acceptRate(), base.deliverRate())
-	fmt.Printf("total with mailtower:    %7.1f msg/s accepted, %7.1f msg/s delivered\n", with.acceptRate(), with.deliverRate())
+	fmt.Printf("total without mailtower: %6.1f msg/s accepted, %6.1f msg/s delivered, machine CPU %.2f ms/msg\n", base.acceptRate(), base.deliverRate(), base.cpuPerMsg())
+	fmt.Printf("total with mailtower:    %6.1f msg/s accepted, %6.1f msg/s delivered, machine CPU %.2f ms/msg\n", with.acceptRate(), with.deliverRate(), with.cpuPerMsg())
 	fmt.Printf("ratio with/without mailtower: accepted %.2f, delivered %.2f\n",
 		with.acceptRate()/base.acceptRate(), with.deliverRate()/base.deliverRate())
-	if rss := peakRSS(e.Mailtower.p.cmd.Process.Pid); rss != "" {
+	pid := e.Mailtower.p.cmd.Process.Pid
+	if rss := peakRSS(pid); rss != "" {
 		fmt.Printf("mailtower serve peak RSS (VmHWM): %s\n", rss)
 	}
+	if cpu, err := cpuTime(pid); err == nil {
+		fmt.Printf("mailtower serve CPU time: %.2fs for %d messages (%.2f ms/message)\n",
+			cpu.Seconds(), with.n, cpu.Seconds()*1000/float64(with.n))
+	}
+}
+
+// cpuTime reads a process's user+system CPU time from /proc/PID/stat
+// (fields 14 and 15, in clock ticks of 1/100 s on Linux).
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may contain spaces: split after its ')'.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: short", pid)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: %q", pid, s)
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
 }
 
 // phaseResult sums one or more phases.
 type phaseResult struct {
 	n               int
 	accept, deliver time.Duration
+	cpu             time.Duration // busy CPU time of the whole machine
 }
 
 func (p *phaseResult) add(o phaseResult) {
 	p.n += o.n
 	p.accept += o.accept
 	p.deliver += o.deliver
+	p.cpu += o.cpu
 }
+
+func (p phaseResult) cpuPerMsg() float64 { return p.cpu.Seconds() * 1000 / float64(p.n) }
 
 func (p phaseResult) acceptRate() float64  { return float64(p.n) / p.accept.Seconds() }
 func (p phaseResult) deliverRate() float64 { return float64(p.n) / p.deliver.Seconds() }
@@ -87,6 +117,7 @@ func (p phaseResult) deliverRate() float64 { return float64(p.n) / p.deliver.Sec
 func loadPhase(t *testing.T, e *Env, addr string, messages, sessions, size int) phaseResult {
 	t.Helper()
 	before := e.Sink.Count()
+	cpu0 := machineBusy()
 	start := time.Now()
 	out, err := exec.Command("smtp-source", "-s", strconv.Itoa(sessions), "-m", strconv.Itoa(messages),
 		"-l", strconv.Itoa(size), "-f", "load@sender.example", "-t", "rcpt@load.test",
@@ -99,7 +130,25 @@ func loadPhase(t *testing.T, e *Env, addr string, messages, sessions, size int) 
 	if got := e.Sink.WaitCount(before+messages, limit); got < before+messages {
 		t.Fatalf("sink has %d of %d messages after %s", got-before, messages, limit)
 	}
-	return phaseResult{n: messages, accept: accept, deliver: time.Since(start)}
+	return phaseResult{n: messages, accept: accept, deliver: time.Since(start), cpu: machineBusy() - cpu0}
+}
+
+// machineBusy is the machine's non-idle CPU time so far, from /proc/stat.
+// Other users of the machine add to it: compare phases of the same run.
+func machineBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	var busy int64
+	for i, f := range strings.Fields(line)[1:] {
+		v, _ := strconv.ParseInt(f, 10, 64)
+		if i != 3 && i != 4 { // idle, iowait
+			busy += v
+		}
+	}
+	return time.Duration(busy) * 10 * time.Millisecond
 }
 
 func envInt(name string, def int) int {
