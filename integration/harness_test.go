@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -144,7 +145,15 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 	if o.NoMilter {
 		milterPort = 0
 	}
-	if err := e.Postfix.Start(PostfixOptions{Domains: o.Domains, SinkPort: e.Sink.Port, MilterPort: milterPort}); err != nil {
+	reinject, err := e.Mailtower.CLI("postfix-config", "--master")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(reinject, e.Postfix.ReinjectAddr()+" ") {
+		t.Fatalf("postfix-config --master does not listen on [reinject] smtp %s:\n%s", e.Postfix.ReinjectAddr(), reinject)
+	}
+	if err := e.Postfix.Start(PostfixOptions{Domains: o.Domains, SinkPort: e.Sink.Port, MilterPort: milterPort,
+		ReinjectEntry: reinject}); err != nil {
 		t.Fatal(err)
 	}
 	if !o.NoMilter {
