@@ -81,6 +81,7 @@ type Env struct {
 	Clamd     *Clamd
 	Spamd     *Spamd
 	Mailtower *Mailtower
+	ownSpamd  bool // Spamd belongs to this Env (stopped at its end)
 }
 
 // EnvOptions choose the parts of an Env.
@@ -92,6 +93,9 @@ type EnvOptions struct {
 	NoMilter bool
 	// NoClamd and NoSpamd leave the scanner out of mailtower's config.
 	NoClamd, NoSpamd bool
+	// OwnSpamd starts a spamd for this Env instead of using the shared
+	// one, for tests that stop it.
+	OwnSpamd bool
 	// MailtowerExtra is appended to mailtower.toml.
 	MailtowerExtra string
 	// LogLevel is mailtower's log level; "" = debug.
@@ -127,6 +131,12 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 		if e.Clamd, err = startClamd(e.sub(t, "clamd")); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if o.OwnSpamd && !o.NoSpamd {
+		if e.Spamd, err = startSpamd(e.sub(t, "spamd")); err != nil {
+			t.Fatal(err)
+		}
+		e.ownSpamd = true
 	}
 	// Ports first: mailtower's config names Postfix's reinject listener,
 	// Postfix's names the milter.
@@ -197,6 +207,9 @@ func (e *Env) cleanup(t testing.TB) {
 	if e.Clamd != nil {
 		e.Clamd.Stop()
 	}
+	if e.ownSpamd {
+		e.Spamd.Stop()
+	}
 	if e.Sink != nil {
 		e.Sink.Stop()
 	}
@@ -214,7 +227,7 @@ func (e *Env) cleanup(t testing.TB) {
 	for _, l := range []struct {
 		path  string
 		lines int
-	}{{"postfix/postfix.log", 40}, {"mailtower/mailtower.log", 40}, {"clamd/clamd.log", 5}} {
+	}{{"postfix/postfix.log", 40}, {"mailtower/mailtower.log", 40}, {"clamd/clamd.log", 5}, {"spamd/spamd.log", 10}} {
 		p := filepath.Join(e.Dir, l.path)
 		if _, err := os.Stat(p); err == nil {
 			t.Logf("--- tail of %s:\n%s", p, tailFile(p, l.lines))
