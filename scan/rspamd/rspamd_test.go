@@ -84,7 +84,7 @@ func message(env scan.Envelope, raw []byte) *scan.Message {
 	return scan.NewMessage(env, bytes.NewReader(raw), int64(len(raw)))
 }
 
-func newScanner(t *testing.T, address string, timeout time.Duration) *Scanner {
+func newScanner(t testing.TB, address string, timeout time.Duration) *Scanner {
 	t.Helper()
 	s, err := New(config.Scanner{Address: address, Timeout: config.Duration(timeout)})
 	if err != nil {

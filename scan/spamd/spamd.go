@@ -98,7 +98,7 @@ func (s *Scanner) send(c *sock.Conn, msg *scan.Message) error {
 	if _, err := io.WriteString(c, head+"\r\n"); err != nil {
 		return err
 	}
-	n, err := io.Copy(c, sock.Source(msg.Reader()))
+	n, err := sock.Copy(c, msg.Reader())
 	if err != nil {
 		return err
 	}
