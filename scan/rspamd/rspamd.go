@@ -71,6 +71,10 @@ func (s *Scanner) Scan(ctx context.Context, msg *scan.Message) ([]scan.Finding, 
 	}
 	req.ContentLength = msg.Size()
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(sock.Source(msg.Reader())), nil }
+	if msg.Size() == 0 {
+		// A zero length with a body would be sent chunked, as "unknown".
+		req.Body, req.GetBody = http.NoBody, nil
+	}
 	setEnvelope(req.Header, msg.Envelope)
 
 	body, err := s.do(req)

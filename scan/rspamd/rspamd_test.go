@@ -186,6 +186,17 @@ func TestScanLargeMessage(t *testing.T) {
 	}
 }
 
+func TestScanEmptyMessage(t *testing.T) {
+	f := startFake(t, answer(200, `{"score":0,"required_score":15,"action":"no action","symbols":{}}`))
+	if _, err := newScanner(t, f.URL, 30*time.Second).Scan(context.Background(), message(scan.Envelope{}, nil)); err != nil {
+		t.Fatal(err)
+	}
+	r, body := f.last(t)
+	if len(body) != 0 || r.ContentLength != 0 || len(r.TransferEncoding) != 0 {
+		t.Errorf("empty message sent as %d bytes, Content-Length %d, Transfer-Encoding %v", len(body), r.ContentLength, r.TransferEncoding)
+	}
+}
+
 func TestScanConnectionRefused(t *testing.T) {
 	_, err := newScanner(t, "http://"+socktest.Refused(t), 30*time.Second).Scan(context.Background(), message(scan.Envelope{}, []byte("x")))
 	if err == nil || !strings.Contains(err.Error(), "connection refused") {
