@@ -40,7 +40,10 @@ type Scanner struct {
 	ep sock.Endpoint // socket address, error label, time limit
 }
 
-var _ scan.Scanner = (*Scanner)(nil)
+var (
+	_ scan.Scanner = (*Scanner)(nil)
+	_ scan.Pinger  = (*Scanner)(nil)
+)
 
 // New makes a clamd client for cfg.Address ("tcp:HOST:PORT" or
 // "unix:PATH"). cfg.Timeout, when positive, bounds every call even if the

@@ -29,7 +29,10 @@ type Scanner struct {
 	client *http.Client
 }
 
-var _ scan.Scanner = (*Scanner)(nil)
+var (
+	_ scan.Scanner = (*Scanner)(nil)
+	_ scan.Pinger  = (*Scanner)(nil)
+)
 
 // New makes an rspamd client for cfg.Address ("http://HOST:PORT", the
 // normal worker, 11333 by default). cfg.Timeout, when positive, bounds

@@ -28,7 +28,10 @@ type Scanner struct {
 	user string
 }
 
-var _ scan.Scanner = (*Scanner)(nil)
+var (
+	_ scan.Scanner = (*Scanner)(nil)
+	_ scan.Pinger  = (*Scanner)(nil)
+)
 
 // New makes a spamd client for cfg.Address ("HOST:PORT" or "unix:PATH").
 // cfg.User, when set, is sent as the User header so that spamd applies
