@@ -1,8 +1,6 @@
 package milter
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"encoding/base64"
 	"strings"
@@ -11,6 +9,7 @@ import (
 	"github.com/d--j/go-milter/mailfilter"
 
 	"github.com/mailtower/mailtower/internal/config"
+	"github.com/mailtower/mailtower/internal/testmail"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/rules"
@@ -38,20 +37,8 @@ func withContentFilter(t *testing.T, f *fixture, rs ...settings.Rule) {
 	f.filter.Reload(&rt)
 }
 
-// pe is the start of a Windows executable.
-var pe = append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff"), make([]byte, 200)...)
-
-func zipOf(t *testing.T, name string, data []byte) []byte {
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	w, err := zw.Create(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write(data)
-	zw.Close()
-	return buf.Bytes()
-}
+// pe is a Windows executable.
+var pe = testmail.PE(false)
 
 // withAttachment returns a header and body carrying one base64 attachment.
 func withAttachment(subject, name, ctype string, data []byte) (string, string) {
@@ -72,7 +59,7 @@ func TestDisguisedExecutableThroughMilter(t *testing.T) {
 		data              []byte
 	}{
 		{"bare", "invoice.pdf", "application/pdf", pe},
-		{"zipped", "invoice.zip", "application/zip", zipOf(t, "docs/invoice.pdf", pe)},
+		{"zipped", "invoice.zip", "application/zip", testmail.Zip("docs/invoice.pdf", pe)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,33 +5,19 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
-	"encoding/base64"
-	"encoding/binary"
 	"fmt"
 	"hash/crc32"
 	"strings"
 	"testing"
 
 	"github.com/mailtower/mailtower/internal/config"
+	"github.com/mailtower/mailtower/internal/testmail"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
 	"github.com/mailtower/mailtower/settings/settingstest"
 )
 
-// fakePE is a minimal Windows executable header (MZ, PE signature).
-func fakePE(dll bool) []byte {
-	b := make([]byte, 1024)
-	copy(b, "MZ\x90\x00")
-	binary.LittleEndian.PutUint32(b[0x3c:], 0x80)
-	copy(b[0x80:], "PE\x00\x00")
-	ch := uint16(0x0102)
-	if dll {
-		ch |= 0x2000
-	}
-	binary.LittleEndian.PutUint16(b[0x80+22:], ch)
-	copy(b[0x200:], "This program cannot be run in DOS mode.")
-	return b
-}
+func fakePE(dll bool) []byte { return testmail.PE(dll) }
 
 // zipEntry is one member of a test zip.
 type zipEntry struct {
@@ -112,12 +98,7 @@ func message(subject, text string, atts ...attachment) []byte {
 	b.WriteString(text + "\r\n")
 	for _, a := range atts {
 		fmt.Fprintf(&b, "--=_b\r\nContent-Type: %s; name=\"%s\"\r\nContent-Disposition: attachment; filename=\"%s\"\r\nContent-Transfer-Encoding: base64\r\n\r\n", a.ctype, a.name, a.name)
-		enc := base64.StdEncoding.EncodeToString(a.data)
-		for len(enc) > 76 {
-			b.WriteString(enc[:76] + "\r\n")
-			enc = enc[76:]
-		}
-		b.WriteString(enc + "\r\n")
+		b.WriteString(testmail.Base64Lines(a.data, "\r\n"))
 	}
 	b.WriteString("--=_b--\r\n")
 	return []byte(b.String())
