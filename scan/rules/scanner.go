@@ -204,6 +204,11 @@ func (s *Scanner) resolve(ctx context.Context, recipients []string) ([]*ruleUse,
 		s.generation = g
 	}
 	s.mu.Unlock()
+	if len(recipients) == 0 {
+		// No envelope (an offline scan of a file): the global rules apply
+		// (RulesFor of a non-address is the global scope).
+		recipients = []string{""}
+	}
 	byID := map[int64]*ruleUse{}
 	for _, rcpt := range recipients {
 		rs, ok := s.byRcpt.Get(rcpt)

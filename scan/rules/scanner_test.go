@@ -203,3 +203,17 @@ func TestConcurrentScans(t *testing.T) {
 		}
 	}
 }
+
+// TestNoRecipientsGlobalRules: a message without envelope recipients (an
+// offline scan) is checked against the global rules only.
+func TestNoRecipientsGlobalRules(t *testing.T) {
+	s := newScanner(t, config.Default().Limits, rule("global", settings.BlockFiletype, "exe"),
+		rule("example.com", settings.BlockContent, "hello"))
+	raw := message("hello", "x", attachment{"a.pdf", "application/pdf", fakePE(false)})
+	msg := scan.NewMessage(scan.Envelope{}, strings.NewReader(string(raw)), int64(len(raw)))
+	f, err := s.Scan(context.Background(), msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, f, []want{{"block-filetype:exe", "a.pdf", ""}})
+}
