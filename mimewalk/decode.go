@@ -11,6 +11,7 @@ type decodeResult struct {
 	truncated bool   // stopped at the byte limit
 	broken    string // why the encoding was broken, "" if it was fine
 	unknown   bool   // unknown encoding: data is the raw body
+	name      string // file name in a uuencode "begin" line
 }
 
 // decodeTransfer undoes a Content-Transfer-Encoding (RFC 2045 section 6),
@@ -26,7 +27,7 @@ func decodeTransfer(body []byte, cte string, limit int64) decodeResult {
 		return decodeQP(body, limit)
 	case "x-uuencode", "uuencode", "x-uue", "uue":
 		if blks := findUU(body, limit); len(blks) > 0 {
-			r := decodeResult{data: blks[0].data, truncated: blks[0].trunc}
+			r := decodeResult{data: blks[0].data, truncated: blks[0].trunc, name: blks[0].name}
 			if blks[0].broken {
 				r.broken = "broken uuencode"
 			}

@@ -1,6 +1,9 @@
 package mimewalk
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // leaf decodes the body of the part at idx.
 func (w *walker) leaf(idx int, body []byte, cte string) {
@@ -8,6 +11,13 @@ func (w *walker) leaf(idx int, body []byte, cte string) {
 	d := decodeTransfer(body, cte, w.decodeBudget())
 	w.decoded += int64(len(d.data))
 	p.Body, p.Truncated = d.data, d.truncated
+	if d.name != "" && !slices.Contains(p.Names, d.name) {
+		p.Names = append(p.Names, d.name)
+		if p.Filename == "" {
+			p.Filename = d.name
+		}
+		p.Attachment = true
+	}
 	if d.unknown {
 		w.problem(p.Path, "unknown transfer encoding "+strings.ToLower(cte), true)
 	}
