@@ -19,12 +19,15 @@ func (w *walker) leaf(idx int, body []byte, cte string) {
 		p.Attachment = true
 	}
 	if d.unknown {
-		w.problem(p.Path, "unknown transfer encoding "+strings.ToLower(cte), true)
+		// A text part is shown as it is; a file in an unknown encoding
+		// cannot be inspected as what the client (or another scanner)
+		// will make of it.
+		w.problem(p.Path, "unknown transfer encoding "+strings.ToLower(cte), p.Attachment)
 	}
 	if d.broken != "" {
-		// A broken text part is still read as far as it goes; a broken
-		// attachment cannot be inspected as what the client will open.
-		w.problem(p.Path, d.broken, p.Attachment)
+		// Broken text is read as far as it goes; a file whose encoding
+		// decoders read differently is malformed.
+		w.problem(p.Path, d.broken, p.Attachment && d.severe)
 	}
 	if d.truncated {
 		w.problem(p.Path, "decoded size limit exceeded", true)
