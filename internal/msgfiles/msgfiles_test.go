@@ -1,6 +1,7 @@
 package msgfiles
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -67,5 +68,39 @@ func TestWalk(t *testing.T) {
 				t.Errorf("bodies = %q, want %q", bodies, c.bodies)
 			}
 		})
+	}
+}
+
+func TestEachKeepsOrder(t *testing.T) {
+	dir := t.TempDir()
+	var want []string
+	for i := 0; i < 50; i++ {
+		p := filepath.Join(dir, fmt.Sprintf("m%03d", i))
+		os.WriteFile(p, []byte(fmt.Sprintf("Subject: %d\n\n", i)), 0o644)
+		want = append(want, p)
+	}
+	var got []string
+	err := Each([]string{dir}, nil, 4, func(m Message) int { return len(m.Data) }, func(m Message, n int) error {
+		if n != len(m.Data) {
+			t.Errorf("%s: result %d for %d bytes", m.Name, n, len(m.Data))
+		}
+		got = append(got, m.Name)
+		return nil
+	})
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("Each: err %v, order %v", err, got)
+	}
+	// An emit error stops the walk and is returned.
+	stopErr := fmt.Errorf("enough")
+	n := 0
+	err = Each([]string{dir}, nil, 4, func(m Message) int { return 0 }, func(Message, int) error {
+		n++
+		if n == 3 {
+			return stopErr
+		}
+		return nil
+	})
+	if err != stopErr || n != 3 {
+		t.Fatalf("Each after stop: err %v, emitted %d", err, n)
 	}
 }
