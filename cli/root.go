@@ -50,6 +50,8 @@ func NewRootCommand() *cobra.Command {
 		newConfigCmd(g),
 		newDomainCmd(g),
 		newUserCmd(g),
+		newLearnCmd(g),
+		newScanCmd(g),
 	)
 	return root
 }

@@ -52,11 +52,12 @@ func Each[R any](paths []string, stdin io.Reader, workers int, work func(Message
 	}()
 	var emitErr error
 	for j := range order {
-		r := <-j.done
 		if emitErr != nil {
+			// Stopping: a queued job may never reach a worker, so its
+			// result is not awaited.
 			continue
 		}
-		if err := emit(j.msg, r); err != nil {
+		if err := emit(j.msg, <-j.done); err != nil {
 			emitErr = err
 			close(stop)
 		}

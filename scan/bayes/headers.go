@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mailtower/mailtower/internal/textshape"
 	"github.com/mailtower/mailtower/mimewalk"
 )
 
@@ -65,23 +66,12 @@ func shortValue(v string, n int) string {
 
 // addSubjectShape adds tokens for how a subject looks, not what it says.
 func addSubjectShape(c *collector, s string) {
-	var letters, upper, bang int
-	for _, r := range s {
-		switch {
-		case r >= 'A' && r <= 'Z':
-			letters++
-			upper++
-		case r >= 'a' && r <= 'z':
-			letters++
-		case r == '!':
-			bang++
-		}
-	}
-	if letters >= 10 && upper*10 >= letters*8 {
+	sh := textshape.Of(s)
+	if sh.Shouting(10, 80) {
 		c.add("subject:", "shape:caps")
 	}
-	if bang > 0 {
-		c.add("subject:", "shape:bang"+strconv.Itoa(min(bang, 3)))
+	if sh.Bang > 0 {
+		c.add("subject:", "shape:bang"+strconv.Itoa(min(sh.Bang, 3)))
 	}
 	if strings.TrimSpace(s) == "" {
 		c.add("subject:", "shape:empty")

@@ -38,13 +38,32 @@ type Scanner struct {
 
 var _ scan.Scanner = (*Scanner)(nil)
 
-// NewScanner returns the scanner over st with DefaultParams and the
-// default minimums; log may be nil.
-func NewScanner(st *Store, log *slog.Logger) *Scanner {
-	if log == nil {
-		log = slog.Default()
+// ScannerOptions configure a Scanner; zero fields take the defaults.
+type ScannerOptions struct {
+	// Params are the classifier's parameters (DefaultParams).
+	Params Params
+	// MinSpam and MinHam are the learned messages needed before the
+	// scanner reports anything (DefaultMinSpam, DefaultMinHam).
+	MinSpam, MinHam int
+	// Log receives the "too few messages learned" note (slog.Default).
+	Log *slog.Logger
+}
+
+// NewScanner returns the scanner over st.
+func NewScanner(st *Store, o ScannerOptions) *Scanner {
+	if o.Params == (Params{}) {
+		o.Params = DefaultParams
 	}
-	s := &Scanner{store: st, tok: st.tok, params: DefaultParams, minSpam: DefaultMinSpam, minHam: DefaultMinHam, log: log}
+	if o.MinSpam <= 0 {
+		o.MinSpam = DefaultMinSpam
+	}
+	if o.MinHam <= 0 {
+		o.MinHam = DefaultMinHam
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	s := &Scanner{store: st, tok: st.tok, params: o.Params, minSpam: o.MinSpam, minHam: o.MinHam, log: o.Log}
 	s.warnedGen.Store(-1)
 	return s
 }

@@ -63,7 +63,7 @@ func scanRaw(t *testing.T, s *Scanner, raw string) []scan.Finding {
 func TestScannerClassifiesSynthetic(t *testing.T) {
 	st := openTestStore(t)
 	learnSynthetic(t, st, 250)
-	s := NewScanner(st, nil)
+	s := NewScanner(st, ScannerOptions{})
 	r := rand.New(rand.NewSource(99))
 	for _, c := range []struct {
 		class string
@@ -81,7 +81,7 @@ func TestScannerClassifiesSynthetic(t *testing.T) {
 func TestScannerSilentUntilTrained(t *testing.T) {
 	st := openTestStore(t)
 	learnSynthetic(t, st, 50)
-	s := NewScanner(st, nil)
+	s := NewScanner(st, ScannerOptions{})
 	if f := scanRaw(t, s, synthetic("spam", 1000, rand.New(rand.NewSource(2)))); len(f) != 0 {
 		t.Errorf("findings %+v with 50/50 learned, want none", f)
 	}
@@ -91,7 +91,7 @@ func TestReleasedSignature(t *testing.T) {
 	ctx := context.Background()
 	st := openTestStore(t)
 	learnSynthetic(t, st, 250)
-	s := NewScanner(st, nil)
+	s := NewScanner(st, ScannerOptions{})
 	spam := synthetic("spam", 5000, rand.New(rand.NewSource(3)))
 	if f := scanRaw(t, s, spam); len(f) != 1 || f[0].Score < 5 {
 		t.Fatalf("before release: %+v, want spam", f)
