@@ -30,7 +30,8 @@ type Message struct {
 var ErrStop = errors.New("msgfiles: stop")
 
 // Walk calls fn for every message under paths, in order; directories are
-// walked recursively in lexical order and "-" reads standard input. A
+// walked recursively in lexical order (symbolic links to files are read,
+// links to directories are not followed) and "-" reads standard input. A
 // file that cannot be read is reported to fn as a Message with Err, and
 // the walk goes on. fn's error ends the walk (ErrStop quietly).
 func Walk(paths []string, stdin io.Reader, fn func(Message) error) error {
@@ -56,7 +57,16 @@ func walkPath(root string, fn func(Message) error) error {
 		if err != nil {
 			return fn(Message{Name: path, Err: err})
 		}
-		if d.IsDir() || !d.Type().IsRegular() {
+		if d.IsDir() {
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			// A link to a file is read; links to directories are not
+			// followed (loops).
+			if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+				return nil
+			}
+		} else if !d.Type().IsRegular() {
 			return nil
 		}
 		f, err := os.Open(path)

@@ -42,6 +42,12 @@ func TestWalk(t *testing.T) {
 	single := write("single.txt", "From a@b Thu Aug 22 2002\nSubject: s\n\nonly\n")
 	crlf := write("crlf.mbox", "From a@b x\r\nSubject: 1\r\n\r\nb1\r\n\r\nFrom c@d y\r\nSubject: 2\r\n\r\nb2\r\n")
 
+	linkDir := filepath.Join(dir, "links")
+	os.MkdirAll(linkDir, 0o755)
+	if err := os.Symlink(one, filepath.Join(linkDir, "l.eml")); err != nil {
+		t.Fatal(err)
+	}
+	os.Symlink(dir, filepath.Join(linkDir, "loop"))
 	cases := []struct {
 		name   string
 		paths  []string
@@ -55,6 +61,7 @@ func TestWalk(t *testing.T) {
 		{"single-message mbox keeps the plain name", []string{single}, "", []string{single}, []string{"Subject: s\n\nonly\n"}},
 		{"crlf mbox", []string{crlf}, "", []string{crlf + ":1", crlf + ":2"}, []string{"Subject: 1\r\n\r\nb1\r\n", "Subject: 2\r\n\r\nb2\r\n"}},
 		{"directory recursive, sorted", []string{filepath.Join(dir, "a")}, "", []string{mbox + ":1", mbox + ":2", one}, nil},
+		{"symlinked file read, symlinked dir not followed", []string{linkDir}, "", []string{filepath.Join(linkDir, "l.eml")}, nil},
 		{"stdin", []string{"-"}, "Subject: in\n\nx\n", []string{"-"}, []string{"Subject: in\n\nx\n"}},
 		{"missing file is reported, walk goes on", []string{filepath.Join(dir, "nope"), one}, "", []string{"ERR " + filepath.Join(dir, "nope"), one}, nil},
 	}

@@ -91,8 +91,8 @@ func TestBandFor(t *testing.T) {
 	cases := []struct {
 		p    float64
 		rule string
-	}{{0, "BAYES_00"}, {0.0099, "BAYES_00"}, {0.01, "BAYES_05"}, {0.5, "BAYES_50"}, {0.97, "BAYES_95"},
-		{0.995, "BAYES_99"}, {0.9995, "BAYES_999"}, {1, "BAYES_9999"}}
+	}{{0, "BAYES_00"}, {0.0099, "BAYES_00"}, {0.01, "BAYES_05"}, {0.5, "BAYES_50"}, {0.95, "BAYES_90"},
+		{0.995, "BAYES_99"}, {0.9995, "BAYES_99"}, {1, "BAYES_9999"}}
 	for _, c := range cases {
 		if got := BandFor(c.p).Rule; got != c.rule {
 			t.Errorf("BandFor(%v) = %s, want %s", c.p, got, c.rule)
@@ -101,7 +101,7 @@ func TestBandFor(t *testing.T) {
 	// Each level's threshold must fall on a band edge: the documented
 	// probabilities reach it, the band below does not.
 	thresholds := []float64{12, 8, 5, 3.5, 2.5}
-	edges := []float64{0.9999, 0.999, 0.99, 0.95, 0.80}
+	edges := []float64{0.9999, 0.99, 0.90, 0.80, 0.60}
 	for i, th := range thresholds {
 		b := BandFor(edges[i])
 		below := BandFor(edges[i] - 1e-9)

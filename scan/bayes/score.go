@@ -20,20 +20,20 @@ type Band struct {
 // configured, with each level's threshold (settings.SpamThresholds
 // {12, 8, 5, 3.5, 2.5}) falling at a band edge:
 //
-//	level 1 (12)  P >= 0.9999      level 4 (3.5)  P >= 0.95
-//	level 2 (8)   P >= 0.999       level 5 (2.5)  P >= 0.80
-//	level 3 (5)   P >= 0.99
+//	level 1 (12)  P >= 0.9999      level 4 (3.5)  P >= 0.80
+//	level 2 (8)   P >= 0.99        level 5 (2.5)  P >= 0.60
+//	level 3 (5)   P >= 0.90
 //
-// Summed with spamd's score, the bands below 0.99 add the weaker evidence
-// SpamAssassin's BAYES_50..BAYES_95 add, and BAYES_00/BAYES_05 subtract as
-// SpamAssassin's do.
+// Level 3's edge is SpamBayes' default spam cut-off (0.90); below it, the
+// chi-square combination's "unsure" region (0.20 to 0.90) adds weaker
+// evidence that only the strict levels act on alone, or that sums with
+// spamd's score. BAYES_00 and BAYES_05 subtract as SpamAssassin's do.
 var Bands = []Band{
 	{"BAYES_9999", 0.9999, 12.5},
-	{"BAYES_999", 0.999, 8.5},
-	{"BAYES_99", 0.99, 5.5},
-	{"BAYES_95", 0.95, 4.0},
-	{"BAYES_80", 0.80, 3.0},
-	{"BAYES_60", 0.60, 1.5},
+	{"BAYES_99", 0.99, 8.5},
+	{"BAYES_90", 0.90, 5.5},
+	{"BAYES_80", 0.80, 4.0},
+	{"BAYES_60", 0.60, 3.0},
 	{"BAYES_50", 0.40, 0.8},
 	{"BAYES_40", 0.20, 0},
 	{"BAYES_20", 0.05, 0},

@@ -108,11 +108,14 @@ func (t *Tokenizer) addParts(c *collector, m *mimewalk.Message) {
 		case "text/plain":
 			htmlOnly = false
 			c.addURLs(p.Text, &urls)
+			addTextShape(c, p.Text)
 			budget = c.addWords("", p.Text, budget)
 		case "text/html":
 			c.addURLs(p.Text, &urls)
 			addHTMLTags(c, p.Text)
-			budget = c.addWords("", mimewalk.HTMLText(p.Text), budget)
+			visible := mimewalk.HTMLText(p.Text)
+			addTextShape(c, visible)
+			budget = c.addWords("", visible, budget)
 		}
 		if budget <= 0 || c.full() {
 			c.add("limit:", "text")
@@ -144,6 +147,36 @@ func (t *Tokenizer) addAttachment(c *collector, p *mimewalk.Part) {
 		}
 		return r
 	}, name), 256)
+}
+
+// addTextShape adds how a text looks: its share of capital letters and of
+// non-ASCII characters, in 10% steps (SpamBayes' "8bit%" token; shouting
+// and foreign-script mail stand out even when their words are unknown).
+func addTextShape(c *collector, text string) {
+	if len(text) > 64<<10 {
+		text = text[:64<<10]
+	}
+	var letters, upper, high, total int
+	for _, r := range text {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			letters++
+			upper++
+		case r >= 'a' && r <= 'z':
+			letters++
+		case r >= 0x80:
+			high++
+		}
+		if r > ' ' {
+			total++
+		}
+	}
+	if letters >= 20 {
+		c.add("caps%:", strconv.Itoa(upper*10/letters*10))
+	}
+	if total >= 20 && high > 0 {
+		c.add("8bit%:", strconv.Itoa(high*10/total*10))
+	}
 }
 
 // htmlTags are the tags whose presence is a token: layout and tricks
