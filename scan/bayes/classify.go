@@ -17,9 +17,11 @@ type Params struct {
 	MaxDiscriminators int
 }
 
-// DefaultParams are SpamBayes' defaults, which also did best on the
-// evaluation corpus (scripts/eval.sh).
-var DefaultParams = Params{S: 0.45, X: 0.5, MinDev: 0.1, MaxDiscriminators: 150}
+// DefaultParams are SpamBayes' defaults except MaxDiscriminators: 300
+// instead of 150 raised spam recall at P >= 0.90 from 95.2% to 96.8% on
+// the evaluation corpus (scripts/eval.sh) with the same false positives;
+// more than 300 changed nothing.
+var DefaultParams = Params{S: 0.45, X: 0.5, MinDev: 0.1, MaxDiscriminators: 300}
 
 // Counts are how many learned spam and ham messages held a token.
 type Counts struct {

@@ -68,7 +68,7 @@ func TestCombine(t *testing.T) {
 		{"strong spam", rep(0.99, 20), 0.999, 1, 20},
 		{"strong ham", rep(0.01, 20), 0, 0.001, 20},
 		{"balanced is unsure", append(rep(0.99, 20), rep(0.01, 20)...), 0.4, 0.6, 40},
-		{"max discriminators", rep(0.9, 400), 0.99, 1, 150},
+		{"max discriminators", rep(0.9, 400), 0.99, 1, 300},
 	}
 	for _, c := range cases {
 		r := p.Combine(c.probs)

@@ -29,8 +29,8 @@
 // # Combination (Fisher, chi-square)
 //
 // Only tokens with |f(w) − 0.5| ≥ MinDev (default 0.1, SpamBayes'
-// minimum_prob_strength) are used, at most MaxDiscriminators (default 150)
-// of them, the strongest first. With those n tokens:
+// minimum_prob_strength) are used, at most MaxDiscriminators (default
+// 300; SpamBayes uses 150) of them, the strongest first. With those n tokens:
 //
 //	S = 1 − C⁻¹(−2 Σ ln (1−f(w)), 2n)   evidence for spam
 //	H = 1 − C⁻¹(−2 Σ ln f(w),     2n)   evidence for ham
