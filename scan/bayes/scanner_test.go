@@ -32,7 +32,9 @@ func synthetic(class string, i int, r *rand.Rand) string {
 	return b.String()
 }
 
-func learnSynthetic(t *testing.T, st *Store, n int) {
+func learnSynthetic(t *testing.T, st *Store, n int) { learnSyntheticTB(t, st, n) }
+
+func learnSyntheticTB(t testing.TB, st *Store, n int) {
 	t.Helper()
 	r := rand.New(rand.NewSource(1))
 	for _, class := range []Class{ClassSpam, ClassHam} {

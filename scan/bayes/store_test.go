@@ -8,7 +8,9 @@ import (
 	"github.com/mailtower/mailtower/store"
 )
 
-func openTestStore(t *testing.T) *Store {
+func openTestStore(t *testing.T) *Store { return openTestStoreTB(t) }
+
+func openTestStoreTB(t testing.TB) *Store {
 	t.Helper()
 	db, err := store.Open(t.TempDir())
 	if err != nil {
