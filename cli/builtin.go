@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"time"
@@ -25,14 +26,17 @@ func tokenizerLimits(cfg *config.Config) bayes.Limits {
 	return lim
 }
 
-// builtinEngines builds the built-in engines the configuration enables:
-// bayes ([scanners.bayes]) and heuristics ([scanners.heuristics]), both on
-// by default.
-func builtinEngines(ctx context.Context, a *app, log *slog.Logger) ([]scan.Engine, error) {
+// builtinEngines builds the built-in engines cfg enables: bayes
+// ([scanners.bayes]) and heuristics ([scanners.heuristics]), both on by
+// default. a supplies the database the token store lives in.
+func builtinEngines(ctx context.Context, a *app, cfg *config.Config, log *slog.Logger) ([]scan.Engine, error) {
 	var engines []scan.Engine
-	sc := a.cfg.Scanners
+	sc := cfg.Scanners
 	if sc.Bayes.Enabled {
-		st, err := bayes.Open(ctx, a.db, bayes.NewTokenizer(tokenizerLimits(a.cfg)))
+		if a == nil || a.db == nil {
+			return nil, errors.New("scanners.bayes: the built-in engine needs the database")
+		}
+		st, err := bayes.Open(ctx, a.db, bayes.NewTokenizer(tokenizerLimits(cfg)))
 		if err != nil {
 			return nil, err
 		}
@@ -40,7 +44,7 @@ func builtinEngines(ctx context.Context, a *app, log *slog.Logger) ([]scan.Engin
 		engines = append(engines, scan.Engine{Scanner: s, Timeout: builtinTimeout})
 	}
 	if sc.Heuristics.Enabled {
-		o := heuristics.Options{Walk: mimewalk.LimitsFrom(a.cfg.Limits), Log: log}
+		o := heuristics.Options{Walk: mimewalk.LimitsFrom(cfg.Limits), Log: log}
 		if sc.Heuristics.Auth {
 			o.Auth, o.DNSTimeout = net.DefaultResolver, time.Duration(sc.Heuristics.DNSTimeout)
 		}
@@ -49,8 +53,9 @@ func builtinEngines(ctx context.Context, a *app, log *slog.Logger) ([]scan.Engin
 	return engines, nil
 }
 
-// scanEngines is the engine list of `mailtower scan`.
-func scanEngines(ctx context.Context, a *app) ([]scan.Engine, func(), error) {
-	engines, err := builtinEngines(ctx, a, slog.Default())
-	return engines, func() {}, err
+// scanEngines is the engine list of `mailtower scan`: the inbound
+// engines `serve` uses, from the same configuration.
+func scanEngines(ctx context.Context, a *app) ([]scan.Engine, error) {
+	inbound, _, err := buildEngines(ctx, a, a.cfg)
+	return inbound, err
 }

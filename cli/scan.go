@@ -56,11 +56,10 @@ failure is never reported as clean); 2 bad usage.`,
 			if level < 1 || level > 5 {
 				return usageErr("--level %d: want 1 to 5", level)
 			}
-			engines, closeEngines, err := scanEngines(ctx, a)
+			engines, err := scanEngines(ctx, a)
 			if err != nil {
 				return err
 			}
-			defer closeEngines()
 			threshold := settings.SpamThresholds[level]
 			out := cmd.OutOrStdout()
 			worst := scanExitClean
