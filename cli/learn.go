@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -29,7 +30,7 @@ once; one learned as the other class is moved. "learn forget" undoes.`,
 	for _, class := range []bayes.Class{bayes.ClassSpam, bayes.ClassHam} {
 		cmd.AddCommand(learnClassCmd(g, class))
 	}
-	cmd.AddCommand(learnForgetCmd(g), learnStatsCmd(g))
+	cmd.AddCommand(learnForgetCmd(g), learnStatsCmd(g), learnPruneCmd(g))
 	return cmd
 }
 
@@ -220,4 +221,39 @@ func activeWord(s bayes.Stats) string {
 		return "active"
 	}
 	return "inactive"
+}
+
+func learnPruneCmd(g *globals) *cobra.Command {
+	var olderThan time.Duration
+	var maxCount int
+	c := &cobra.Command{
+		Use:   "prune",
+		Short: "Drop rare tokens not seen in learned mail for a while (keeps the store small)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if olderThan <= 0 || maxCount < 1 {
+				return usageErr("--older-than must be positive and --max-count at least 1")
+			}
+			ctx := cmd.Context()
+			a, err := g.openApp(ctx)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			st, err := bayes.Open(ctx, a.db, nil)
+			if err != nil {
+				return err
+			}
+			n, err := st.Prune(ctx, time.Now().Add(-olderThan), maxCount)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "pruned %d token(s) seen in at most %d message(s) and not since %s\n",
+				n, maxCount, time.Now().Add(-olderThan).Format(time.DateOnly))
+			return nil
+		},
+	}
+	c.Flags().DurationVar(&olderThan, "older-than", 90*24*time.Hour, "prune tokens last learned before this long ago")
+	c.Flags().IntVar(&maxCount, "max-count", 1, "prune only tokens seen in at most this many learned messages")
+	return c
 }

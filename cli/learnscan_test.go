@@ -82,6 +82,8 @@ func TestLearnCounts(t *testing.T) {
 		{[]string{"learn", "forget", filepath.Join(dir, "spam", "sub", "spam001.eml"), filepath.Join(dir, "nope.eml")},
 			"forgotten 1, not found 0, failed 1 (store: 28 spam, 31 ham)", 1},
 		{[]string{"learn", "stats"}, "spam 28, ham 31", 0},
+		{[]string{"learn", "prune", "--older-than", "1h"}, "pruned 0 token(s)", 0},
+		{[]string{"learn", "prune", "--max-count", "0"}, "", 2},
 	}
 	for _, s := range steps {
 		out, err := run(t, cfg, s.args...)
