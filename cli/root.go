@@ -57,6 +57,8 @@ func NewRootCommand() *cobra.Command {
 		newQuarantineCmd(g),
 		newPostfixConfigCmd(g),
 		newRuleCmd(g),
+		newLearnCmd(g),
+		newScanCmd(g),
 	)
 	return root
 }

@@ -84,6 +84,12 @@ func (c *Config) checkScanners() []error {
 	check("clamd", c.Scanners.Clamd, ParseClamdAddress)
 	check("spamd", c.Scanners.Spamd, ParseListen)
 	check("rspamd", c.Scanners.Rspamd, ParseHTTPAddress)
+	if b := c.Scanners.Bayes; b.MinSpam < 1 || b.MinHam < 1 {
+		errs = append(errs, fmt.Errorf("scanners.bayes: min_spam and min_ham must be at least 1 (have %d, %d)", b.MinSpam, b.MinHam))
+	}
+	if c.Scanners.Heuristics.DNSTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("scanners.heuristics.dns_timeout: must be positive"))
+	}
 	return errs
 }
 
