@@ -138,13 +138,22 @@ func (in *inspector) inspect(where string, names []string, data []byte, r io.Rea
 		in.inspect(where+" › "+name, []string{name}, nil, &budgetReader{zr, in}, -1, depth+1)
 	case "tar":
 		in.tar(where, inner(), depth+1)
+	case "rar":
+		if data == nil {
+			var err error
+			if data, err = in.readAll(inner(), size); err != nil {
+				in.readError(where, err)
+				return
+			}
+		}
+		in.rar(idx, data)
 	}
 }
 
 // opens reports whether mailtower looks inside this type.
 func (t fileType) opens() bool {
 	switch t.Exts[0] {
-	case "zip", "gz", "tar":
+	case "zip", "gz", "tar", "rar":
 		return true
 	}
 	return false
