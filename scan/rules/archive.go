@@ -118,16 +118,23 @@ func (in *inspector) inspect(where string, names []string, data []byte, r io.Rea
 		}
 		return io.MultiReader(bytes.NewReader(prefix), r)
 	}
+	// whole reads a streamed archive into memory (zip and RAR need it).
+	whole := func() bool {
+		if data != nil {
+			return true
+		}
+		var err error
+		if data, err = in.readAll(inner(), size); err != nil {
+			in.readError(where, err)
+			return false
+		}
+		return true
+	}
 	switch t.Exts[0] {
 	case "zip":
-		if data == nil {
-			var err error
-			if data, err = in.readAll(inner(), size); err != nil {
-				in.readError(where, err)
-				return
-			}
+		if whole() {
+			in.zip(idx, data, depth+1)
 		}
-		in.zip(idx, data, depth+1)
 	case "gz":
 		zr, err := gzip.NewReader(inner())
 		if err != nil {
@@ -139,14 +146,9 @@ func (in *inspector) inspect(where string, names []string, data []byte, r io.Rea
 	case "tar":
 		in.tar(where, inner(), depth+1)
 	case "rar":
-		if data == nil {
-			var err error
-			if data, err = in.readAll(inner(), size); err != nil {
-				in.readError(where, err)
-				return
-			}
+		if whole() {
+			in.rar(idx, data)
 		}
-		in.rar(idx, data)
 	}
 }
 
