@@ -40,7 +40,9 @@ func (s *Store) Delete(ctx context.Context, id string, recipients []string, by s
 		want[strings.ToLower(strings.Trim(strings.TrimSpace(r), "<>"))] = true
 	}
 	var ids []int64
+	seen := map[string]bool{}
 	for _, it := range items {
+		seen[it.Recipient] = true
 		switch {
 		case len(want) > 0 && !want[it.Recipient]:
 		case it.State == StateQuarantined:
@@ -49,10 +51,11 @@ func (s *Store) Delete(ctx context.Context, id string, recipients []string, by s
 		default:
 			out.Skipped = append(out.Skipped, Skip{it.Recipient, "not quarantined: " + it.State + byAt(it)})
 		}
-		delete(want, it.Recipient)
 	}
 	for r := range want {
-		return out, fmt.Errorf("delete %s: recipient %s: %w", id, r, ErrRecipient)
+		if !seen[r] {
+			return out, fmt.Errorf("delete %s: recipient %s: %w", id, r, ErrRecipient)
+		}
 	}
 	if len(ids) == 0 {
 		return out, nil

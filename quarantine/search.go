@@ -115,11 +115,10 @@ func ftsQuery(text string) (string, error) {
 		if strings.TrimSpace(w) == "" {
 			continue
 		}
-		t := `"` + w + `"`
 		if prefix {
-			t += "*"
+			w += "*" // inside the quotes: FTS4 prefix syntax within a phrase
 		}
-		terms = append(terms, t)
+		terms = append(terms, `"`+w+`"`)
 	}
 	if len(terms) == 0 {
 		return "", fmt.Errorf("search %q: no words to search for", text)
