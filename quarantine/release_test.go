@@ -119,7 +119,10 @@ func TestReleaseChoosesAndRefuses(t *testing.T) {
 			prepare: func(s *Store, id string) { s.Delete(context.Background(), id, nil, "admin") },
 			wantErr: ErrDeleted, after: "a@x.test=deleted"},
 		{name: "file missing", rcpts: []Recipient{{Address: "a@x.test", Category: scan.Spam}},
-			prepare: func(s *Store, id string) { items, _ := s.Get(context.Background(), id); os.Remove(s.Path(items[0].Path)) },
+			prepare: func(s *Store, id string) {
+				items, _ := s.Get(context.Background(), id)
+				os.Remove(s.Path(items[0].Path))
+			},
 			wantErr: ErrFileMissing, after: "a@x.test=quarantined"},
 		{name: "release in progress", rcpts: []Recipient{{Address: "a@x.test", Category: scan.Spam}},
 			prepare: func(s *Store, id string) {
