@@ -49,7 +49,7 @@ func (s *Store) Delete(ctx context.Context, id string, recipients []string, by s
 			ids = append(ids, it.Item)
 			out.Recipients = append(out.Recipients, it.Recipient)
 		default:
-			out.Skipped = append(out.Skipped, Skip{it.Recipient, "not quarantined: " + it.State + byAt(it)})
+			out.Skipped = append(out.Skipped, Skip{it.Recipient, "not quarantined: " + it.State + it.History()})
 		}
 	}
 	for r := range want {

@@ -32,6 +32,7 @@ type Item struct {
 	StateChanged *time.Time `json:"state_changed,omitempty"`
 	StateBy      string     `json:"state_by,omitempty"`
 	ClientAddr   string     `json:"client_addr"`
+	ClientHost   string     `json:"client_host"`
 	Helo         string     `json:"helo"`
 	// Path is the message file relative to the quarantine directory.
 	Path string `json:"-"`
@@ -66,7 +67,7 @@ type Filter struct {
 
 const itemColumns = `i.message_id, i.id, m.queue_id, i.category, i.recipient, m.sender, m.header_from, m.subject,
 	i.score, i.reason, i.received, i.expires, m.size, i.state, i.state_changed, IFNULL(i.state_by, ''),
-	m.client_addr, m.helo, m.path, m.file_removed`
+	m.client_addr, m.client_host, m.helo, m.path, m.file_removed`
 
 // scanItem reads one row of itemColumns, then any extra columns into extra.
 func scanItem(sc interface{ Scan(...any) error }, extra ...any) (Item, error) {
@@ -75,7 +76,7 @@ func scanItem(sc interface{ Scan(...any) error }, extra ...any) (Item, error) {
 	var changed sql.NullInt64
 	err := sc.Scan(append([]any{&it.ID, &it.Item, &it.QueueID, &it.Category, &it.Recipient, &it.Sender, &it.HeaderFrom,
 		&it.Subject, &it.Score, &it.Reason, &received, &expires, &it.Size, &it.State, &changed, &it.StateBy,
-		&it.ClientAddr, &it.Helo, &it.Path, &it.FileRemoved}, extra...)...)
+		&it.ClientAddr, &it.ClientHost, &it.Helo, &it.Path, &it.FileRemoved}, extra...)...)
 	it.Received, it.Expires = time.Unix(received, 0).UTC(), time.Unix(expires, 0).UTC()
 	if changed.Valid {
 		t := time.Unix(changed.Int64, 0).UTC()

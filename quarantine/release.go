@@ -158,11 +158,11 @@ func chooseTargets(items []Item, opt ReleaseOptions, now time.Time) ([]Item, []S
 	for _, it := range chosen {
 		switch {
 		case it.State == StateReleased:
-			skipped = append(skipped, Skip{it.Recipient, "already released" + byAt(it)})
+			skipped = append(skipped, Skip{it.Recipient, "already released" + it.History()})
 		case it.State == StateDeleted:
-			return nil, skipped, fmt.Errorf("recipient %s: %w (deleted%s)", it.Recipient, ErrDeleted, byAt(it))
+			return nil, skipped, fmt.Errorf("recipient %s: %w (deleted%s)", it.Recipient, ErrDeleted, it.History())
 		case it.State == StateReleasing && it.StateChanged != nil && now.Sub(*it.StateChanged) < StaleRelease:
-			return nil, skipped, fmt.Errorf("recipient %s: %w (started%s)", it.Recipient, ErrBusy, byAt(it))
+			return nil, skipped, fmt.Errorf("recipient %s: %w (started%s)", it.Recipient, ErrBusy, it.History())
 		case it.Category == scan.Virus && !opt.Force:
 			return nil, skipped, fmt.Errorf("recipient %s: %s: %w", it.Recipient, it.Reason, ErrVirus)
 		case !now.Before(it.Expires) && !opt.Force:
@@ -174,7 +174,9 @@ func chooseTargets(items []Item, opt ReleaseOptions, now time.Time) ([]Item, []S
 	return targets, skipped, nil
 }
 
-func byAt(it Item) string {
+// History says who last changed the item's state and when (" by root
+// at 2026-11-22T06:00:00Z"), or "".
+func (it Item) History() string {
 	s := ""
 	if it.StateBy != "" {
 		s += " by " + it.StateBy
