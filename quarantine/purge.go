@@ -20,8 +20,10 @@ type PurgeOptions struct {
 	// DryRun counts what would be removed and removes nothing.
 	DryRun bool
 	// Batch is how many expired items one transaction removes (default
-	// 500); Pause is the rest between batches (default 10ms), during which
-	// the milter's Put gets the write lock.
+	// 200). Between batches the purge rests at least Pause (default 10ms)
+	// and at least as long as the batch took, so that it holds the write
+	// lock at most half of the time and the milter's Put, which waits in
+	// SQLite's busy handler, gets it between two batches.
 	Batch int
 	Pause time.Duration
 	// OrphanAge is the age below which a file without a row is left alone
@@ -62,7 +64,7 @@ type Missing struct {
 // files, sweeps orphan files and reports damaged rows.
 func (s *Store) Purge(ctx context.Context, opt PurgeOptions) (PurgeReport, error) {
 	if opt.Batch <= 0 {
-		opt.Batch = 500
+		opt.Batch = 200
 	}
 	if opt.Pause <= 0 {
 		opt.Pause = 10 * time.Millisecond
@@ -106,6 +108,7 @@ func (s *Store) Purge(ctx context.Context, opt PurgeOptions) (PurgeReport, error
 // are kept: they are reported as stuck instead.
 func (s *Store) purgeExpired(ctx context.Context, now time.Time, opt PurgeOptions, rep *PurgeReport) error {
 	for {
+		start := time.Now()
 		n, err := s.purgeBatch(ctx, now, opt.Batch, rep)
 		if err != nil {
 			return fmt.Errorf("purge: %w", err)
@@ -117,7 +120,7 @@ func (s *Store) purgeExpired(ctx context.Context, now time.Time, opt PurgeOption
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(opt.Pause):
+		case <-time.After(max(opt.Pause, time.Since(start))):
 		}
 	}
 }

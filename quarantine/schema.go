@@ -86,12 +86,14 @@ var migrations = []string{
 	CREATE INDEX quarantine_items_domain ON quarantine_items(recipient_domain, received);
 	CREATE INDEX quarantine_items_expires ON quarantine_items(expires);
 	CREATE INDEX quarantine_items_releasing ON quarantine_items(state) WHERE state = 'releasing';
+	CREATE INDEX quarantine_items_score ON quarantine_items(score);
 
 	ALTER TABLE quarantine_messages ADD COLUMN seq INTEGER;
 	ALTER TABLE quarantine_messages ADD COLUMN file_removed INTEGER NOT NULL DEFAULT 0;
 	UPDATE quarantine_messages SET seq = rowid;
 	CREATE UNIQUE INDEX quarantine_messages_seq ON quarantine_messages(seq);
 	CREATE INDEX quarantine_messages_path ON quarantine_messages(path);
+	CREATE INDEX quarantine_messages_size ON quarantine_messages(size);
 
 	CREATE VIRTUAL TABLE quarantine_fts USING fts4(subject, sender, header_from, tokenize=unicode61);
 	INSERT INTO quarantine_fts (docid, subject, sender, header_from)
