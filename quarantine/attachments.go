@@ -74,6 +74,9 @@ func Attachments(r io.Reader) ([]Part, []string) {
 	if werr != nil && !errors.Is(werr, io.EOF) {
 		problems = append(problems, "structure: "+werr.Error())
 	}
+	if len(parts) == 0 && len(problems) == 0 {
+		problems = append(problems, "no part at all (an empty multipart)")
+	}
 	return parts, problems
 }
 

@@ -108,6 +108,13 @@ func (f Filter) order() (string, string, error) {
 // makes a phrase of its tokens.
 func ftsQuery(text string) (string, error) {
 	var terms []string
+	// Control characters (NUL ends the string for SQLite's C side) separate words.
+	text = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, text)
 	for _, w := range strings.Fields(text) {
 		prefix := strings.HasSuffix(w, "*")
 		w = strings.Trim(w, `*"`)
@@ -169,7 +176,16 @@ func decodeCursor(s string, f Filter) (cursor, error) {
 	if c.Sort != f.Sort || c.Reverse != f.Reverse {
 		return c, fmt.Errorf("cursor %q: made for --sort %s (reverse %v); repeat the same --sort and --reverse", s, orReceived(c.Sort), c.Reverse)
 	}
-	if n, ok := c.Value.(float64); ok && c.Sort != "score" {
+	// The value must have the sort column's type: a forged cursor must
+	// not reach SQL with a map or a list.
+	switch n, isNum := c.Value.(float64); {
+	case c.Sort == "sender":
+		if _, ok := c.Value.(string); !ok {
+			return c, fmt.Errorf("cursor %q: not a cursor printed by `quarantine list`", s)
+		}
+	case !isNum:
+		return c, fmt.Errorf("cursor %q: not a cursor printed by `quarantine list`", s)
+	case c.Sort != "score":
 		c.Value = int64(n) // JSON numbers decode as float64; received and size are integers
 	}
 	return c, nil
@@ -223,13 +239,16 @@ func ParseTime(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("time %q: want RFC 3339 (2026-11-22T06:00:00Z), a date (2026-11-22) or an age (7d, 36h, 90m)", s)
 }
 
+// maxAgeDays bounds ages (a century), far inside time.Duration's range.
+const maxAgeDays = 36500
+
 // ParseAge reads a duration that may use days ("7d", "1d12h") as well as
 // Go's h, m and s units.
 func ParseAge(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	var days int
 	if i := strings.IndexByte(s, 'd'); i > 0 {
-		if _, err := fmt.Sscanf(s[:i], "%d", &days); err != nil || fmt.Sprint(days) != s[:i] || days < 0 {
+		if _, err := fmt.Sscanf(s[:i], "%d", &days); err != nil || fmt.Sprint(days) != s[:i] || days < 0 || days > maxAgeDays {
 			return 0, fmt.Errorf("duration %q: bad day count", s)
 		}
 		s = s[i+1:]
@@ -237,7 +256,7 @@ func ParseAge(s string) (time.Duration, error) {
 	var rest time.Duration
 	if s != "" {
 		var err error
-		if rest, err = time.ParseDuration(s); err != nil || rest < 0 {
+		if rest, err = time.ParseDuration(s); err != nil || rest < 0 || rest > maxAgeDays*24*time.Hour {
 			return 0, fmt.Errorf("duration %q: want e.g. 7d, 36h, 90m", s)
 		}
 	} else if days == 0 {

@@ -10,7 +10,7 @@ import (
 )
 
 // fill stores four messages an hour apart (oldest first).
-func fill(t *testing.T, s *Store) []string {
+func fill(t testing.TB, s *Store) []string {
 	t.Helper()
 	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	msgs := []struct {
