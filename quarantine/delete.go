@@ -73,7 +73,7 @@ func (s *Store) Delete(ctx context.Context, id string, recipients []string, by s
 // how many files it removed.
 func (s *Store) DeleteMatching(ctx context.Context, f Filter, by string) (items, files int, err error) {
 	f.States, f.Limit, f.Offset, f.Cursor = []string{StateQuarantined}, 0, 0, ""
-	where, args, err := f.where()
+	where, args, err := f.where(false)
 	if err != nil {
 		return 0, 0, fmt.Errorf("quarantine delete: %w", err)
 	}

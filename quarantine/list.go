@@ -87,7 +87,11 @@ func scanItem(sc interface{ Scan(...any) error }, extra ...any) (Item, error) {
 
 // List returns the items that match f, one page of them when f.Limit > 0.
 func (s *Store) List(ctx context.Context, f Filter) ([]Item, error) {
-	where, args, err := f.where()
+	wide, err := s.isWide(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("quarantine list: %w", err)
+	}
+	where, args, err := f.where(wide)
 	if err != nil {
 		return nil, fmt.Errorf("quarantine list: %w", err)
 	}

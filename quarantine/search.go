@@ -24,12 +24,21 @@ const (
 var AllStates = []string{StateQuarantined, StateReleasing, StateReleased, StateDeleted}
 
 // sortColumns maps Filter.Sort to the SQL column ordered by.
-var sortColumns = map[string]string{"": "i.received", "received": "i.received", "size": "m.size",
-	"score": "i.score", "sender": "m.sender"}
+var sortColumns = map[string]string{"": "i.received", "received": "i.received", "size": "i.size",
+	"score": "i.score", "sender": "i.sender"}
+
+// wideSearch is the number of full-text matches from which a listing
+// walks its sort index and tests each row against the matches, instead of
+// starting from the matches and sorting them all: a common word matches
+// tens of thousands of messages in a large quarantine, of which a page
+// needs the first hundred in sort order.
+var wideSearch = 2000 // a variable so that tests exercise both plans
 
 // where returns the SQL conditions (joined by AND) and their arguments.
-// Column names are fixed strings; every value is a bound argument.
-func (f Filter) where() ([]string, []any, error) {
+// Column names are fixed strings; every value is a bound argument. wide
+// says the search matches many messages (see wideSearch): the unary + then
+// keeps SQLite from driving the query from the full-text matches.
+func (f Filter) where(wide bool) ([]string, []any, error) {
 	var where []string
 	var args []any
 	add := func(cond string, v ...any) { where, args = append(where, cond), append(args, v...) }
@@ -43,7 +52,7 @@ func (f Filter) where() ([]string, []any, error) {
 		add("i.recipient_domain = ?", strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(f.Domain), "@"), ".")))
 	}
 	if f.Sender != "" {
-		add("m.sender = ?", strings.ToLower(strings.Trim(strings.TrimSpace(f.Sender), "<>")))
+		add("i.sender = ?", strings.ToLower(strings.Trim(strings.TrimSpace(f.Sender), "<>")))
 	}
 	if !f.Since.IsZero() {
 		add("i.received >= ?", f.Since.Unix())
@@ -56,7 +65,11 @@ func (f Filter) where() ([]string, []any, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		add("m.seq IN (SELECT docid FROM quarantine_fts WHERE quarantine_fts MATCH ?)", q)
+		cond := "m.seq IN (SELECT docid FROM quarantine_fts WHERE quarantine_fts MATCH ?)"
+		if wide {
+			cond = "+" + cond
+		}
+		add(cond, q)
 	}
 	states := f.States
 	if len(states) == 0 {
@@ -200,7 +213,7 @@ func orReceived(s string) string {
 
 // Count returns how many items match f (ignoring paging).
 func (s *Store) Count(ctx context.Context, f Filter) (int, error) {
-	where, args, err := f.where()
+	where, args, err := f.where(false)
 	if err != nil {
 		return 0, fmt.Errorf("quarantine count: %w", err)
 	}
@@ -263,4 +276,19 @@ func ParseAge(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("duration %q: want e.g. 7d, 36h, 90m", s)
 	}
 	return time.Duration(days)*24*time.Hour + rest, nil
+}
+
+// isWide reports whether f's search matches at least wideSearch messages.
+func (s *Store) isWide(ctx context.Context, f Filter) (bool, error) {
+	if strings.TrimSpace(f.Search) == "" {
+		return false, nil
+	}
+	q, err := ftsQuery(f.Search)
+	if err != nil {
+		return false, err
+	}
+	var n int
+	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT docid FROM quarantine_fts WHERE quarantine_fts MATCH ? LIMIT ?)`,
+		q, wideSearch).Scan(&n)
+	return n >= wideSearch, err
 }

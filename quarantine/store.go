@@ -138,8 +138,9 @@ func (s *Store) index(ctx context.Context, id, rel, sum string, size int64, rece
 		}
 		expires := received.Add(s.retentionFor(dr, r.Category))
 		if _, err := tx.ExecContext(ctx, `INSERT INTO quarantine_items (message_id, recipient, recipient_domain, category,
-			reason, score, received, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, addr, domain, string(r.Category), r.Reason, r.Score, received.Unix(), expires.Unix()); err != nil {
+			reason, score, received, expires, sender, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, addr, domain, string(r.Category), r.Reason, r.Score, received.Unix(), expires.Unix(),
+			strings.ToLower(env.Sender), size); err != nil {
 			return fmt.Errorf("index recipient %s: %w", r.Address, err)
 		}
 	}

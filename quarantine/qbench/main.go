@@ -131,16 +131,18 @@ func generate(ctx context.Context, db *store.DB, dataDir string) {
 		// one recipient each, a second one for every tenth message
 		_, err = tx.Exec(`WITH x AS MATERIALIZED (
 				SELECT id, received, abs(random()) % 200 AS d, abs(random()) % 50 AS u, abs(random()) % 10 AS c,
-					abs(random()) % 2000 / 100.0 AS score, seq
+					abs(random()) % 2000 / 100.0 AS score, sender, size
 				FROM quarantine_messages WHERE received >= ?1 AND received < ?2
 				UNION ALL
-				SELECT id, received, abs(random()) % 200, abs(random()) % 50, abs(random()) % 10, abs(random()) % 2000 / 100.0, seq
+				SELECT id, received, abs(random()) % 200, abs(random()) % 50, abs(random()) % 10, abs(random()) % 2000 / 100.0,
+					sender, size
 				FROM quarantine_messages WHERE received >= ?1 AND received < ?2 AND seq % 10 = 0)
-			INSERT INTO quarantine_items (message_id, recipient, recipient_domain, category, reason, score, received, expires)
+			INSERT INTO quarantine_items (message_id, recipient, recipient_domain, category, reason, score, received, expires,
+				sender, size)
 			SELECT id, 'user' || u || '@customer' || d || '.example', 'customer' || d || '.example',
 				CASE WHEN c = 0 THEN 'virus' WHEN c < 3 THEN 'content' ELSE 'spam' END,
 				CASE WHEN c = 0 THEN 'virus' WHEN c < 3 THEN 'content' ELSE 'spam' END || ' reason',
-				score, received, received + ?3 FROM x`,
+				score, received, received + ?3, sender, size FROM x`,
 			base.Unix()+int64(start)*int64(step/time.Second), base.Unix()+int64(end)*int64(step/time.Second),
 			int64(ret.Spam/time.Second))
 		check(err)
