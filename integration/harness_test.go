@@ -100,6 +100,8 @@ type EnvOptions struct {
 	MailtowerExtra string
 	// LogLevel is mailtower's log level; "" = debug.
 	LogLevel string
+	// ExtraMaster is appended to Postfix's master.cf (more listeners).
+	ExtraMaster string
 }
 
 // defaultDomains are the customer domains every Env accepts.
@@ -163,7 +165,7 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 		t.Fatalf("postfix-config --master does not listen on [reinject] smtp %s:\n%s", e.Postfix.ReinjectAddr(), reinject)
 	}
 	if err := e.Postfix.Start(PostfixOptions{Domains: o.Domains, SinkPort: e.Sink.Port, MilterPort: milterPort,
-		ReinjectEntry: reinject}); err != nil {
+		ReinjectEntry: reinject, ExtraMaster: o.ExtraMaster}); err != nil {
 		t.Fatal(err)
 	}
 	if !o.NoMilter {
