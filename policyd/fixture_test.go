@@ -2,6 +2,7 @@ package policyd
 
 import (
 	"context"
+	"log/slog"
 	"net/netip"
 	"path/filepath"
 	"sync"
@@ -30,7 +31,7 @@ func (c *fakeClock) Add(d time.Duration) {
 // valid.example (recipients validated; relay net 192.0.2.0/24; user bob
 // with a 1000-byte limit; alias sales) and catch.example (catch-all).
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	db     *store.DB
 	st     *settings.SQLStore
 	d      *Daemon
@@ -40,9 +41,12 @@ type fixture struct {
 	aliasS *AliasStore
 }
 
+// quiet discards the log of tests.
+var quiet = slog.New(slog.DiscardHandler)
+
 func ptr[T any](v T) *T { return &v }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.OpenFile(filepath.Join(t.TempDir(), "test.db"))
@@ -74,7 +78,7 @@ func newFixture(t *testing.T) *fixture {
 	f.addRule("global", settings.AllowSender, "friend@good.example")
 	f.addRule("catch.example", settings.AllowSender, "@trusted.example")
 	f.d, err = New(ctx, Options{Config: f.cfg, DB: db, Settings: st, Base: settings.Policy{MaxSize: 25_000_000},
-		Now: f.clock.Now, GenerationTTL: time.Nanosecond})
+		Now: f.clock.Now, GenerationTTL: time.Nanosecond, Logger: quiet})
 	must(err)
 	f.aliasS, err = NewAliasStore(ctx, db)
 	must(err)
