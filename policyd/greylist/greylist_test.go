@@ -61,7 +61,7 @@ func TestGreylistSequence(t *testing.T) {
 				{11 * time.Second, "203.0.113.9", "a@x.example", "r@c.example", true, "passed"},
 				{time.Hour, "203.0.113.9", "a@x.example", "r@c.example", true, "remembered"},
 				{0, "203.0.113.9", "a@x.example", "other@c.example", false, "new"},
-				{0, "203.0.114.9", "a@x.example", "r@c.example", false, "new"}, // other /24
+				{0, "203.0.114.9", "a@x.example", "r@c.example", false, "new"},              // other /24
 				{72 * time.Hour, "203.0.114.9", "a@x.example", "r@c.example", false, "new"}, // past the retry window: starts over
 				{30 * time.Second, "203.0.114.9", "a@x.example", "r@c.example", true, "passed"},
 				{36 * 24 * time.Hour, "203.0.114.9", "a@x.example", "r@c.example", false, "new"}, // forgotten after remember
