@@ -50,6 +50,10 @@ func NewRootCommand() *cobra.Command {
 		newConfigCmd(g),
 		newDomainCmd(g),
 		newUserCmd(g),
+		newServeCmd(g),
+		newMilterCmd(g),
+		newQuarantineCmd(g),
+		newPostfixConfigCmd(g),
 	)
 	return root
 }

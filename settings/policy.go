@@ -126,6 +126,9 @@ type Resolved struct {
 	Domain *Domain
 	// User is the recipient's user record, nil when none.
 	User *User
+	// Rules are the rules in the recipient's scopes (global, domain, user),
+	// filled by a Resolver with a RuleStore.
+	Rules []Rule
 }
 
 // SettingNames lists the policy settings in display order.

@@ -15,6 +15,7 @@ import (
 // store's generation changes (another process edited the settings).
 type Resolver struct {
 	store Store
+	rules RuleStore
 
 	mu    sync.Mutex
 	base  Policy
@@ -22,13 +23,14 @@ type Resolver struct {
 	cache *lru.Cache[string, Resolved]
 }
 
-// NewResolver returns a resolver over store with base as the global policy.
-func NewResolver(store Store, base Policy, size int) (*Resolver, error) {
+// NewResolver returns a resolver over store with base as the global
+// policy; rules, when not nil, fills Resolved.Rules.
+func NewResolver(store Store, rules RuleStore, base Policy, size int) (*Resolver, error) {
 	c, err := lru.New[string, Resolved](size)
 	if err != nil {
 		return nil, fmt.Errorf("settings resolver: %w", err)
 	}
-	return &Resolver{store: store, base: base, gen: -1, cache: c}, nil
+	return &Resolver{store: store, rules: rules, base: base, gen: -1, cache: c}, nil
 }
 
 // SetBase replaces the global policy (config reload) and empties the cache.
@@ -47,8 +49,15 @@ func (r *Resolver) Resolve(ctx context.Context, recipient string) (Resolved, err
 		// A recipient Postfix accepted but we cannot parse (e.g. a bare
 		// local part) still gets a policy: the global one.
 		r.mu.Lock()
-		defer r.mu.Unlock()
-		return Resolve(r.base, nil, nil), nil
+		base := r.base
+		r.mu.Unlock()
+		res := Resolve(base, nil, nil)
+		if r.rules != nil {
+			if res.Rules, err = r.rules.Rules(ctx, Scope{Kind: ScopeGlobal}, ""); err != nil {
+				return Resolved{}, fmt.Errorf("resolve %s: %w", recipient, err)
+			}
+		}
+		return res, nil
 	}
 	gen, err := r.store.Generation(ctx)
 	if err != nil {
@@ -67,6 +76,11 @@ func (r *Resolver) Resolve(ctx context.Context, recipient string) (Resolved, err
 	res, err := r.load(ctx, base, addr, domain)
 	if err != nil {
 		return Resolved{}, err
+	}
+	if r.rules != nil {
+		if res.Rules, err = r.rules.RulesFor(ctx, addr); err != nil {
+			return Resolved{}, fmt.Errorf("resolve %s: %w", addr, err)
+		}
 	}
 	r.cache.Add(addr, res)
 	return res, nil

@@ -69,7 +69,7 @@ func TestStoreRoundTripAndResolver(t *testing.T) {
 	if err := s.AddUser(ctx, User{Address: "x@nowhere.example", Domain: "nowhere.example"}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("user of unknown domain: %v, want ErrNotFound", err)
 	}
-	res, err := NewResolver(s, base, 100)
+	res, err := NewResolver(s, s, base, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,6 +84,13 @@ func TestStoreRoundTripAndResolver(t *testing.T) {
 	r, _ = res.Resolve(ctx, "bob@example.com")
 	if r.SpamLevel != 4 {
 		t.Fatalf("after update spam level %d, want 4 (cache not invalidated)", r.SpamLevel)
+	}
+	if _, err := s.AddRule(ctx, Rule{Scope: Scope{Kind: ScopeUser, Name: "bob@example.com"}, Kind: AllowSender, Value: "friend@x.example"}); err != nil {
+		t.Fatal(err)
+	}
+	r, _ = res.Resolve(ctx, "bob@example.com")
+	if len(r.Rules) != 1 || r.Rules[0].Value != "friend@x.example" {
+		t.Fatalf("rules after adding one: %+v (cache not invalidated by a rule change?)", r.Rules)
 	}
 	r, _ = res.Resolve(ctx, "someone@other.example")
 	if r.Domain != nil || r.Policy != base {

@@ -77,6 +77,9 @@ func (c *Config) checkScanners() []error {
 		if s.Timeout < 0 {
 			errs = append(errs, fmt.Errorf("scanners.%s.timeout: must be positive", name))
 		}
+		if s.User != "" && (name != "spamd" || strings.ContainsAny(s.User, "\r\n\x00 \t")) {
+			errs = append(errs, fmt.Errorf("scanners.%s.user %q: only spamd takes a user, without spaces or control characters", name, s.User))
+		}
 		if !oneOf(s.OnError, "tempfail", "skip") {
 			errs = append(errs, fmt.Errorf("scanners.%s.on_error %q: want tempfail or skip", name, s.OnError))
 		}

@@ -99,6 +99,9 @@ type Scanner struct {
 	// MaxSize is the largest message sent to this engine; larger ones are
 	// not sent to it (spamd and rspamd are not meant for big attachments).
 	MaxSize ByteSize `toml:"max_size" doc:"larger messages are not sent to this engine; 0 = no limit"`
+	// User is sent to spamd as the SPAMC User header, selecting that
+	// user's SpamAssassin preferences; other engines ignore it.
+	User string `toml:"user" doc:"spamd only: user whose SpamAssassin preferences apply (User header); empty = spamd's default"`
 }
 
 // Greylist configures greylisting of catch-all domains.

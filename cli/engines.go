@@ -1,0 +1,38 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/mailtower/mailtower/internal/config"
+	"github.com/mailtower/mailtower/scan"
+	"github.com/mailtower/mailtower/scan/clamd"
+	"github.com/mailtower/mailtower/scan/spamd"
+)
+
+// engine wraps a scanner with its [scanners.*] limits and error policy.
+func engine(s scan.Scanner, c *config.Scanner) scan.Engine {
+	return scan.Engine{Scanner: s, Timeout: c.Timeout.D(), SkipOnError: c.OnError == "skip", MaxSize: int64(c.MaxSize)}
+}
+
+// buildEngines returns the engines for inbound mail and the subset that
+// scans outbound mail from customers' relay networks (viruses only), wired
+// explicitly from the configuration: an absent [scanners.X] section means
+// engine X is not used.
+func buildEngines(ctx context.Context, a *app, cfg *config.Config) (inbound, virus []scan.Engine, err error) {
+	if c := cfg.Scanners.Clamd; c != nil {
+		s, err := clamd.New(*c)
+		if err != nil {
+			return nil, nil, err
+		}
+		inbound = append(inbound, engine(s, c))
+		virus = append(virus, engine(s, c))
+	}
+	if c := cfg.Scanners.Spamd; c != nil {
+		s, err := spamd.New(*c)
+		if err != nil {
+			return nil, nil, err
+		}
+		inbound = append(inbound, engine(s, c))
+	}
+	return inbound, virus, nil
+}

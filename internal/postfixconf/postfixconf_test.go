@@ -1,0 +1,69 @@
+package postfixconf
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mailtower/mailtower/internal/config"
+)
+
+var update = flag.Bool("update", false, "rewrite contrib/postfix from the generator")
+
+// TestContribMatchesGenerator keeps the shipped snippets equal to what
+// `mailtower postfix-config` prints for the default configuration.
+func TestContribMatchesGenerator(t *testing.T) {
+	cfg := config.Default()
+	for name, want := range map[string]string{"main.cf": Main(cfg), "master.cf": Master(cfg)} {
+		path := filepath.Join("..", "..", "contrib", "postfix", name)
+		if *update {
+			if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != want {
+			t.Errorf("%s differs from the generator; run go test ./internal/postfixconf -update", path)
+		}
+	}
+}
+
+func TestRequiredLines(t *testing.T) {
+	cfg := config.Default()
+	m := Main(cfg)
+	for _, line := range []string{
+		"smtpd_milters = inet:127.0.0.1:8891",
+		"milter_default_action = tempfail",
+		"message_size_limit = 26214400",
+		"maximal_queue_lifetime = 7d",
+		"bounce_queue_lifetime = 7d",
+		"smtpd_forbid_bare_newline = yes",
+	} {
+		if !strings.Contains(m, line+"\n") {
+			t.Errorf("main.cf lacks %q", line)
+		}
+	}
+	ms := Master(cfg)
+	if !strings.HasPrefix(strings.SplitN(ms, "\n", 4)[3], "127.0.0.1:10026 inet n - n - - smtpd") ||
+		!strings.Contains(ms, "-o smtpd_milters=\n") {
+		t.Errorf("master.cf re-injection entry wrong:\n%s", ms)
+	}
+}
+
+func TestChrootedUnixSocket(t *testing.T) {
+	cfg := config.Default()
+	cfg.Milter.Listen = "unix:/var/spool/postfix/mailtower/milter.sock"
+	cfg.Defaults.MaxSize = 50 * config.MB
+	m := Main(cfg)
+	if !strings.Contains(m, "smtpd_milters = unix:/mailtower/milter.sock\n") {
+		t.Errorf("chroot-relative path missing:\n%s", m)
+	}
+	if !strings.Contains(m, "message_size_limit = 50000000\n") {
+		t.Errorf("message_size_limit must follow a larger max_size")
+	}
+}

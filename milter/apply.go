@@ -1,0 +1,162 @@
+package milter
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+
+	"github.com/d--j/go-milter/mailfilter"
+
+	"github.com/mailtower/mailtower/quarantine"
+	"github.com/mailtower/mailtower/scan"
+	"github.com/mailtower/mailtower/settings"
+)
+
+// apply carries out the plans. Order matters for "never lose mail":
+//  1. quarantined copies are stored durably;
+//  2. recipients whose delivered copy must differ from the main one get
+//     their own copy through the re-injection listener (Postfix queues it);
+//  3. only then is Postfix told to drop recipients and edit the header.
+//
+// A failure in 1 or 2 tempfails the whole message, so the sender retries;
+// at worst (a crash after 2) a recipient gets a copy twice, never none.
+func (f *Filter) apply(ctx context.Context, rt *Runtime, trx mailfilter.Trx, msg *scan.Message, raw *spooled,
+	rep *scan.Report, plans []recipientPlan, log *slog.Logger) (mailfilter.Decision, error) {
+	env := msg.Envelope
+	if allOverSize(plans) {
+		log.Info("rejected: over every recipient's size limit", "from", env.Sender, "size", raw.size)
+		return mailfilter.CustomErrorResponse(552, "5.3.4 Message size exceeds the limit of its recipients"), nil
+	}
+	hdr := trx.Headers()
+	subject, err := hdr.Subject()
+	if err != nil { // undecodable: keep the raw text
+		subject = unfold(hdr.Value("Subject"))
+	}
+	subject = strings.TrimSpace(subject)
+	qid, err := f.quarantine(ctx, rt, env, hdr.Value("From"), subject, raw, rep.Findings, plans)
+	if err != nil {
+		log.Error("quarantine write failed, tempfail", "err", err)
+		return tempFail, nil
+	}
+	groups := groupDelivered(plans)
+	engines := engineNames(rt.Engines)
+	for _, g := range groups[min(1, len(groups)):] {
+		ed := editFor(g[0], engines, rt.Hostname)
+		copyMsg, err := rewrite(raw.Reader(), ed)
+		if err == nil {
+			err = rt.Reinject.Send(ctx, env.Sender, addresses(g), copyMsg)
+		}
+		if err != nil {
+			log.Error("re-injecting a differently treated copy failed, tempfail", "err", err, "to", addresses(g))
+			return tempFail, nil
+		}
+	}
+	for _, p := range plans {
+		f.logDecision(log, rt, env, p, qid)
+	}
+	f.notify(ctx, rt, env, subject, qid, plans)
+	if len(groups) == 0 {
+		return mailfilter.Discard, nil
+	}
+	keep := map[string]bool{}
+	for _, p := range groups[0] {
+		keep[p.Address] = true
+	}
+	for _, r := range env.Recipients {
+		if !keep[r] {
+			trx.DelRcptTo(r)
+		}
+	}
+	applyToTrx(hdr, editFor(groups[0][0], engines, rt.Hostname))
+	return mailfilter.Accept, nil
+}
+
+// quarantine stores one copy for every recipient whose action is
+// quarantine and returns its id ("" when none).
+func (f *Filter) quarantine(ctx context.Context, rt *Runtime, env scan.Envelope, headerFrom, subject string,
+	raw *spooled, findings []scan.Finding, plans []recipientPlan) (string, error) {
+	var rcpts []quarantine.Recipient
+	for _, p := range plans {
+		if p.Action == settings.ActionQuarantine {
+			cat := p.Verdict.Category
+			if cat == scan.Clean { // cannot happen: only findings lead to quarantine
+				cat = scan.Content
+			}
+			rcpts = append(rcpts, quarantine.Recipient{Address: p.Address, Category: cat,
+				Reason: p.Verdict.Reason(), Score: p.Verdict.Score})
+		}
+	}
+	if len(rcpts) == 0 {
+		return "", nil
+	}
+	return rt.Quarantine.Put(ctx, quarantine.Entry{Envelope: env, Subject: subject,
+		HeaderFrom: strings.TrimSpace(unfold(headerFrom)), Raw: raw.Reader(), Size: raw.size,
+		Findings: findings, Recipients: rcpts})
+}
+
+// groupDelivered groups the recipients that get the message by treatment,
+// the largest group first (ties: first seen). The first group stays in
+// Postfix's transaction; the others are re-injected.
+func groupDelivered(plans []recipientPlan) [][]recipientPlan {
+	index := map[string]int{}
+	var groups [][]recipientPlan
+	for _, p := range plans {
+		if p.Action != settings.ActionPass && p.Action != settings.ActionTag {
+			continue
+		}
+		k := p.treatment()
+		i, ok := index[k]
+		if !ok {
+			i = len(groups)
+			index[k] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], p)
+	}
+	best := 0
+	for i, g := range groups {
+		if len(g) > len(groups[best]) {
+			best = i
+		}
+	}
+	if best != 0 {
+		groups[0], groups[best] = groups[best], groups[0]
+	}
+	return groups
+}
+
+func addresses(ps []recipientPlan) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Address
+	}
+	return out
+}
+
+func allOverSize(plans []recipientPlan) bool {
+	for _, p := range plans {
+		if !sizeExceeded(p.Verdict) {
+			return false
+		}
+	}
+	return len(plans) > 0
+}
+
+// logDecision writes the one mail-log line per recipient.
+func (f *Filter) logDecision(log *slog.Logger, rt *Runtime, env scan.Envelope, p recipientPlan, qid string) {
+	attrs := []any{"from", env.Sender, "to", p.Address, "client", env.ClientAddr, "verdict", p.Verdict.Category,
+		"action", p.Action, "score", p.Verdict.Score, "threshold", p.Verdict.Threshold}
+	if rules := p.Verdict.RuleNames(); len(rules) > 0 {
+		attrs = append(attrs, "rules", strings.Join(rules, ","))
+	}
+	if p.Action == settings.ActionQuarantine {
+		attrs = append(attrs, "quarantine_id", qid)
+	}
+	if env.Outbound {
+		attrs = append(attrs, "outbound", true)
+	}
+	log.Info("message", attrs...)
+	if rt.Count != nil {
+		rt.Count(p.Verdict.Category, p.Action)
+	}
+}

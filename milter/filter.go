@@ -1,0 +1,155 @@
+// Package milter is mailtower's milter: for every message Postfix
+// receives it runs the scanners, decides a verdict and an action per
+// recipient from the recipient's policy, stores quarantined copies
+// durably, and tells Postfix which recipients get the message and with
+// which header changes.
+//
+// It is written against go-milter's mailfilter: one decision function
+// sees the whole transaction at end of message.
+package milter
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/d--j/go-milter/mailfilter"
+
+	"github.com/mailtower/mailtower/quarantine"
+	"github.com/mailtower/mailtower/reinject"
+	"github.com/mailtower/mailtower/scan"
+	"github.com/mailtower/mailtower/settings"
+)
+
+// Runtime is everything a message needs that a configuration reload may
+// replace; the Filter swaps it atomically, so a message in flight keeps
+// the Runtime it started with.
+type Runtime struct {
+	// Engines scan inbound mail; VirusEngines scan outbound mail from a
+	// domain's relay networks, which is checked for viruses only.
+	Engines      []scan.Engine
+	VirusEngines []scan.Engine
+	Resolver     *settings.Resolver
+	Quarantine   *quarantine.Store
+	Reinject     reinject.Sender
+	// Outbound reports whether a client address is in a customer's relay
+	// networks; nil means no outbound relay.
+	Outbound func(ctx context.Context, client netip.Addr) (bool, error)
+	// Notify sends virus notices; nil means none.
+	Notify      Notifier
+	SpoolDir    string
+	SpoolMemory int64
+	// Timeout bounds the scan of one message.
+	Timeout  time.Duration
+	Hostname string
+	// Observe receives scanner timings and errors (metrics); may be nil.
+	Observe scan.Observer
+	// Count receives one call per recipient decision (metrics); may be nil.
+	Count func(verdict scan.Category, action settings.Action)
+}
+
+// Notifier tells people about a quarantined virus. It must not block the
+// milter answer for long and must never write to the sender.
+type Notifier interface {
+	VirusFound(ctx context.Context, n VirusNotice)
+}
+
+// VirusNotice is what a notifier needs; never the infected content.
+type VirusNotice struct {
+	QueueID      string
+	QuarantineID string
+	Sender       string // as claimed: never written to
+	Subject      string
+	Date         time.Time
+	Virus        string
+	Recipient    string
+	To           []string // whom to tell (recipient and/or admin)
+}
+
+// Filter is the milter's decision logic.
+type Filter struct {
+	rt  atomic.Pointer[Runtime]
+	log *slog.Logger
+}
+
+// NewFilter returns a filter using rt until Reload.
+func NewFilter(rt *Runtime, log *slog.Logger) *Filter {
+	f := &Filter{log: log}
+	f.rt.Store(rt)
+	return f
+}
+
+// Reload replaces the runtime for messages that start after it.
+func (f *Filter) Reload(rt *Runtime) { f.rt.Store(rt) }
+
+// tempFail is the answer whenever mailtower cannot decide safely: the
+// sending server keeps the message and retries.
+var tempFail = mailfilter.CustomErrorResponse(451, "4.7.1 Message could not be scanned now, please try again later")
+
+// Decide is the mailfilter decision function, called at end of message.
+func (f *Filter) Decide(ctx context.Context, trx mailfilter.Trx) (mailfilter.Decision, error) {
+	rt := f.rt.Load()
+	env := envelopeOf(trx)
+	log := f.log.With("queue_id", env.QueueID)
+	body := trx.Body()
+	if body == nil {
+		log.Error("no message body from the MTA")
+		return tempFail, nil
+	}
+	raw, err := spool(io.MultiReader(trx.Headers().Reader(), body), rt.SpoolMemory, rt.SpoolDir)
+	if err != nil {
+		log.Error("spool message", "err", err)
+		return tempFail, nil
+	}
+	defer raw.Close()
+	if rt.Outbound != nil {
+		if ip, err := netip.ParseAddr(env.ClientAddr); err == nil {
+			out, err := rt.Outbound(ctx, ip)
+			if err != nil {
+				log.Error("outbound check", "err", err)
+				return tempFail, nil
+			}
+			env.Outbound = out
+		}
+	}
+	engines := rt.Engines
+	if env.Outbound {
+		engines = rt.VirusEngines
+	}
+	msg := scan.NewMessage(env, raw, raw.size)
+	sctx, cancel := context.WithTimeout(ctx, rt.Timeout)
+	defer cancel()
+	rep, err := scan.Run(sctx, engines, msg, rt.Observe)
+	if err != nil {
+		log.Warn("scan failed, tempfail", "err", err, "from", env.Sender, "size", raw.size)
+		return tempFail, nil
+	}
+	plans, err := f.plan(ctx, rt, env, rep, raw.size)
+	if err != nil {
+		log.Error("policy", "err", err)
+		return tempFail, nil
+	}
+	return f.apply(ctx, rt, trx, msg, raw, rep, plans, log)
+}
+
+// envelopeOf copies the transaction's envelope.
+func envelopeOf(trx mailfilter.Trx) scan.Envelope {
+	env := scan.Envelope{QueueID: trx.QueueId()}
+	if c := trx.Connect(); c != nil {
+		env.ClientAddr, env.ClientHost = c.Addr, c.Host
+	}
+	if h := trx.Helo(); h != nil {
+		env.Helo = h.Name
+	}
+	if m := trx.MailFrom(); m != nil {
+		env.Sender = m.Addr
+	}
+	for _, r := range trx.RcptTos() {
+		env.Recipients = append(env.Recipients, strings.ToLower(r.Addr))
+	}
+	return env
+}

@@ -1,0 +1,66 @@
+package milter
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/d--j/go-milter/mailfilter"
+)
+
+// ServerOptions configure the milter listener.
+type ServerOptions struct {
+	// Network and Address to listen on ("tcp", "127.0.0.1:8891" or "unix", path).
+	Network, Address string
+	// MaxMemory is the body size go-milter keeps in memory before it
+	// spools to a temporary file.
+	MaxMemory int
+	// MaxBody is the largest body accepted; larger messages are rejected
+	// (552), never truncated: a truncated message would be scanned only in
+	// part. Set it above Postfix's message_size_limit.
+	MaxBody int64
+	// MaxHeaders is the most header fields accepted (552 above).
+	MaxHeaders uint32
+}
+
+// Server is a running milter listener.
+type Server struct {
+	mf *mailfilter.MailFilter
+}
+
+// Listen starts the milter on opts' address with f's decision function.
+func Listen(f *Filter, opts ServerOptions) (*Server, error) {
+	if opts.Network == "unix" {
+		// A socket left by a previous run would make the listen fail.
+		if err := os.Remove(opts.Address); err != nil && !os.IsNotExist(err) {
+			return nil, fmt.Errorf("milter: remove stale socket %s: %w", opts.Address, err)
+		}
+	}
+	mf, err := mailfilter.New(opts.Network, opts.Address, f.Decide,
+		mailfilter.WithDecisionAt(mailfilter.DecisionAtEndOfMessage),
+		mailfilter.WithErrorHandling(mailfilter.TempFailWhenError),
+		mailfilter.WithBody(opts.MaxMemory, opts.MaxBody, mailfilter.RejectMessageWhenTooBig),
+		mailfilter.WithHeader(opts.MaxHeaders, mailfilter.RejectMessageWhenTooBig),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("milter: listen %s %s: %w", opts.Network, opts.Address, err)
+	}
+	if opts.Network == "unix" {
+		// Postfix (user postfix) must be able to connect.
+		if err := os.Chmod(opts.Address, 0o666); err != nil {
+			mf.Close()
+			return nil, fmt.Errorf("milter: chmod %s: %w", opts.Address, err)
+		}
+	}
+	return &Server{mf: mf}, nil
+}
+
+// Addr is the listening address (useful with port 0).
+func (s *Server) Addr() string { return s.mf.Addr().String() }
+
+// Shutdown stops accepting connections and waits for the messages in
+// flight until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error { return s.mf.Shutdown(ctx) }
+
+// Close stops the listener at once.
+func (s *Server) Close() { s.mf.Close() }

@@ -1,0 +1,73 @@
+package notify
+
+import (
+	"bytes"
+	"fmt"
+	"mime"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/mailtower/mailtower/milter"
+)
+
+// compose writes the plain-text virus notice for one addressee. It names
+// the virus, the sender as claimed, the subject, the date and the
+// quarantine id, and never contains any of the infected content.
+func compose(n milter.VirusNotice, to, hostname string, now time.Time) []byte {
+	var b bytes.Buffer
+	h := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
+	from := "postmaster@" + hostname
+	h("From", (&mail.Address{Name: "Mail gateway " + hostname, Address: from}).String())
+	h("To", (&mail.Address{Address: to}).String())
+	h("Subject", mime.QEncoding.Encode("utf-8", "Virus blocked: "+oneLine(n.Subject, 120)))
+	h("Date", now.Format(time.RFC1123Z))
+	h("Message-ID", fmt.Sprintf("<virus-notice.%s.%d@%s>", n.QueueID, now.UnixNano(), hostname))
+	h("Auto-Submitted", "auto-generated")
+	h("MIME-Version", "1.0")
+	h("Content-Type", "text/plain; charset=utf-8")
+	h("Content-Transfer-Encoding", "8bit")
+	b.WriteString("\r\n")
+	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\r\n", args...) }
+	if to == n.Recipient {
+		line("A message addressed to you was not delivered because it contains a virus.")
+	} else {
+		line("A message addressed to %s was not delivered because it contains a virus.", n.Recipient)
+	}
+	line("")
+	line("  Virus:          %s", oneLine(n.Virus, 200))
+	line("  Sender:         %s (as claimed by the message; it is often forged)", oneLine(n.Sender, 200))
+	line("  Subject:        %s", oneLine(n.Subject, 200))
+	line("  Date:           %s", n.Date.Format(time.RFC1123Z))
+	if n.QuarantineID != "" {
+		line("  Quarantine ID:  %s", n.QuarantineID)
+		line("")
+		line("The message is kept in quarantine. If you believe it is harmless, ask your")
+		line("mail administrator and quote the quarantine ID.")
+	} else {
+		line("")
+		line("The message was deleted.")
+	}
+	line("")
+	line("The infected content is not attached. Do not reply to the sender about this:")
+	line("viruses forge sender addresses.")
+	return b.Bytes()
+}
+
+// oneLine strips line breaks and control characters (a subject is
+// attacker-controlled) and shortens s to n runes.
+func oneLine(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n-1]) + "…"
+	}
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}

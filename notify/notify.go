@@ -1,0 +1,163 @@
+// Package notify sends virus notices to recipients and domain admins —
+// never to the (forged) sender. Notices are queued durably in the database
+// and sent through Postfix's re-injection listener by a background
+// worker that retries with backoff, so a failure to send never affects
+// the original message and a notice survives a restart.
+package notify
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/mailtower/mailtower/milter"
+	"github.com/mailtower/mailtower/reinject"
+	"github.com/mailtower/mailtower/store"
+)
+
+var migrations = []string{
+	`CREATE TABLE notices (
+		id INTEGER PRIMARY KEY AUTOINCREMENT,
+		rcpt TEXT NOT NULL,
+		notice TEXT NOT NULL,
+		created INTEGER NOT NULL,
+		attempts INTEGER NOT NULL DEFAULT 0,
+		next_try INTEGER NOT NULL,
+		last_error TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX notices_next_try ON notices(next_try);`,
+}
+
+// backoff is the wait after the n-th failed attempt; after the last one
+// a notice is given up (it is informational; the message is safe).
+var backoff = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour, 4 * time.Hour, 12 * time.Hour, 24 * time.Hour}
+
+// Notifier queues and sends virus notices. It implements milter.Notifier.
+type Notifier struct {
+	db       *store.DB
+	sender   reinject.Sender
+	hostname string
+	log      *slog.Logger
+	now      func() time.Time
+	kick     chan struct{}
+	wg       sync.WaitGroup
+}
+
+var _ milter.Notifier = (*Notifier)(nil)
+
+// New migrates the notices table and returns a notifier; call Run to send.
+func New(ctx context.Context, db *store.DB, sender reinject.Sender, hostname string, log *slog.Logger) (*Notifier, error) {
+	if err := db.Migrate(ctx, "notify", migrations); err != nil {
+		return nil, err
+	}
+	return &Notifier{db: db, sender: sender, hostname: hostname, log: log, now: time.Now, kick: make(chan struct{}, 1)}, nil
+}
+
+// VirusFound queues one notice per addressee. Errors are logged: the
+// message itself is already safe in the quarantine.
+func (n *Notifier) VirusFound(ctx context.Context, v milter.VirusNotice) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		n.log.Error("virus notice: encode", "err", err, "queue_id", v.QueueID)
+		return
+	}
+	for _, to := range v.To {
+		if _, err := n.db.ExecContext(ctx, `INSERT INTO notices (rcpt, notice, created, next_try) VALUES (?, ?, ?, ?)`,
+			to, string(body), n.now().Unix(), n.now().Unix()); err != nil {
+			n.log.Error("virus notice: queue", "err", err, "queue_id", v.QueueID, "to", to)
+		}
+	}
+	select {
+	case n.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Start sends due notices in the background until ctx ends: at once when
+// a notice is queued, otherwise every interval. Wait waits for the end.
+func (n *Notifier) Start(ctx context.Context, interval time.Duration) {
+	n.wg.Add(1)
+	go n.run(ctx, interval)
+}
+
+func (n *Notifier) run(ctx context.Context, interval time.Duration) {
+	defer n.wg.Done()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		n.SendDue(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-n.kick:
+		}
+	}
+}
+
+// Wait returns when the background sender has stopped.
+func (n *Notifier) Wait() { n.wg.Wait() }
+
+type pending struct {
+	id       int64
+	rcpt     string
+	notice   milter.VirusNotice
+	attempts int
+}
+
+// SendDue sends every notice whose time has come and returns how many
+// were sent.
+func (n *Notifier) SendDue(ctx context.Context) int {
+	rows, err := n.db.QueryContext(ctx, `SELECT id, rcpt, notice, attempts FROM notices WHERE next_try <= ? ORDER BY id LIMIT 100`,
+		n.now().Unix())
+	if err != nil {
+		n.log.Error("virus notices: read queue", "err", err)
+		return 0
+	}
+	var due []pending
+	for rows.Next() {
+		var p pending
+		var raw string
+		if err := rows.Scan(&p.id, &p.rcpt, &raw, &p.attempts); err == nil && json.Unmarshal([]byte(raw), &p.notice) == nil {
+			due = append(due, p)
+		}
+	}
+	rows.Close()
+	sent := 0
+	for _, p := range due {
+		if n.sendOne(ctx, p) {
+			sent++
+		}
+	}
+	return sent
+}
+
+func (n *Notifier) sendOne(ctx context.Context, p pending) bool {
+	msg := compose(p.notice, p.rcpt, n.hostname, n.now())
+	// The null sender: a notice must never cause a bounce loop.
+	err := n.sender.Send(ctx, "", []string{p.rcpt}, bytes.NewReader(msg))
+	log := n.log.With("queue_id", p.notice.QueueID, "to", p.rcpt, "virus", p.notice.Virus)
+	if err == nil {
+		if _, err := n.db.ExecContext(ctx, `DELETE FROM notices WHERE id = ?`, p.id); err != nil {
+			log.Error("virus notice sent but not dequeued (may be sent again)", "err", err)
+		}
+		log.Info("virus notice sent")
+		return true
+	}
+	if p.attempts >= len(backoff) {
+		log.Error("virus notice given up", "err", err, "attempts", p.attempts+1)
+		n.db.ExecContext(ctx, `DELETE FROM notices WHERE id = ?`, p.id)
+		return false
+	}
+	next := n.now().Add(backoff[p.attempts])
+	log.Warn("virus notice failed, will retry", "err", err, "retry_at", next.Format(time.RFC3339))
+	if _, err := n.db.ExecContext(ctx, `UPDATE notices SET attempts = attempts + 1, next_try = ?, last_error = ? WHERE id = ?`,
+		next.Unix(), fmt.Sprint(err), p.id); err != nil {
+		log.Error("virus notice: reschedule", "err", err)
+	}
+	return false
+}

@@ -1,0 +1,144 @@
+package quarantine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mailtower/mailtower/scan"
+)
+
+// Item is one quarantined recipient of a stored message.
+type Item struct {
+	// ID is the message id (shared by the message's recipients).
+	ID         string        `json:"id"`
+	Item       int64         `json:"item"`
+	QueueID    string        `json:"queue_id"`
+	Category   scan.Category `json:"category"`
+	Recipient  string        `json:"recipient"`
+	Sender     string        `json:"sender"`
+	HeaderFrom string        `json:"header_from"`
+	Subject    string        `json:"subject"`
+	Score      float64       `json:"score"`
+	Reason     string        `json:"reason"`
+	Received   time.Time     `json:"received"`
+	Expires    time.Time     `json:"expires"`
+	Size       int64         `json:"size"`
+	State      string        `json:"state"`
+	ClientAddr string        `json:"client_addr"`
+	Helo       string        `json:"helo"`
+	// Path is the message file relative to the quarantine directory.
+	Path string `json:"-"`
+	// Findings are filled by Get, not by List.
+	Findings []scan.Finding `json:"findings,omitempty"`
+}
+
+// Filter selects and orders items. Zero values mean "any".
+type Filter struct {
+	Category  scan.Category
+	Recipient string
+	Sender    string
+	// States to include; empty means only "quarantined".
+	States  []string
+	Sort    string // received (default), size, score, sender
+	Reverse bool   // oldest / smallest first instead of newest / largest
+	Limit   int
+	Offset  int
+}
+
+const itemColumns = `i.message_id, i.id, m.queue_id, i.category, i.recipient, m.sender, m.header_from, m.subject,
+	i.score, i.reason, i.received, i.expires, m.size, i.state, m.client_addr, m.helo, m.path`
+
+// scanItem reads one row of itemColumns, then any extra columns into extra.
+func scanItem(sc interface{ Scan(...any) error }, extra ...any) (Item, error) {
+	var it Item
+	var received, expires int64
+	err := sc.Scan(append([]any{&it.ID, &it.Item, &it.QueueID, &it.Category, &it.Recipient, &it.Sender, &it.HeaderFrom,
+		&it.Subject, &it.Score, &it.Reason, &received, &expires, &it.Size, &it.State, &it.ClientAddr, &it.Helo, &it.Path},
+		extra...)...)
+	it.Received, it.Expires = time.Unix(received, 0).UTC(), time.Unix(expires, 0).UTC()
+	return it, err
+}
+
+// List returns the items that match f.
+func (s *Store) List(ctx context.Context, f Filter) ([]Item, error) {
+	var where []string
+	var args []any
+	if f.Category != "" {
+		where, args = append(where, "i.category = ?"), append(args, string(f.Category))
+	}
+	if f.Recipient != "" {
+		where, args = append(where, "i.recipient = ?"), append(args, strings.ToLower(f.Recipient))
+	}
+	if f.Sender != "" {
+		where, args = append(where, "m.sender = ?"), append(args, strings.ToLower(f.Sender))
+	}
+	states := f.States
+	if len(states) == 0 {
+		states = []string{"quarantined"}
+	}
+	where = append(where, "i.state IN (?"+strings.Repeat(", ?", len(states)-1)+")")
+	for _, st := range states {
+		args = append(args, st)
+	}
+	order := map[string]string{"": "i.received", "received": "i.received", "size": "m.size",
+		"score": "i.score", "sender": "m.sender"}[f.Sort]
+	if order == "" {
+		return nil, fmt.Errorf("quarantine list: sort %q: want received, size, score or sender", f.Sort)
+	}
+	dir := "DESC"
+	if f.Reverse != (f.Sort == "sender") { // sender sorts A-Z by default
+		dir = "ASC"
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	q := `SELECT ` + itemColumns + ` FROM quarantine_items i JOIN quarantine_messages m ON m.id = i.message_id
+		WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` ` + dir + `, i.id ` + dir + ` LIMIT ? OFFSET ?`
+	rows, err := s.db.QueryContext(ctx, q, append(args, limit, f.Offset)...)
+	if err != nil {
+		return nil, fmt.Errorf("quarantine list: %w", err)
+	}
+	defer rows.Close()
+	out := []Item{}
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			return nil, fmt.Errorf("quarantine list: %w", err)
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// Get returns every recipient item of one message, with its findings.
+func (s *Store) Get(ctx context.Context, id string) ([]Item, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+itemColumns+`, m.findings FROM quarantine_items i
+		JOIN quarantine_messages m ON m.id = i.message_id WHERE i.message_id = ? ORDER BY i.id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("quarantine %s: %w", id, err)
+	}
+	defer rows.Close()
+	var out []Item
+	for rows.Next() {
+		var findings string
+		it, err := scanItem(rows, &findings)
+		if err != nil {
+			return nil, fmt.Errorf("quarantine %s: %w", id, err)
+		}
+		if err := json.Unmarshal([]byte(findings), &it.Findings); err != nil {
+			return nil, fmt.Errorf("quarantine %s: stored findings: %w", id, err)
+		}
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("quarantine %s: %w", id, ErrNotFound)
+	}
+	return out, nil
+}

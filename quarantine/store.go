@@ -1,0 +1,218 @@
+// Package quarantine keeps the messages mailtower withholds: the message
+// file exactly as received, its envelope and verdict in SQLite, one row per
+// quarantined recipient, with category, reason, score and expiry.
+//
+// Durability: Put returns only after the file and its directory are
+// fsynced and the index row is committed (synchronous=FULL), so the milter
+// may then tell Postfix to drop the recipient.
+package quarantine
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mailtower/mailtower/scan"
+	"github.com/mailtower/mailtower/store"
+)
+
+// Retention is how long each category is kept.
+type Retention struct {
+	Virus, Spam, Content time.Duration
+}
+
+// For returns the retention of a category.
+func (r Retention) For(c scan.Category) time.Duration {
+	switch c {
+	case scan.Virus:
+		return r.Virus
+	case scan.Content:
+		return r.Content
+	}
+	return r.Spam
+}
+
+// Store is the quarantine: message files under Dir plus the SQLite index.
+type Store struct {
+	db        *store.DB
+	dir       string
+	retention Retention
+	now       func() time.Time
+}
+
+// Open migrates the schema and returns the store keeping files under
+// dataDir/quarantine.
+func Open(ctx context.Context, db *store.DB, dataDir string, r Retention) (*Store, error) {
+	if err := db.Migrate(ctx, "quarantine", migrations); err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(dataDir, "quarantine")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("quarantine: create %s: %w", dir, err)
+	}
+	return &Store{db: db, dir: dir, retention: r, now: time.Now}, nil
+}
+
+// SetClock replaces the clock (tests, purge simulations).
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// Recipient is one recipient whose copy is quarantined.
+type Recipient struct {
+	Address  string
+	Category scan.Category
+	Reason   string
+	Score    float64
+}
+
+// Entry is what Put stores.
+type Entry struct {
+	Envelope   scan.Envelope
+	Subject    string
+	HeaderFrom string
+	// Raw is the message exactly as received; Size its length.
+	Raw  io.Reader
+	Size int64
+	// Findings are every scanner finding (shown by `quarantine show`).
+	Findings   []scan.Finding
+	Recipients []Recipient
+}
+
+// Put stores the message once and one index row per recipient, durably,
+// and returns the message id.
+func (s *Store) Put(ctx context.Context, e Entry) (string, error) {
+	if len(e.Recipients) == 0 {
+		return "", fmt.Errorf("quarantine: no recipients")
+	}
+	id, err := newID()
+	if err != nil {
+		return "", err
+	}
+	received := s.now()
+	rel := filepath.Join(received.UTC().Format("2006/01/02"), id+".eml")
+	sum, size, err := s.writeFile(rel, e.Raw)
+	if err != nil {
+		return "", fmt.Errorf("quarantine %s (queue id %s): %w", id, e.Envelope.QueueID, err)
+	}
+	if err := s.index(ctx, id, rel, sum, size, received, e); err != nil {
+		os.Remove(filepath.Join(s.dir, rel))
+		return "", fmt.Errorf("quarantine %s (queue id %s): %w", id, e.Envelope.QueueID, err)
+	}
+	return id, nil
+}
+
+func (s *Store) index(ctx context.Context, id, rel, sum string, size int64, received time.Time, e Entry) error {
+	findings, err := json.Marshal(e.Findings)
+	if err != nil {
+		return fmt.Errorf("encode findings: %w", err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	defer tx.Rollback()
+	env := e.Envelope
+	if _, err := tx.ExecContext(ctx, `INSERT INTO quarantine_messages (id, queue_id, sender, client_addr, client_host,
+		helo, subject, header_from, size, received, path, sha256, findings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, env.QueueID, strings.ToLower(env.Sender), env.ClientAddr, env.ClientHost, env.Helo, e.Subject, e.HeaderFrom,
+		size, received.Unix(), rel, sum, string(findings)); err != nil {
+		return fmt.Errorf("index message: %w", err)
+	}
+	for _, r := range e.Recipients {
+		addr := strings.ToLower(r.Address)
+		domain := addr[strings.LastIndexByte(addr, '@')+1:]
+		expires := received.Add(s.retention.For(r.Category))
+		if _, err := tx.ExecContext(ctx, `INSERT INTO quarantine_items (message_id, recipient, recipient_domain, category,
+			reason, score, received, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, addr, domain, string(r.Category), r.Reason, r.Score, received.Unix(), expires.Unix()); err != nil {
+			return fmt.Errorf("index recipient %s: %w", r.Address, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// writeFile writes raw to dir/rel through a temporary file, fsyncs file
+// and directory, and returns the SHA-256 and the size.
+func (s *Store) writeFile(rel string, raw io.Reader) (string, int64, error) {
+	path := filepath.Join(s.dir, rel)
+	dir := filepath.Dir(path)
+	if err := s.makeDurableDir(dir); err != nil {
+		return "", 0, err
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return "", 0, fmt.Errorf("create file: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), raw)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", 0, fmt.Errorf("write %s: %w", tmp.Name(), err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return "", 0, fmt.Errorf("rename into place: %w", err)
+	}
+	if err := syncDir(dir); err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// makeDurableDir creates dir (a date directory below s.dir) if needed and,
+// when it was new, fsyncs every parent up to s.dir so that the new
+// directory entries survive a crash too.
+func (s *Store) makeDurableDir(dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	for d := filepath.Dir(dir); strings.HasPrefix(d, s.dir); d = filepath.Dir(d) {
+		if err := syncDir(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncDir makes a rename or file creation in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("open dir %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync dir %s: %w", dir, err)
+	}
+	return nil
+}
+
+// newID returns a random 16-hex-digit message id.
+func newID() (string, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("quarantine id: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// Path returns the file of a stored message given its relative path.
+func (s *Store) Path(rel string) string { return filepath.Join(s.dir, rel) }
+
+// ErrNotFound is returned for an unknown message id.
+var ErrNotFound = fmt.Errorf("no such message in the quarantine (check the id with `mailtower quarantine list`)")
