@@ -72,11 +72,11 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 		return nil, err
 	}
 	gen := NewGeneration(o.Settings.Generation, o.GenerationTTL, o.Now)
-	resolver, err := settings.NewResolver(genStore{Store: o.Settings, gen: gen}, o.Base, 50_000)
+	resolver, err := settings.NewResolver(genStore{Store: o.Settings, gen: gen}, o.Settings, o.Base, 50_000)
 	if err != nil {
 		return nil, err
 	}
-	dec, err := NewDecider(DeciderConfig{Resolver: resolver, Rules: o.Settings, Aliases: aliases,
+	dec, err := NewDecider(DeciderConfig{Resolver: resolver, Aliases: aliases,
 		Relay: settings.NewRelayIndex(o.Settings, gen.Get), Greylist: gl, Generation: gen, Logger: o.Logger})
 	if err != nil {
 		return nil, err
@@ -88,7 +88,7 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	p := o.Config.Policyd
 	srv := NewServer(dec, ServerConfig{Limits: Limits{MaxBytes: int(p.MaxRequest), MaxAttributes: p.MaxAttributes},
 		IdleTimeout: p.IdleTimeout.D(), MaxConnections: p.MaxConnections, Logger: o.Logger})
-	sm := newSocketmap(domains, resolver, dec.recipients, SocketmapConfig{IdleTimeout: p.IdleTimeout.D(),
+	sm := newSocketmap(domains, resolver, dec.aliases, SocketmapConfig{IdleTimeout: p.IdleTimeout.D(),
 		MaxConnections: p.MaxConnections, Logger: o.Logger})
 	return &Daemon{Policy: srv, Socketmap: sm, Greylist: gl, Decider: dec, PurgeEvery: 5 * time.Minute,
 		cfg: o.Config, log: o.Logger}, nil

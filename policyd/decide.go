@@ -50,23 +50,23 @@ type Decision struct {
 
 // Decider makes the RCPT-time decisions.
 type Decider struct {
-	resolver   Resolver
-	recipients *recipientCache
-	relay      RelaySource
-	greylist   Greylist
-	log        *slog.Logger
+	resolver Resolver
+	aliases  *aliasCache
+	relay    RelaySource
+	greylist Greylist
+	log      *slog.Logger
 }
 
 // DeciderConfig holds what a Decider reads.
 type DeciderConfig struct {
+	// Resolver must fill Resolved.Rules (settings.NewResolver with a RuleStore).
 	Resolver Resolver
-	Rules    RuleSource
 	Aliases  AliasSource // nil: no aliases
 	Relay    RelaySource
 	Greylist Greylist
-	// Generation invalidates the rule and alias cache.
+	// Generation invalidates the alias cache.
 	Generation *Generation
-	// CacheSize bounds the recipients whose rules are cached.
+	// CacheSize bounds the addresses whose alias status is cached.
 	CacheSize int
 	Logger    *slog.Logger
 }
@@ -79,11 +79,11 @@ func NewDecider(c DeciderConfig) (*Decider, error) {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	rc, err := newRecipientCache(c.Rules, c.Aliases, c.Generation, c.CacheSize)
+	ac, err := newAliasCache(c.Aliases, c.Generation, c.CacheSize)
 	if err != nil {
 		return nil, err
 	}
-	return &Decider{resolver: c.Resolver, recipients: rc, relay: c.Relay, greylist: c.Greylist, log: c.Logger}, nil
+	return &Decider{resolver: c.Resolver, aliases: ac, relay: c.Relay, greylist: c.Greylist, log: c.Logger}, nil
 }
 
 // Decide answers one request. At RCPT, in this order: outbound relay
@@ -133,20 +133,22 @@ func (d *Decider) Decide(ctx context.Context, req Request) (Decision, error) {
 		return Decision{ActionDunno, "not-local"}, nil
 	}
 
-	info, err := d.recipients.get(ctx, rcpt)
-	if err != nil {
-		return Decision{}, err
-	}
-	if dec, blocked := blockDecision(info.rules, client, hasClient, sender); blocked {
+	if dec, blocked := blockDecision(res.Rules, client, hasClient, sender); blocked {
 		return dec, nil
 	}
-	allowed := allowedSender(info.rules, sender)
+	allowed := allowedSender(res.Rules, sender)
 
 	if size, ok := req.Size(); ok && res.MaxSize > 0 && size > res.MaxSize {
 		return Decision{fmt.Sprintf("552 5.3.4 Message size exceeds the limit for <%s>", rcpt), "size"}, nil
 	}
 	if !res.Domain.CatchAll {
-		if res.User == nil && !info.alias {
+		alias := false
+		if res.User == nil {
+			if alias, err = d.aliases.isAlias(ctx, rcpt); err != nil {
+				return Decision{}, err
+			}
+		}
+		if res.User == nil && !alias {
 			return Decision{fmt.Sprintf("550 5.1.1 <%s>: User unknown", rcpt), "unknown-user"}, nil
 		}
 		return Decision{ActionDunno, "pass"}, nil

@@ -63,21 +63,9 @@ type genStore struct {
 
 func (s genStore) Generation(ctx context.Context) (int64, error) { return s.gen.Get(ctx) }
 
-// RuleSource returns the rules that apply to a recipient.
-type RuleSource interface {
-	RulesFor(ctx context.Context, recipient string) ([]settings.Rule, error)
-}
-
 // AliasSource says whether an address is an alias.
 type AliasSource interface {
 	Exists(ctx context.Context, address string) (bool, error)
-}
-
-// recipientInfo is what decisions need about a recipient besides its
-// resolved policy.
-type recipientInfo struct {
-	rules []settings.Rule
-	alias bool // the address or its +ext-less form is an alias
 }
 
 // genLRU is an LRU emptied whenever the settings generation changes.
@@ -121,39 +109,31 @@ func (c *genLRU[V]) get(ctx context.Context, key string, load func() (V, error))
 	return v, nil
 }
 
-// recipientCache caches recipientInfo by normalised address.
-type recipientCache struct {
-	rules   RuleSource
-	aliases AliasSource
-	lru     *genLRU[recipientInfo]
+// aliasCache caches "is this address (or its +ext-less form) an alias".
+type aliasCache struct {
+	src AliasSource
+	lru *genLRU[bool]
 }
 
-func newRecipientCache(rules RuleSource, aliases AliasSource, gen *Generation, size int) (*recipientCache, error) {
-	c, err := newGenLRU[recipientInfo](gen, size)
+func newAliasCache(src AliasSource, gen *Generation, size int) (*aliasCache, error) {
+	c, err := newGenLRU[bool](gen, size)
 	if err != nil {
-		return nil, fmt.Errorf("recipient %w", err)
+		return nil, fmt.Errorf("alias %w", err)
 	}
-	return &recipientCache{rules: rules, aliases: aliases, lru: c}, nil
+	return &aliasCache{src: src, lru: c}, nil
 }
 
-func (c *recipientCache) get(ctx context.Context, addr string) (recipientInfo, error) {
-	return c.lru.get(ctx, addr, func() (recipientInfo, error) {
-		var info recipientInfo
-		var err error
-		if info.rules, err = c.rules.RulesFor(ctx, addr); err != nil {
-			return info, fmt.Errorf("rules for %s: %w", addr, err)
-		}
-		if c.aliases == nil {
-			return info, nil
-		}
+func (c *aliasCache) isAlias(ctx context.Context, addr string) (bool, error) {
+	if c.src == nil {
+		return false, nil
+	}
+	return c.lru.get(ctx, addr, func() (bool, error) {
 		for _, a := range addressForms(addr) {
-			ok, err := c.aliases.Exists(ctx, a)
-			if err != nil || ok {
-				info.alias = ok
-				return info, err
+			if ok, err := c.src.Exists(ctx, a); err != nil || ok {
+				return ok, err
 			}
 		}
-		return info, nil
+		return false, nil
 	})
 }
 

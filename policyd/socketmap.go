@@ -43,21 +43,21 @@ type SocketmapConfig struct {
 type Socketmap struct {
 	domains  *domainCache
 	resolver Resolver
-	aliases  *recipientCache
+	aliases  *aliasCache
 	cfg      SocketmapConfig
 	acc      acceptor
 }
 
-// NewSocketmap returns a socketmap server. resolver finds users (with
-// +ext); recipients finds aliases.
-func newSocketmap(domains *domainCache, resolver Resolver, recipients *recipientCache, cfg SocketmapConfig) *Socketmap {
+// newSocketmap returns a socketmap server. resolver finds users (with
+// +ext); aliases finds aliases.
+func newSocketmap(domains *domainCache, resolver Resolver, aliases *aliasCache, cfg SocketmapConfig) *Socketmap {
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = 330 * time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Socketmap{domains: domains, resolver: resolver, aliases: recipients, cfg: cfg,
+	return &Socketmap{domains: domains, resolver: resolver, aliases: aliases, cfg: cfg,
 		acc: acceptor{name: "socketmap", max: cfg.MaxConnections, log: cfg.Logger}}
 }
 
@@ -175,6 +175,5 @@ func (m *Socketmap) recipient(ctx context.Context, key string) (bool, error) {
 	if err != nil || res.User != nil {
 		return res.User != nil, err
 	}
-	info, err := m.aliases.get(ctx, addr)
-	return info.alias, err
+	return m.aliases.isAlias(ctx, addr)
 }
