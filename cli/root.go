@@ -54,6 +54,10 @@ func NewRootCommand() *cobra.Command {
 		newMilterCmd(g),
 		newQuarantineCmd(g),
 		newPostfixConfigCmd(g),
+		newPolicydCmd(g),
+		newGreylistCmd(g),
+		newRuleCmd(g),
+		newAliasCmd(g),
 	)
 	return root
 }

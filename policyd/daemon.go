@@ -42,8 +42,9 @@ type Daemon struct {
 	// leaves purging to the caller (Greylist.Purge).
 	PurgeEvery time.Duration
 
-	cfg *config.Config
-	log *slog.Logger
+	cfg      *config.Config
+	log      *slog.Logger
+	resolver *settings.Resolver
 }
 
 // New migrates policyd's tables and assembles a Daemon.
@@ -65,9 +66,7 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := o.Config.Greylist
-	gl, err := greylist.New(gs, greylist.Config{Delay: g.Delay.D(), RetryWindow: g.RetryWindow.D(),
-		Remember: g.Remember.D(), AutoAllow: g.AutoAllow, Now: o.Now, Logger: o.Logger})
+	gl, err := greylist.New(gs, greylist.Config{Rules: greylistConfig(o.Config.Greylist), Now: o.Now, Logger: o.Logger})
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +90,19 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	sm := newSocketmap(domains, resolver, dec.aliases, SocketmapConfig{IdleTimeout: p.IdleTimeout.D(),
 		MaxConnections: p.MaxConnections, Logger: o.Logger})
 	return &Daemon{Policy: srv, Socketmap: sm, Greylist: gl, Decider: dec, PurgeEvery: 5 * time.Minute,
-		cfg: o.Config, log: o.Logger}, nil
+		cfg: o.Config, log: o.Logger, resolver: resolver}, nil
+}
+
+// greylistConfig turns [greylist] into the Greylister's rules.
+func greylistConfig(g config.Greylist) greylist.Rules {
+	return greylist.Rules{Delay: g.Delay.D(), RetryWindow: g.RetryWindow.D(), Remember: g.Remember.D(), AutoAllow: g.AutoAllow}
+}
+
+// Reload applies a new configuration's global policy and greylisting
+// rules (SIGHUP); listeners and limits change only on restart.
+func (d *Daemon) Reload(cfg *config.Config, base settings.Policy) {
+	d.resolver.SetBase(base)
+	d.Greylist.SetRules(greylistConfig(cfg.Greylist))
 }
 
 // Run listens on [policyd] listen and socketmap (when set) and serves

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/user"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -24,6 +25,9 @@ func Listen(addr string) (net.Listener, error) {
 		return nil, err
 	}
 	if network == "unix" {
+		if err := os.MkdirAll(filepath.Dir(address), 0o755); err != nil {
+			return nil, fmt.Errorf("listen %s: %w", addr, err)
+		}
 		if fi, err := os.Lstat(address); err == nil && fi.Mode()&os.ModeSocket != 0 {
 			os.Remove(address)
 		}

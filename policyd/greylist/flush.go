@@ -81,7 +81,10 @@ func (g *Greylister) Purge(ctx context.Context, now time.Time) (int64, error) {
 	if err := g.Flush(ctx); err != nil {
 		return 0, err
 	}
-	return g.store.Purge(ctx, now, Expiry{RetryWindow: g.cfg.RetryWindow, Remember: g.cfg.Remember})
+	g.mu.Lock()
+	e := Expiry{RetryWindow: g.cfg.RetryWindow, Remember: g.cfg.Remember}
+	g.mu.Unlock()
+	return g.store.Purge(ctx, now, e)
 }
 
 // Now returns the Greylister's clock reading (for callers that purge).

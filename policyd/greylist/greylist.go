@@ -11,9 +11,8 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 )
 
-// Config holds the greylisting rules ([greylist] in the configuration)
-// and the tuning of the in-memory layer.
-type Config struct {
+// Rules are the greylisting rules ([greylist] in the configuration).
+type Rules struct {
 	// Delay: the first retry at least this long after the first attempt passes.
 	Delay time.Duration
 	// RetryWindow: a retry later than this after the first attempt starts over.
@@ -24,7 +23,11 @@ type Config struct {
 	// AutoAllow: a client network with this many passed triplets skips
 	// greylisting; 0 turns auto-allowing off.
 	AutoAllow int
+}
 
+// Config holds the rules and the tuning of the in-memory layer.
+type Config struct {
+	Rules
 	// CacheSize bounds the triplets and clients kept in memory (each).
 	CacheSize int
 	// FlushInterval is how often changed state is written to the store in
@@ -77,6 +80,13 @@ type Greylister struct {
 
 	flushMu sync.Mutex
 	kick    chan struct{}
+}
+
+// SetRules replaces the rules (configuration reload).
+func (g *Greylister) SetRules(r Rules) {
+	g.mu.Lock()
+	g.cfg.Rules = r
+	g.mu.Unlock()
 }
 
 // New returns a Greylister over store.

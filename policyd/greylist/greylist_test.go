@@ -26,8 +26,8 @@ func newTest(t *testing.T) (*Greylister, *SQLStore, *clock) {
 		t.Fatal(err)
 	}
 	c := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	g, err := New(st, Config{Delay: 30 * time.Second, RetryWindow: 48 * time.Hour, Remember: 35 * 24 * time.Hour,
-		AutoAllow: 3, Now: c.now, RecheckAfter: time.Nanosecond})
+	g, err := New(st, Config{Rules: Rules{Delay: 30 * time.Second, RetryWindow: 48 * time.Hour, Remember: 35 * 24 * time.Hour,
+		AutoAllow: 3}, Now: c.now, RecheckAfter: time.Nanosecond})
 	if err != nil {
 		t.Fatal(err)
 	}
