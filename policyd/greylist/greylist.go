@@ -157,7 +157,7 @@ func (g *Greylister) Check(ctx context.Context, client netip.Addr, sender, recip
 	defer g.mu.Unlock()
 	// Another connection may have changed either while we read the store.
 	if m, ok := g.memClient(net); ok {
-		c, cok = m, true
+		c, cok = m, m.Passes > 0
 	}
 	if m, ok := g.memTriplet(key); ok {
 		stored, tok = m, true
@@ -246,14 +246,25 @@ func (g *Greylister) allowed(a netip.Addr) bool {
 	return false
 }
 
+// loadClient returns a client network's record. A network the store
+// does not know is cached as a zero record (Passes 0): this process is
+// the only writer, and an admin's clear empties the cache.
 func (g *Greylister) loadClient(ctx context.Context, net string) (Client, bool, error) {
 	g.mu.Lock()
 	c, ok := g.memClient(net)
 	g.mu.Unlock()
 	if ok {
-		return c, true, nil
+		return c, c.Passes > 0, nil
 	}
-	return g.store.Client(ctx, net)
+	c, ok, err := g.store.Client(ctx, net)
+	if err == nil && !ok {
+		g.mu.Lock()
+		if _, known := g.memClient(net); !known {
+			g.clients.Add(net, Client{Net: net})
+		}
+		g.mu.Unlock()
+	}
+	return c, ok, err
 }
 
 func (g *Greylister) loadTriplet(ctx context.Context, key string, t Triplet) (Triplet, bool, error) {

@@ -37,6 +37,9 @@ var migrations = []string{
 // SQLStore is the SQLite implementation of Store.
 type SQLStore struct {
 	db *store.DB
+	// The hot-path look-ups, prepared once (database/sql keeps them
+	// prepared per connection).
+	getTriplet, getClient *sql.Stmt
 }
 
 var _ Store = (*SQLStore)(nil)
@@ -46,7 +49,16 @@ func NewSQLStore(ctx context.Context, db *store.DB) (*SQLStore, error) {
 	if err := db.Migrate(ctx, "greylist", migrations); err != nil {
 		return nil, err
 	}
-	return &SQLStore{db: db}, nil
+	s := &SQLStore{db: db}
+	var err error
+	if s.getTriplet, err = db.PrepareContext(ctx, `SELECT `+tripletCols+` FROM greylist_triplets
+		WHERE client = ? AND sender = ? AND recipient = ?`); err != nil {
+		return nil, fmt.Errorf("greylist: %w", err)
+	}
+	if s.getClient, err = db.PrepareContext(ctx, `SELECT passes, last_seen FROM greylist_clients WHERE net = ?`); err != nil {
+		return nil, fmt.Errorf("greylist: %w", err)
+	}
+	return s, nil
 }
 
 func ms(t time.Time) int64 {
@@ -77,8 +89,7 @@ func scanTriplet(s scanner) (Triplet, error) {
 
 // Triplet implements Store.
 func (s *SQLStore) Triplet(ctx context.Context, client, sender, recipient string) (Triplet, bool, error) {
-	t, err := scanTriplet(s.db.QueryRowContext(ctx, `SELECT `+tripletCols+` FROM greylist_triplets
-		WHERE client = ? AND sender = ? AND recipient = ?`, client, sender, recipient))
+	t, err := scanTriplet(s.getTriplet.QueryRowContext(ctx, client, sender, recipient))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Triplet{}, false, nil
 	}
@@ -92,7 +103,7 @@ func (s *SQLStore) Triplet(ctx context.Context, client, sender, recipient string
 func (s *SQLStore) Client(ctx context.Context, net string) (Client, bool, error) {
 	c := Client{Net: net}
 	var last int64
-	err := s.db.QueryRowContext(ctx, `SELECT passes, last_seen FROM greylist_clients WHERE net = ?`, net).Scan(&c.Passes, &last)
+	err := s.getClient.QueryRowContext(ctx, net).Scan(&c.Passes, &last)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Client{}, false, nil
 	}
