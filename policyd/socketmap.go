@@ -20,7 +20,8 @@ import (
 const (
 	// MapDomains answers relay_domains: a customer domain is found.
 	MapDomains = "domains"
-	// MapTransport answers transport_maps: a domain's next hop.
+	// MapTransport answers transport_maps: the next hop of the
+	// recipient's domain (Postfix asks with the full address).
 	MapTransport = "transport"
 	// MapRecipients answers relay_recipient_maps: known users and aliases
 	// of non-catch-all domains, and "@domain" for catch-all domains.
@@ -87,6 +88,7 @@ func (m *Socketmap) serveConn(ctx context.Context, c net.Conn) {
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		reply := m.Lookup(lctx, req)
 		cancel()
+		m.cfg.Logger.Debug("socketmap look-up", "request", string(req), "reply", reply)
 		if err := WriteNetstring(bw, reply); err != nil {
 			return
 		}
@@ -119,7 +121,12 @@ func (m *Socketmap) Lookup(ctx context.Context, req []byte) string {
 			value = d.Name
 		}
 	case MapTransport:
+		// Postfix treats socketmap as a pattern table (like regexp): it
+		// asks with the whole recipient address, never with its domain.
 		var d *settings.Domain
+		if at := strings.LastIndexByte(key, '@'); at >= 0 {
+			key = key[at+1:]
+		}
 		d, err = m.domain(ctx, key)
 		if found = d != nil; found {
 			value = d.PostfixNextHop()
@@ -153,8 +160,9 @@ func (m *Socketmap) domain(ctx context.Context, key string) (*settings.Domain, e
 	return m.domains.get(ctx, name)
 }
 
-// recipient answers relay_recipient_maps, which Postfix queries with
-// "user+ext@domain", "user@domain" and "@domain".
+// recipient answers relay_recipient_maps. Postfix asks a socketmap with
+// the full address only (pattern table); "@domain" is answered too, for
+// callers that ask the way they ask hash tables.
 func (m *Socketmap) recipient(ctx context.Context, key string) (bool, error) {
 	if strings.HasPrefix(key, "@") {
 		d, err := m.domain(ctx, key[1:])

@@ -24,7 +24,10 @@ func TestSocketmapLookup(t *testing.T) {
 		{"domains a@valid.example", "NOTFOUND "},
 		{"transport valid.example", "OK smtp:[mx.valid.example]:25"},
 		{"transport catch.example", "OK smtp:[10.0.0.1]:2525"},
-		{"transport bob@valid.example", "NOTFOUND "},
+		{"transport bob@valid.example", "OK smtp:[mx.valid.example]:25"}, // Postfix asks with the address
+		{"transport anyone@Catch.Example", "OK smtp:[10.0.0.1]:2525"},
+		{"transport x@other.example", "NOTFOUND "},
+		{"transport *", "NOTFOUND "},
 		{"transport other.example", "NOTFOUND "},
 		{"recipients bob@valid.example", "OK OK"},
 		{"recipients bob+x@valid.example", "OK OK"},
