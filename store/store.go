@@ -57,6 +57,11 @@ func OpenFile(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	// Keep connections for reuse: database/sql keeps only 2 idle ones by
+	// default, so 50 policy connections or milter sessions querying at
+	// once would open and close SQLite connections (and re-read the
+	// schema) at every query.
+	db.SetMaxIdleConns(32)
 	if err := db.Ping(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
