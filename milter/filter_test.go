@@ -80,6 +80,7 @@ func (f *fakeReinject) Send(_ context.Context, from string, to []string, msg io.
 
 type fixture struct {
 	filter   *Filter
+	db       *store.DB
 	settings *settings.SQLStore
 	q        *quarantine.Store
 	reinject *fakeReinject
@@ -120,7 +121,7 @@ func newFixture(t testing.TB) *fixture {
 	ri := &fakeReinject{}
 	rt := &Runtime{Engines: []scan.Engine{{Scanner: keywordScanner{}}}, Resolver: res, Quarantine: q, Reinject: ri,
 		SpoolDir: dir, SpoolMemory: 1 << 20, Timeout: 10 * time.Second, Hostname: "gw.test"}
-	return &fixture{filter: NewFilter(rt, slog.New(slog.NewTextHandler(io.Discard, nil))), settings: st, q: q, reinject: ri}
+	return &fixture{filter: NewFilter(rt, slog.New(slog.NewTextHandler(io.Discard, nil))), db: db, settings: st, q: q, reinject: ri}
 }
 
 func newTrx(header, body string, rcpts ...string) *testtrx.Trx {
