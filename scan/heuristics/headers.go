@@ -9,11 +9,11 @@ import (
 	"github.com/mailtower/mailtower/mimewalk"
 )
 
-// Header sanity rules. Dates are judged against the time the nearest
-// relay received the message (the topmost Received header's date), not
-// the clock of the machine running the scan, so that an old message
-// scanned later is judged as it arrived; without a dated Received header
-// the scanner's clock is used.
+// Header sanity rules. Dates are judged against the time the message
+// arrived: the clock, for mail scanned as it arrives (an SMTP envelope is
+// present); for a message scanned offline (`mailtower scan`, no
+// envelope), the topmost Received header's date, so that an old message
+// is judged as it arrived; the clock again when that is missing.
 var (
 	ruleMissingDate  = rule("MISSING_DATE", 1.0, "no Date header")
 	ruleInvalidDate  = rule("INVALID_DATE", 1.5, "Date header is not an RFC 5322 date")
@@ -36,10 +36,10 @@ const (
 	hopSlack    = 6 * time.Hour
 )
 
-func checkHeaders(m *mimewalk.Message, now time.Time, fire firer) {
+func checkHeaders(m *mimewalk.Message, now time.Time, live bool, fire firer) {
 	h := m.Header
 	ref := checkReceived(h.Values("Received"), fire)
-	if ref.IsZero() {
+	if live || ref.IsZero() {
 		ref = now
 	}
 	switch d := strings.TrimSpace(h.Get("Date")); {
