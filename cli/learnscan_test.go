@@ -179,10 +179,10 @@ func TestBuiltinEngines(t *testing.T) {
 		auth        bool
 		want        []string
 	}{
-		{"default: both on", true, true, false, []string{"bayes", "heuristics"}},
-		{"auth checks on", true, true, true, []string{"bayes", "heuristics"}},
-		{"bayes off", false, true, false, []string{"heuristics"}},
-		{"both off", false, false, false, nil},
+		{"default: both on", true, true, false, []string{"rules", "bayes", "heuristics"}},
+		{"auth checks on", true, true, true, []string{"rules", "bayes", "heuristics"}},
+		{"bayes off", false, true, false, []string{"rules", "heuristics"}},
+		{"both off", false, false, false, []string{"rules"}},
 	}
 	for _, c := range cases {
 		cfg := config.Default()
@@ -199,7 +199,7 @@ func TestBuiltinEngines(t *testing.T) {
 			t.Errorf("%s: inbound %v, virus %d; want %v and no virus engines", c.name, names, len(virus), c.want)
 		}
 	}
-	if _, _, err := buildEngines(context.Background(), nil, config.Default()); err == nil {
+	if _, err := builtinEngines(context.Background(), nil, config.Default(), nil); err == nil {
 		t.Error("bayes without a database must be an error")
 	}
 }

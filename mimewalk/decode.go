@@ -1,6 +1,9 @@
 package mimewalk
 
-import "strings"
+import (
+	"encoding/base64"
+	"strings"
+)
 
 // decodeResult is a transfer-decoded body.
 type decodeResult struct {
@@ -21,6 +24,14 @@ func decodeTransfer(body []byte, cte string, limit int64) decodeResult {
 		return decodeBase64(body, limit)
 	case "quoted-printable":
 		return decodeQP(body, limit)
+	case "x-uuencode", "uuencode", "x-uue", "uue":
+		if blks := findUU(body, limit); len(blks) > 0 {
+			r := decodeResult{data: blks[0].data, truncated: blks[0].trunc}
+			if blks[0].broken {
+				r.broken = "broken uuencode"
+			}
+			return r
+		}
 	}
 	r := capped(body, limit)
 	r.unknown = true
@@ -47,10 +58,45 @@ var b64val = func() (t [256]byte) {
 	return t
 }()
 
-// decodeBase64 decodes like a forgiving mail client: white space is
+// decodeBase64 decodes well-formed base64 (lines of whole groups) with the
+// standard library, and anything else like a forgiving mail client does
+// (decodeBase64Lenient).
+func decodeBase64(body []byte, limit int64) decodeResult {
+	out := make([]byte, 0, min(int64(base64.StdEncoding.DecodedLen(len(body))), limit))
+	for i := 0; i < len(body); {
+		line, next := nextLine(body, i)
+		i = next
+		if len(line) == 0 {
+			continue
+		}
+		if len(line)%4 != 0 || int64(len(out)+base64.StdEncoding.DecodedLen(len(line))) > limit {
+			return decodeBase64Lenient(body, limit)
+		}
+		n, err := base64.StdEncoding.Decode(out[len(out):cap(out)], line)
+		if err != nil {
+			return decodeBase64Lenient(body, limit)
+		}
+		out = out[:len(out)+n]
+		if n < len(line)/4*3 && i < len(body) && len(bytesTrimSpace(body[i:])) > 0 {
+			// Padding before the end: more data follows; the lenient
+			// decoder reports it.
+			return decodeBase64Lenient(body, limit)
+		}
+	}
+	return decodeResult{data: out}
+}
+
+func bytesTrimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r' || b[0] == '\n') {
+		b = b[1:]
+	}
+	return b
+}
+
+// decodeBase64Lenient decodes like a forgiving mail client: white space is
 // ignored, other bytes outside the alphabet are skipped (and reported),
 // padding in the middle ends one group and decoding continues after it.
-func decodeBase64(body []byte, limit int64) decodeResult {
+func decodeBase64Lenient(body []byte, limit int64) decodeResult {
 	out := make([]byte, 0, min(int64(len(body))/4*3+3, limit))
 	var r decodeResult
 	var quad [4]byte

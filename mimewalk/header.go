@@ -19,7 +19,7 @@ const (
 
 // Field is one header field, unfolded, its value trimmed of surrounding
 // white space. Value is valid UTF-8: 8-bit bytes that are not UTF-8 are read
-// as Latin-1 and NUL bytes are dropped (both are recorded as Problems).
+// as Latin-1; NUL bytes are kept (both are recorded as Problems).
 type Field struct {
 	Name  string
 	Value string
@@ -152,8 +152,9 @@ func (w *walker) parseHeader(b []byte, path string, top bool) headerParse {
 		}
 		v := cur.Bytes()
 		if bytes.IndexByte(v, 0) >= 0 {
+			// Kept: some readers cut the value at a NUL and some do
+			// not, and file type checks look at both readings.
 			sawNUL = true
-			v = bytes.ReplaceAll(v, []byte{0}, nil)
 		}
 		if !utf8.Valid(v) {
 			saw8bit = true

@@ -120,11 +120,11 @@ func collapse(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	ws, nl := false, false
-	for _, r := range s {
-		switch r {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
 		case ' ', '\t', '\r', '\n', '\f', '\v':
 			ws = true
-			nl = nl || r == '\n'
+			nl = nl || c == '\n'
 			continue
 		}
 		if ws && b.Len() > 0 {
@@ -135,7 +135,10 @@ func collapse(s string) string {
 			}
 		}
 		ws, nl = false, false
-		b.WriteRune(r)
+		// Byte by byte: the white space above is ASCII, which never
+		// occurs inside a UTF-8 sequence, and invalid bytes stay as they
+		// are (a replacement rune would be longer than the input).
+		b.WriteByte(s[i])
 	}
 	return b.String()
 }

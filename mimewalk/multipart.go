@@ -28,7 +28,9 @@ func (w *walker) contentType(p *Part) contentTypeInfo {
 			w.problem(p.Path, "Content-Type: "+pr, false)
 		}
 		for _, name := range mt.conflict {
-			w.problem(p.Path, "conflicting Content-Type parameter "+name, name == "boundary")
+			if name != "boundary" { // reported below, with every candidate
+				w.problem(p.Path, "conflicting Content-Type parameter "+name, false)
+			}
 		}
 		valid := strings.Count(mt.typ, "/") == 1 && !strings.ContainsAny(mt.typ, " \t\"")
 		if i == 0 {

@@ -129,7 +129,7 @@ func (m *Message) Malformed() []Problem {
 // it. The error is only ever an I/O error of r.
 func Walk(r io.Reader, lim Limits) (*Message, error) {
 	lim = lim.withDefaults()
-	raw, err := io.ReadAll(io.LimitReader(r, lim.MaxMessageBytes+1))
+	raw, err := readAll(r, lim.MaxMessageBytes+1)
 	if err != nil {
 		return nil, fmt.Errorf("mimewalk: read message: %w", err)
 	}
@@ -142,6 +142,20 @@ func Walk(r io.Reader, lim Limits) (*Message, error) {
 		m.Problems = append(m.Problems, Problem{Reason: "message exceeds the parse limit", Malformed: true})
 	}
 	return m, nil
+}
+
+// readAll reads at most n bytes of r, in one allocation when r knows its
+// size (*io.SectionReader, *bytes.Reader, ...).
+func readAll(r io.Reader, n int64) ([]byte, error) {
+	if s, ok := r.(interface{ Size() int64 }); ok && s.Size() >= 0 {
+		buf := make([]byte, min(s.Size(), n))
+		k, err := io.ReadFull(r, buf)
+		if err == io.ErrUnexpectedEOF || err == io.EOF {
+			err = nil
+		}
+		return buf[:k], err
+	}
+	return io.ReadAll(io.LimitReader(r, n))
 }
 
 // WalkBytes walks a message held in memory. Bodies of parts that need no
@@ -260,54 +274,4 @@ func (w *walker) entity(b []byte, path string, depth int, top bool) {
 	default:
 		w.leaf(idx, hp.body, cte)
 	}
-}
-
-// leaf decodes the body of the part at idx.
-func (w *walker) leaf(idx int, body []byte, cte string) {
-	p := &w.msg.Parts[idx]
-	d := decodeTransfer(body, cte, w.decodeBudget())
-	w.decoded += int64(len(d.data))
-	p.Body, p.Truncated = d.data, d.truncated
-	if d.unknown {
-		w.problem(p.Path, "unknown transfer encoding "+strings.ToLower(cte), true)
-	}
-	if d.broken != "" {
-		// A broken text part is still read as far as it goes; a broken
-		// attachment cannot be inspected as what the client will open.
-		w.problem(p.Path, d.broken, p.Attachment)
-	}
-	if d.truncated {
-		w.problem(p.Path, "decoded size limit exceeded", true)
-	}
-	// Text for text parts, and for a multipart that could not be split:
-	// clients show such a body as text, so the content rules must see it.
-	if strings.HasPrefix(p.MediaType, "text/") || strings.HasPrefix(p.MediaType, "multipart/") && isTextual(p.Body) {
-		cs := p.Params["charset"]
-		t, ok := decodeCharset(p.Body, cs)
-		if !ok {
-			w.problem(p.Path, "unknown charset "+strings.ToLower(cs), false)
-		}
-		p.Text = t
-	}
-}
-
-// isTextual reports whether a body without a text type would still be shown
-// as text (multipart fallbacks): no NUL in its first KiB.
-func isTextual(b []byte) bool {
-	return strings.IndexByte(string(b[:min(len(b), 1024)]), 0) < 0
-}
-
-// transferEncoding returns the Content-Transfer-Encoding, noting duplicates.
-func transferEncoding(w *walker, path string, h Header) string {
-	vals := h.Values("Content-Transfer-Encoding")
-	if len(vals) == 0 {
-		return ""
-	}
-	first := strings.ToLower(strings.TrimSpace(stripComment(vals[0])))
-	for _, v := range vals[1:] {
-		if strings.ToLower(strings.TrimSpace(stripComment(v))) != first {
-			w.problem(path, "conflicting Content-Transfer-Encoding headers", true)
-		}
-	}
-	return first
 }

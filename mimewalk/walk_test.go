@@ -142,15 +142,23 @@ func TestWalk(t *testing.T) {
 		{
 			name:      "NUL and 8-bit in header",
 			raw:       "Subject: caf\xe9 \x00x\n\nbody\n",
-			subject:   "café x",
+			subject:   "café \x00x",
 			malformed: []string{"NUL byte in header"},
 			notes:     []string{"8-bit header not in UTF-8"},
 		},
 		{
 			name:      "quoted boundary with trailing text: both readings",
-			raw:       "Content-Type: multipart/mixed; boundary=\"a\"b\n\n--a\"b\n\nreading two\n--a\"b--\n",
+			raw:       "Content-Type: multipart/mixed; boundary=\"a\"b\n\n--\"a\"b\n\nreading two\n--\"a\"b--\n",
+			parts:     " multipart/mixed\n1 text/plain\n",
 			texts:     []string{"reading two"},
 			malformed: []string{"conflicting boundary parameters"},
+		},
+		{
+			name:   "uuencoded file in a text body",
+			raw:    "Content-Type: text/plain\n\nrun this:\nbegin 644 update.pdf\nM35J0  ,    $    __\\\n`\nend\nbye\n",
+			parts:  " text/plain\nu1 application/octet-stream \"update.pdf\"\n",
+			bodies: []string{"MZ\x90\x00"},
+			texts:  []string{"bye"},
 		},
 		{
 			name:      "parts after the end boundary",
@@ -237,6 +245,7 @@ func TestLimits(t *testing.T) {
 		{"parts", many(100), Limits{MaxParts: 10}, "parts limit (10) exceeded", 10},
 		{"header count", manyHeaders, Limits{}, "header limit exceeded", 1},
 		{"part bytes", "Content-Type: application/octet-stream\n\n" + strings.Repeat("A", 5000), Limits{MaxPartBytes: 1000}, "decoded size limit exceeded", 1},
+		{"text counts toward the total", "Content-Type: text/plain; charset=iso-8859-1\n\n" + strings.Repeat("\xe4", 3000), Limits{MaxTotalBytes: 4000}, "decoded size limit exceeded", 1},
 		{"message bytes", "Subject: x\n\n" + strings.Repeat("A", 5000), Limits{MaxMessageBytes: 100}, "message exceeds the parse limit", 1},
 	}
 	for _, tc := range tests {
