@@ -110,7 +110,7 @@ func runLearn(cmd *cobra.Command, g *globals, paths []string, asJSON bool, apply
 	}
 	defer a.Close()
 	tok := bayes.NewTokenizer(tokenizerLimits(a.cfg))
-	st, err := bayes.Open(ctx, a.db, tok)
+	st, err := openBayes(ctx, a, a.cfg)
 	if err != nil {
 		return err
 	}
@@ -195,7 +195,7 @@ func learnStatsCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			st, err := bayes.Open(ctx, a.db, nil)
+			st, err := openBayes(ctx, a, a.cfg)
 			if err != nil {
 				return err
 			}
@@ -238,7 +238,7 @@ func learnPruneCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			st, err := bayes.Open(ctx, a.db, nil)
+			st, err := openBayes(ctx, a, a.cfg)
 			if err != nil {
 				return err
 			}
