@@ -50,6 +50,10 @@ func builtinEngines(ctx context.Context, a *app, cfg *config.Config, log *slog.L
 		if err != nil {
 			return nil, err
 		}
+		// Load the token table now, not on the first message.
+		if _, err := st.Snapshot(ctx); err != nil {
+			return nil, err
+		}
 		s := bayes.NewScanner(st, bayes.ScannerOptions{MinSpam: sc.Bayes.MinSpam, MinHam: sc.Bayes.MinHam, Log: log})
 		engines = append(engines, scan.Engine{Scanner: s, Timeout: builtinTimeout})
 	}
