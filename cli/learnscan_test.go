@@ -196,7 +196,7 @@ func TestBuiltinEngines(t *testing.T) {
 			names = append(names, e.Scanner.Name())
 		}
 		if !slices.Equal(names, c.want) || len(virus) != 0 {
-			t.Errorf("%s: inbound %v, virus %d; want %v and no virus engines", c.name, names, len(virus), c.want)
+			t.Errorf("%s: inbound %v, virus %d; want %v (the content filter is always on) and no virus engines", c.name, names, len(virus), c.want)
 		}
 	}
 	if _, err := builtinEngines(context.Background(), nil, config.Default(), nil); err == nil {

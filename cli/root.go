@@ -59,6 +59,9 @@ func NewRootCommand() *cobra.Command {
 		newRuleCmd(g),
 		newLearnCmd(g),
 		newScanCmd(g),
+		newPolicydCmd(g),
+		newGreylistCmd(g),
+		newAliasCmd(g),
 	)
 	return root
 }

@@ -64,6 +64,16 @@ type Policyd struct {
 	Listen string `toml:"listen" doc:"HOST:PORT or unix:PATH for Postfix check_policy_service" default:"127.0.0.1:10040"`
 	// Socketmap is the listener for Postfix socketmap look-ups (domains, transport, recipients).
 	Socketmap string `toml:"socketmap" doc:"HOST:PORT or unix:PATH for Postfix socketmap tables; empty = off" default:"127.0.0.1:10041"`
+	// IdleTimeout closes a policy connection that sent nothing for this
+	// long; longer than Postfix's smtpd_policy_service_max_idle (300s) so
+	// that Postfix, not mailtower, normally closes idle connections.
+	IdleTimeout Duration `toml:"idle_timeout" doc:"close a connection idle for this long (keep above Postfix's smtpd_policy_service_max_idle)" default:"330s"`
+	// MaxRequest bounds one request (all its name=value lines).
+	MaxRequest ByteSize `toml:"max_request" doc:"largest policy request; larger ones are answered DEFER_IF_PERMIT" default:"64KiB"`
+	// MaxAttributes bounds the attribute count of one request.
+	MaxAttributes int `toml:"max_attributes" doc:"most attributes in one policy request" default:"200"`
+	// MaxConnections bounds concurrent connections (one per smtpd process).
+	MaxConnections int `toml:"max_connections" doc:"most concurrent policy and socketmap connections each; more are closed at once" default:"2000"`
 }
 
 // Reinject configures the Postfix listener without milter.
@@ -160,10 +170,11 @@ type Metrics struct {
 // Default returns a configuration holding every default.
 func Default() *Config {
 	return &Config{
-		DataDir:  "/var/lib/mailtower",
-		Log:      Log{Level: "info", Format: "text"},
-		Milter:   Milter{Listen: "inet:127.0.0.1:8891", SpoolMemory: 1 << 20, Timeout: Duration(120 * time.Second)},
-		Policyd:  Policyd{Listen: "127.0.0.1:10040", Socketmap: "127.0.0.1:10041"},
+		DataDir: "/var/lib/mailtower",
+		Log:     Log{Level: "info", Format: "text"},
+		Milter:  Milter{Listen: "inet:127.0.0.1:8891", SpoolMemory: 1 << 20, Timeout: Duration(120 * time.Second)},
+		Policyd: Policyd{Listen: "127.0.0.1:10040", Socketmap: "127.0.0.1:10041", IdleTimeout: Duration(330 * time.Second),
+			MaxRequest: 64 << 10, MaxAttributes: 200, MaxConnections: 2000},
 		Reinject: Reinject{SMTP: "127.0.0.1:10026"},
 		Greylist: Greylist{Delay: Duration(30 * time.Second), RetryWindow: Duration(48 * time.Hour),
 			Remember: Duration(35 * 24 * time.Hour), AutoAllow: 5},
