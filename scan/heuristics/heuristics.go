@@ -81,7 +81,8 @@ func (s *Scanner) Scan(ctx context.Context, msg *scan.Message) ([]scan.Finding, 
 	}
 	var hits []hit
 	fire := func(r Rule, detail string) { hits = append(hits, hit{r, detail}) }
-	checkHeaders(m, s.now(), fire)
+	env := msg.Envelope
+	checkHeaders(m, s.now(), env.QueueID != "" || env.ClientAddr != "", fire)
 	checkStructure(m, fire)
 	if s.auth != nil {
 		s.auth.check(ctx, msg, fromDomain(m.Header), fire)
