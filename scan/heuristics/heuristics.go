@@ -75,7 +75,7 @@ func (s *Scanner) Name() string { return "heuristics" }
 
 // Scan implements scan.Scanner.
 func (s *Scanner) Scan(ctx context.Context, msg *scan.Message) ([]scan.Finding, error) {
-	m, err := mimewalk.Walk(msg.Reader(), s.lim)
+	m, err := msg.Walk(s.lim)
 	if err != nil {
 		return nil, fmt.Errorf("heuristics: read message: %w", err)
 	}

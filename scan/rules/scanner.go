@@ -88,7 +88,7 @@ func (s *Scanner) Scan(ctx context.Context, msg *scan.Message) ([]scan.Finding, 
 	if err != nil {
 		return nil, err
 	}
-	m, err := mimewalk.Walk(msg.Reader(), mimewalk.LimitsFrom(s.lim))
+	m, err := msg.Walk(mimewalk.LimitsFrom(s.lim))
 	if err != nil {
 		return nil, fmt.Errorf("rules: %w", err)
 	}
