@@ -6,7 +6,7 @@
 # percentiles and the throughput ratio. Stops by itself; run as root so
 # that postgrey can be installed and run under its own user.
 #
-#   scripts/bench-policyd.sh            # DUR=10s CONNS=50 by default
+#   scripts/bench-policyd.sh     # DUR=10s CONNS=50 RATE=200 HIGHRATE=2000 by default
 set -euo pipefail
 DUR=${DUR:-10s}
 CONNS=${CONNS:-50}
@@ -55,5 +55,11 @@ pids+=($!)
 "$work/loadtest" -wait "127.0.0.1:$p_postgrey"
 echo "$(nproc) cores; $CONNS connections; $DUR per server; every request a new triplet"
 echo "mailtower $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $(postgrey --version 2>&1 | head -1)"
+echo "== saturation: each connection sends its next request as soon as the answer comes"
 "$work/loadtest" -c "$CONNS" -d "$DUR" -domain catch.example \
 	mailtower="127.0.0.1:$p_policy" postgrey="127.0.0.1:$p_postgrey"
+echo "== paced at ${RATE:=200}/s in total (a rate both sustain): latency of each decision"
+"$work/loadtest" -c "$CONNS" -d "$DUR" -rate "$RATE" -domain catch.example \
+	mailtower="127.0.0.1:$p_policy" postgrey="127.0.0.1:$p_postgrey"
+echo "== mailtower alone, paced at ${HIGHRATE:=2000}/s"
+"$work/loadtest" -c "$CONNS" -d "$DUR" -rate "$HIGHRATE" -domain catch.example mailtower="127.0.0.1:$p_policy"
