@@ -14,6 +14,7 @@ import (
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/reinject"
 	"github.com/mailtower/mailtower/settings"
+	"github.com/mailtower/mailtower/store"
 )
 
 // retention turns the [defaults] retention days into a quarantine.Retention.
@@ -48,7 +49,7 @@ func milterRuntime(ctx context.Context, a *app, cfg *config.Config, log *slog.Lo
 		return nil, err
 	}
 	spoolDir := filepath.Join(cfg.DataDir, "spool")
-	if err := os.MkdirAll(spoolDir, 0o750); err != nil {
+	if err := store.MkdirOwned(cfg.DataDir, spoolDir, 0o750); err != nil {
 		return nil, fmt.Errorf("spool dir: %w", err)
 	}
 	host := hostname(cfg)

@@ -56,9 +56,11 @@ func NewRootCommand() *cobra.Command {
 		newMilterCmd(g),
 		newQuarantineCmd(g),
 		newPostfixConfigCmd(g),
+		newRuleCmd(g),
+		newLearnCmd(g),
+		newScanCmd(g),
 		newPolicydCmd(g),
 		newGreylistCmd(g),
-		newRuleCmd(g),
 		newAliasCmd(g),
 	)
 	return root

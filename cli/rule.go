@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,70 +16,69 @@ func newRuleCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// ruleFlagHelp documents each kind's flag.
-var ruleFlagHelp = map[settings.RuleKind]string{
-	settings.BlockSender:       "refuse this envelope sender at RCPT (ADDR, or @DOMAIN for the whole domain)",
-	settings.BlockSenderDomain: "refuse senders of this domain and its subdomains at RCPT",
-	settings.BlockIP:           "refuse SMTP clients from this IP or CIDR at RCPT",
-	settings.BlockFiletype:     "content filter: block attachments of this type (extension, also detected from content)",
-	settings.BlockContent:      "content filter: block messages whose subject or text matches this RE2 pattern",
-	settings.AllowSender:       "allow this sender (ADDR or @DOMAIN): skips greylisting and the spam verdict, not virus or content rules",
-}
+// ruleKindFlag maps each `rule add` flag to its rule kind; the flag names
+// are the kind names.
+var ruleKindFlag = settings.RuleKinds
 
 func ruleAddCmd(g *globals) *cobra.Command {
-	var comment string
 	values := map[settings.RuleKind]*string{}
+	var comment string
 	cmd := &cobra.Command{
-		Use:   "add SCOPE --KIND VALUE [--comment T]",
-		Short: "Add a rule; SCOPE is global, a domain or a user address",
-		Example: "  mailtower rule add global --block-ip 198.51.100.0/24 --comment \"botnet\"\n" +
-			"  mailtower rule add example.com --block-sender-domain spammy.example\n" +
-			"  mailtower rule add bob@example.com --allow-sender newsletter@shop.example",
+		Use:   "add SCOPE (--block-sender A | --block-sender-domain D | --block-ip CIDR | --block-filetype EXT | --block-content REGEX | --allow-sender A)",
+		Short: "Add a rule to global, a domain or a user address",
+		Long: "SCOPE is \"global\", a domain or a user address.\n" +
+			"--block-filetype takes an extension (exe, js, docm), a detected type (elf, macho, script, msi, lnk,\n" +
+			"macro, encrypted) or a group (executable, archive); files are matched by name and by content,\n" +
+			"inside zip, gzip and tar archives too. --block-content takes an RE2 pattern matched against the\n" +
+			"decoded subject and the text of every text part (HTML as markup and as visible text); use (?i)\n" +
+			"for case-insensitive matching.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			scope, err := settings.ParseScope(args[0])
 			if err != nil {
 				return usageErr("%v", err)
 			}
-			var kind settings.RuleKind
-			for _, k := range settings.RuleKinds {
+			var r settings.Rule
+			n := 0
+			for _, k := range ruleKindFlag {
 				if cmd.Flags().Changed(string(k)) {
-					if kind != "" {
-						return usageErr("rule add: give exactly one of --%s and --%s", kind, k)
-					}
-					kind = k
+					r, n = settings.Rule{Scope: scope, Kind: k, Value: *values[k], Comment: comment}, n+1
 				}
 			}
-			if kind == "" {
-				return usageErr("rule add: give one rule flag (--block-sender, --block-sender-domain, --block-ip, --block-filetype, --block-content, --allow-sender)")
+			if n != 1 {
+				return usageErr("rule add %s: give exactly one of --block-sender, --block-sender-domain, --block-ip, --block-filetype, --block-content, --allow-sender", args[0])
 			}
-			value, err := settings.NormalizeRuleValue(kind, *values[kind])
-			if err != nil {
-				return usageErr("--%s: %v", kind, err)
+			if r.Value, err = settings.NormalizeRuleValue(r.Kind, r.Value); err != nil {
+				return usageErr("--%s: %v", r.Kind, err)
 			}
 			a, err := g.openApp(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			if scope.Kind == settings.ScopeDomain {
-				if _, err := a.settings.Domain(cmd.Context(), scope.Name); err != nil {
-					return err
-				}
-			}
-			r, err := a.settings.AddRule(cmd.Context(), settings.Rule{Scope: scope, Kind: kind, Value: value, Comment: comment})
+			added, err := a.settings.AddRule(cmd.Context(), r)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "rule %d added: %s %s (scope %s)\n", r.ID, r.Kind, r.Value, r.Scope)
+			fmt.Fprintf(cmd.OutOrStdout(), "rule %d added: %s %s %s\n", added.ID, added.Scope, added.Kind, added.Value)
 			return nil
 		},
 	}
-	for _, k := range settings.RuleKinds {
-		values[k] = cmd.Flags().String(string(k), "", ruleFlagHelp[k])
+	for _, k := range ruleKindFlag {
+		values[k] = cmd.Flags().String(string(k), "", "rule value for "+string(k))
 	}
-	cmd.Flags().StringVar(&comment, "comment", "", "why the rule exists")
+	cmd.Flags().StringVar(&comment, "comment", "", "free text kept with the rule")
 	return cmd
+}
+
+// ruleView is the JSON form of a rule.
+type ruleView struct {
+	ID      int64  `json:"id"`
+	Scope   string `json:"scope"`
+	Kind    string `json:"kind"`
+	Value   string `json:"value"`
+	Comment string `json:"comment,omitempty"`
+	Created string `json:"created"`
 }
 
 func ruleListCmd(g *globals) *cobra.Command {
@@ -86,7 +86,7 @@ func ruleListCmd(g *globals) *cobra.Command {
 	var kind string
 	cmd := &cobra.Command{
 		Use:   "list [SCOPE]",
-		Short: "List rules, all or of one scope (global, a domain or a user address)",
+		Short: "List rules, of every scope or of one (global, a domain, a user)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var scope settings.Scope
@@ -97,8 +97,8 @@ func ruleListCmd(g *globals) *cobra.Command {
 				}
 				scope = s
 			}
-			if kind != "" && ruleFlagHelp[settings.RuleKind(kind)] == "" {
-				return usageErr("--kind %q: want one of block-sender, block-sender-domain, block-ip, block-filetype, block-content, allow-sender", kind)
+			if kind != "" && !validKind(kind) {
+				return usageErr("--kind %q: want one of %v", kind, settings.RuleKinds)
 			}
 			a, err := g.openApp(cmd.Context())
 			if err != nil {
@@ -109,20 +109,34 @@ func ruleListCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), nonNil(rs))
-			}
-			w := newTable(cmd.OutOrStdout())
-			fmt.Fprintln(w, "ID\tSCOPE\tKIND\tVALUE\tCOMMENT")
+			views := make([]ruleView, 0, len(rs))
 			for _, r := range rs {
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", r.ID, r.Scope, r.Kind, r.Value, orDash(r.Comment))
+				views = append(views, ruleView{ID: r.ID, Scope: r.Scope.String(), Kind: string(r.Kind), Value: r.Value,
+					Comment: r.Comment, Created: r.Created.UTC().Format(time.RFC3339)})
 			}
-			return w.Flush()
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), views)
+			}
+			tw := newTable(cmd.OutOrStdout())
+			fmt.Fprintln(tw, "ID\tSCOPE\tKIND\tVALUE\tCOMMENT")
+			for _, v := range views {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", v.ID, v.Scope, v.Kind, v.Value, orDash(v.Comment))
+			}
+			return tw.Flush()
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().StringVar(&kind, "kind", "", "only rules of this kind")
 	return cmd
+}
+
+func validKind(k string) bool {
+	for _, rk := range settings.RuleKinds {
+		if string(rk) == k {
+			return true
+		}
+	}
+	return false
 }
 
 func ruleRemoveCmd(g *globals) *cobra.Command {
@@ -131,11 +145,11 @@ func ruleRemoveCmd(g *globals) *cobra.Command {
 		Short: "Remove rules by id (see rule list)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var ids []int64
+			ids := make([]int64, 0, len(args))
 			for _, s := range args {
 				id, err := strconv.ParseInt(s, 10, 64)
 				if err != nil || id <= 0 {
-					return usageErr("rule id %q: want a number from `mailtower rule list`", s)
+					return usageErr("rule remove: %q is not a rule id", s)
 				}
 				ids = append(ids, id)
 			}

@@ -55,7 +55,7 @@ func newMilterCmd(g *globals) *cobra.Command {
 
 // daemonServices lists what `serve` runs.
 func daemonServices() []serviceStarter {
-	return []serviceStarter{startMilterService, startPolicydService}
+	return []serviceStarter{startMilterService, startPurgeService, startPolicydService}
 }
 
 // runDaemon opens the app, starts the services, and handles signals until

@@ -104,6 +104,8 @@ type EnvOptions struct {
 	// `mailtower postfix-config --main` (overriding the harness's own),
 	// so that tests run the configuration admins install.
 	PostfixMain []string
+	// ExtraMaster is appended to Postfix's master.cf (more listeners).
+	ExtraMaster string
 }
 
 // defaultDomains are the customer domains every Env accepts.
@@ -171,7 +173,7 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 		t.Fatal(err)
 	}
 	if err := e.Postfix.Start(PostfixOptions{Domains: o.Domains, SinkPort: e.Sink.Port, MilterPort: milterPort,
-		ReinjectEntry: reinject, MainExtra: mainExtra}); err != nil {
+		ReinjectEntry: reinject, MainExtra: mainExtra, ExtraMaster: o.ExtraMaster}); err != nil {
 		t.Fatal(err)
 	}
 	if !o.NoMilter {

@@ -40,6 +40,8 @@ type PostfixOptions struct {
 	// MainExtra is appended to main.cf; a parameter set there overrides
 	// the one above (Postfix uses the last setting).
 	MainExtra string
+	// ExtraMaster is appended to master.cf.
+	ExtraMaster string
 	// ReinjectEntry is the master.cf entry of the re-injection listener
 	// as `mailtower postfix-config --master` prints it, so that the tests
 	// run the entry admins install; "" = a minimal one without milter.
@@ -109,6 +111,7 @@ discard   unix  -  -  n  -    -  discard
 anvil     unix  -  -  n  -    1  anvil
 scache    unix  -  -  n  -    1  scache
 postlog   unix-dgram n - n -  1  postlogd
+{{.ExtraMaster}}
 `
 
 // newPostfix chooses the instance's ports; Start configures and starts it.

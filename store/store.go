@@ -39,7 +39,15 @@ func Open(dataDir string) (*DB, error) {
 		return nil, fmt.Errorf("store: create data dir: %w", err)
 	}
 	path := filepath.Join(dataDir, FileName)
-	return OpenFile(path)
+	db, err := OpenFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := ownLike(dataDir, path, path+"-wal", path+"-shm"); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return db, nil
 }
 
 // OpenFile opens the database at path (used by tests and tools).
