@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-func TestImportGreylistAliasCommands(t *testing.T) {
+func TestRuleImportGreylistAliasCommands(t *testing.T) {
 	cfg := testConfig(t)
 	mustRun(t, cfg, "domain", "add", "example.com", "--relay", "mx.example.net")
 	users := filepath.Join(t.TempDir(), "users.txt")
@@ -25,6 +25,18 @@ func TestImportGreylistAliasCommands(t *testing.T) {
 			[]string{"2 users added to example.com, 2 lines skipped", "line 4: alice@example.com: duplicate of line 2", "line 5: x@other.example: not an address of example.com"}, 0},
 		{[]string{"user", "import", users}, []string{"--domain D is required"}, 2},
 		{[]string{"user", "import", "/nonexistent", "--domain", "example.com"}, []string{"/nonexistent"}, 1},
+		{[]string{"rule", "add", "global", "--block-ip", "198.51.100.7/24", "--comment", "botnet"}, []string{"rule 1 added: global block-ip 198.51.100.0/24"}, 0},
+		{[]string{"rule", "add", "bob@example.com", "--allow-sender", "@Shop.example"}, []string{"rule 2 added: bob@example.com allow-sender @shop.example"}, 0},
+		{[]string{"rule", "add", "example.com", "--block-content", "(?i)viagra"}, []string{"rule 3 added"}, 0},
+		{[]string{"rule", "add", "example.com", "--block-sender", "a@b.example", "--block-ip", "192.0.2.1"}, []string{"exactly one of"}, 2},
+		{[]string{"rule", "add", "example.com"}, []string{"give exactly one of"}, 2},
+		{[]string{"rule", "add", "example.com", "--block-ip", "nonsense"}, []string{`"nonsense"`}, 2},
+		{[]string{"rule", "add", "unknown.example", "--block-ip", "192.0.2.1"}, []string{"unknown.example"}, 1},
+		{[]string{"rule", "list"}, []string{"198.51.100.0/24", "botnet", "@shop.example", "(?i)viagra"}, 0},
+		{[]string{"rule", "list", "--kind", "nope"}, []string{`--kind "nope"`}, 2},
+		{[]string{"rule", "remove", "3"}, []string{"rule 3 removed"}, 0},
+		{[]string{"rule", "remove", "3"}, []string{"rule 3: not found"}, 1},
+		{[]string{"rule", "remove", "x"}, []string{`"x" is not a rule id`}, 2},
 		{[]string{"greylist", "allow", "203.0.113.9", "192.0.2.0/24", "--comment", "partner"},
 			[]string{"203.0.113.9/32 allowed", "192.0.2.0/24 allowed"}, 0},
 		{[]string{"greylist", "allow", "bogus"}, []string{`"bogus"`}, 2},
@@ -55,6 +67,15 @@ func TestImportGreylistAliasCommands(t *testing.T) {
 				t.Errorf("%s: output lacks %q:\n%s", strings.Join(tc.args, " "), w, out)
 			}
 		}
+	}
+	var rules []struct {
+		ID    int64  `json:"id"`
+		Kind  string `json:"kind"`
+		Value string `json:"value"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, cfg, "rule", "list", "bob@example.com", "--json")), &rules); err != nil ||
+		len(rules) != 1 || rules[0].Kind != "allow-sender" {
+		t.Errorf("rule list bob@example.com --json: %+v %v", rules, err)
 	}
 	var gl greylistView
 	if err := json.Unmarshal([]byte(mustRun(t, cfg, "greylist", "list", "--json")), &gl); err != nil ||

@@ -100,12 +100,12 @@ type EnvOptions struct {
 	MailtowerExtra string
 	// LogLevel is mailtower's log level; "" = debug.
 	LogLevel string
+	// ExtraMaster is appended to Postfix's master.cf (more listeners).
+	ExtraMaster string
 	// PostfixMain names main.cf parameters whose lines are taken from
 	// `mailtower postfix-config --main` (overriding the harness's own),
 	// so that tests run the configuration admins install.
 	PostfixMain []string
-	// ExtraMaster is appended to Postfix's master.cf (more listeners).
-	ExtraMaster string
 }
 
 // defaultDomains are the customer domains every Env accepts.
@@ -173,7 +173,7 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 		t.Fatal(err)
 	}
 	if err := e.Postfix.Start(PostfixOptions{Domains: o.Domains, SinkPort: e.Sink.Port, MilterPort: milterPort,
-		ReinjectEntry: reinject, MainExtra: mainExtra, ExtraMaster: o.ExtraMaster}); err != nil {
+		ReinjectEntry: reinject, ExtraMaster: o.ExtraMaster, MainExtra: mainExtra}); err != nil {
 		t.Fatal(err)
 	}
 	if !o.NoMilter {

@@ -37,11 +37,11 @@ type PostfixOptions struct {
 	MilterDefaultAction string
 	// PolicyPort, when set, adds check_policy_service at RCPT time.
 	PolicyPort int
+	// ExtraMaster is appended to master.cf.
+	ExtraMaster string
 	// MainExtra is appended to main.cf; a parameter set there overrides
 	// the one above (Postfix uses the last setting).
 	MainExtra string
-	// ExtraMaster is appended to master.cf.
-	ExtraMaster string
 	// ReinjectEntry is the master.cf entry of the re-injection listener
 	// as `mailtower postfix-config --master` prints it, so that the tests
 	// run the entry admins install; "" = a minimal one without milter.
