@@ -30,7 +30,12 @@ func main() {
 	expect := flag.String("expect", "450 4.7.1|DEFER_IF_PERMIT", "answers that count as a greylisting decision (| separated)")
 	freePorts := flag.Int("free-ports", 0, "print this many free loopback TCP ports and exit (for scripts)")
 	waitFor := flag.String("wait", "", "wait up to 60s until HOST:PORT accepts connections, then exit")
+	null := flag.String("serve-null", "", "serve HOST:PORT as a null policy server (answers DUNNO at once, no work): the floor the machine sets for latency")
 	flag.Parse()
+	if *null != "" {
+		serveNull(*null)
+		return
+	}
 	if *freePorts > 0 {
 		printFreePorts(*freePorts)
 		return
@@ -236,5 +241,34 @@ func printFreePorts(n int) {
 	for _, l := range ls {
 		fmt.Println(l.Addr().(*net.TCPAddr).Port)
 		l.Close()
+	}
+}
+
+// serveNull answers every request with DUNNO without looking at it.
+func serveNull(addr string) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+			os.Exit(1)
+		}
+		go func() {
+			defer c.Close()
+			br, bw := bufio.NewReader(c), bufio.NewWriter(c)
+			for {
+				if _, err := readReply(br); err != nil { // reads up to the empty line
+					return
+				}
+				bw.WriteString("action=DUNNO\n\n")
+				if bw.Flush() != nil {
+					return
+				}
+			}
+		}()
 	}
 }
