@@ -189,3 +189,34 @@ func TestServerGracefulShutdown(t *testing.T) {
 		t.Fatal("still accepting after shutdown")
 	}
 }
+
+// TestServerManyConnections holds 300 persistent connections open at
+// once (one per smtpd process of a busy Postfix) and gets every one of
+// them answered, twice.
+func TestServerManyConnections(t *testing.T) {
+	addr, _ := startServer(t, "tcp", ServerConfig{MaxConnections: 1000})
+	const n = 300
+	cs := make([]*client, n)
+	for i := range cs {
+		cs[i] = dial(t, "tcp", addr)
+	}
+	for round := range 2 {
+		errs := make(chan error, n)
+		for i, c := range cs {
+			go func() {
+				rcpt := fmt.Sprintf("r%d-%d@x.example", i, round)
+				c.send(req(rcpt))
+				if got := c.reply(); got != "action=DUNNO "+rcpt {
+					errs <- fmt.Errorf("connection %d: %q", i, got)
+					return
+				}
+				errs <- nil
+			}()
+		}
+		for range n {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
