@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mailtower/mailtower/internal/config"
+	"github.com/mailtower/mailtower/internal/version"
 )
 
 // globals are the persistent flags every command has.
@@ -43,6 +44,7 @@ func NewRootCommand() *cobra.Command {
 		Long:          "mailtower scans every message that Postfix receives for its customer domains,\nquarantines or tags what it catches, and lets Postfix relay the rest.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version.Get().String(),
 	}
 	root.PersistentFlags().StringVar(&g.configPath, "config", "",
 		"configuration file (default $"+config.EnvPath+" or "+config.DefaultPath+")")

@@ -1,0 +1,227 @@
+//go:build integration
+
+package integration
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// mailtowerBin is the binary built once by TestMain.
+var mailtowerBin string
+
+// sharedSpamd serves every test: spamd takes seconds to start and holds
+// no state the tests change (Bayes is off).
+var sharedSpamd *Spamd
+
+// TestMain checks for root, builds mailtower once, starts the shared
+// spamd, runs the tests and stops what it started.
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	if os.Geteuid() != 0 {
+		fmt.Fprintln(os.Stderr, "integration tests need root: they start a private Postfix instance (master runs as root), clamd and spamd.\nRun: sudo go test -tags integration -count=1 ./integration/...")
+		return 1
+	}
+	for _, bin := range []string{"/usr/lib/postfix/sbin/master", "postqueue", "clamd", "spamd"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			fmt.Fprintf(os.Stderr, "integration: %s not found (%v); install the packages with scripts/install-deps.sh\n", bin, err)
+			return 1
+		}
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "integration:", err)
+		return 1
+	}
+	mailtowerBin = filepath.Join(root, "tmp", "mailtower")
+	build := exec.Command("go", "build", "-o", mailtowerBin, ".")
+	build.Dir = root
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "integration: go build:", err)
+		return 1
+	}
+	dir, err := os.MkdirTemp("", "mailtower-it-spamd-")
+	if err == nil {
+		err = os.Chmod(dir, 0o755)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "integration:", err)
+		return 1
+	}
+	sharedSpamd, err = startSpamd(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "integration:", err)
+		return 1
+	}
+	code := m.Run()
+	sharedSpamd.Stop()
+	if code != 0 {
+		fmt.Fprintf(os.Stderr, "integration: spamd log kept in %s\n", dir)
+	} else {
+		os.RemoveAll(dir)
+	}
+	return code
+}
+
+// Env is one gateway under test: Postfix in front, mailtower's milter,
+// clamd, the shared spamd, and the sink as the customer's server.
+type Env struct {
+	Dir       string
+	Postfix   *Postfix
+	Sink      *Sink
+	Clamd     *Clamd
+	Spamd     *Spamd
+	Mailtower *Mailtower
+}
+
+// EnvOptions choose the parts of an Env.
+type EnvOptions struct {
+	// Domains accepted by Postfix and relayed to the sink.
+	Domains []string
+	// NoMilter runs Postfix without smtpd_milters and does not start
+	// mailtower serve (plumbing checks, load baseline); the CLI works.
+	NoMilter bool
+	// NoClamd and NoSpamd leave the scanner out of mailtower's config.
+	NoClamd, NoSpamd bool
+	// MailtowerExtra is appended to mailtower.toml.
+	MailtowerExtra string
+}
+
+// defaultDomains are the customer domains every Env accepts.
+var defaultDomains = []string{"clean.test", "quarantine.test", "tag.test", "virus.test", "down.test"}
+
+// NewEnv starts a gateway for t; everything stops when t ends. The test
+// directory is removed when t passed and kept, with the tails of its logs
+// printed, when it failed.
+func NewEnv(t testing.TB, o EnvOptions) *Env {
+	t.Helper()
+	if len(o.Domains) == 0 {
+		o.Domains = defaultDomains
+	}
+	dir, err := os.MkdirTemp("", "mailtower-it-")
+	if err == nil {
+		// Postfix's daemons (user postfix) must reach the queue below it.
+		err = os.Chmod(dir, 0o755)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &Env{Dir: dir, Spamd: sharedSpamd}
+	t.Cleanup(func() { e.cleanup(t) })
+
+	if e.Sink, err = startSink(); err != nil {
+		t.Fatal(err)
+	}
+	if !o.NoClamd {
+		if e.Clamd, err = startClamd(e.sub(t, "clamd")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Ports first: mailtower's config names Postfix's reinject listener,
+	// Postfix's names the milter.
+	if e.Postfix, err = newPostfix(e.sub(t, "postfix")); err != nil {
+		t.Fatal(err)
+	}
+	// The config is written even without the milter: the CLI needs it.
+	e.Mailtower, err = writeMailtowerConfig(e.sub(t, "mailtower"), MailtowerOptions{
+		ClamdAddr: e.clamdAddr(), SpamdAddr: e.spamdAddr(o),
+		ReinjectAddr: e.Postfix.ReinjectAddr(), Extra: o.MailtowerExtra,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	milterPort := e.Mailtower.MilterPort
+	if o.NoMilter {
+		milterPort = 0
+	}
+	if err := e.Postfix.Start(PostfixOptions{Domains: o.Domains, SinkPort: e.Sink.Port, MilterPort: milterPort}); err != nil {
+		t.Fatal(err)
+	}
+	if !o.NoMilter {
+		if err := e.Mailtower.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e
+}
+
+func (e *Env) clamdAddr() string {
+	if e.Clamd == nil {
+		return ""
+	}
+	return e.Clamd.Addr()
+}
+
+func (e *Env) spamdAddr(o EnvOptions) string {
+	if o.NoSpamd || e.Spamd == nil {
+		return ""
+	}
+	return e.Spamd.Addr()
+}
+
+// sub creates a sub-directory of the test directory.
+func (e *Env) sub(t testing.TB, name string) string {
+	t.Helper()
+	d := filepath.Join(e.Dir, name)
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// cleanup stops every process, then removes or keeps the directory.
+func (e *Env) cleanup(t testing.TB) {
+	e.Mailtower.Stop()
+	if e.Postfix != nil {
+		e.Postfix.Stop()
+	}
+	if e.Clamd != nil {
+		e.Clamd.Stop()
+	}
+	if e.Sink != nil {
+		e.Sink.Stop()
+	}
+	if !t.Failed() {
+		os.RemoveAll(e.Dir)
+		return
+	}
+	t.Logf("test directory kept: %s", e.Dir)
+	for _, log := range e.logs() {
+		t.Logf("--- tail of %s:\n%s", log, tailFile(log, 40))
+	}
+}
+
+// logs lists the log files of the Env that exist.
+func (e *Env) logs() []string {
+	var logs []string
+	for _, p := range []string{"postfix/postfix.log", "mailtower/mailtower.log", "clamd/clamd.log"} {
+		p = filepath.Join(e.Dir, p)
+		if _, err := os.Stat(p); err == nil {
+			logs = append(logs, p)
+		}
+	}
+	return logs
+}
+
+// waitFor polls cond every 100 ms until it is true or limit passes; the
+// limit bounds the wait, the test asserts on cond's result.
+func waitFor(limit time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(limit)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

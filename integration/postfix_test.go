@@ -1,0 +1,247 @@
+//go:build integration
+
+package integration
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/template"
+	"time"
+)
+
+// Postfix is a private Postfix instance: its own configuration, queue and
+// data directories under one test directory, its own master process, and
+// two SMTP listeners on loopback — the gateway's port (with the milter)
+// and the re-injection port (without it, for release and notifications).
+type Postfix struct {
+	Dir          string // config_directory: main.cf, master.cf
+	Log          string // maillog_file, captured from master's stdout
+	SMTPPort     int    // smtpd with smtpd_milters
+	ReinjectPort int    // smtpd without milters
+	master       *proc
+}
+
+// PostfixOptions shape main.cf for one instance.
+type PostfixOptions struct {
+	// Domains are the relay_domains; mail for each goes to [127.0.0.1]:SinkPort.
+	Domains  []string
+	SinkPort int
+	// MilterPort is where mailtower's milter listens; 0 = no milter.
+	MilterPort int
+	// MilterDefaultAction is what Postfix does when the milter is
+	// unreachable: "tempfail" (mailtower's setting) unless set.
+	MilterDefaultAction string
+	// PolicyPort, when set, adds check_policy_service at RCPT time.
+	PolicyPort int
+}
+
+const mainCF = `# Private Postfix instance for mailtower's integration tests.
+compatibility_level = 3.6
+queue_directory = {{.Dir}}/queue
+data_directory = {{.Dir}}/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = gw.mailtower.test
+mydomain = mailtower.test
+myorigin = $myhostname
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.1/32
+mydestination =
+local_recipient_maps =
+alias_maps =
+alias_database =
+relay_domains = {{join .Domains ", "}}
+transport_maps = inline:{ {{range $i, $d := .Domains}}{{if $i}}, {{end}}{{$d}}=smtp:[127.0.0.1]:{{$.SinkPort}}{{end}} }
+smtpd_relay_restrictions = reject_unauth_destination
+smtpd_recipient_restrictions = reject_unauth_destination{{if .PolicyPort}}, check_policy_service inet:127.0.0.1:{{.PolicyPort}}{{end}}
+smtpd_peername_lookup = no
+{{if .MilterPort}}smtpd_milters = inet:127.0.0.1:{{.MilterPort}}
+{{end}}milter_default_action = {{.MilterDefaultAction}}
+message_size_limit = 26214400
+maximal_queue_lifetime = 7d
+bounce_queue_lifetime = 7d
+smtpd_forbid_bare_newline = yes
+smtpd_forbid_bare_newline_exclusions =
+maillog_file = /dev/stdout
+# Short retry delays so that a deferred message is retried within seconds
+# once the customer server is back.
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 2s
+smtp_connect_timeout = 5s
+`
+
+// masterCF lists only the services a relay-only gateway needs, none of
+// them chrooted (the test directory is not a chroot jail).
+const masterCF = `127.0.0.1:{{.SMTPPort}} inet n - n - - smtpd
+127.0.0.1:{{.ReinjectPort}} inet n - n - - smtpd
+  -o smtpd_milters=
+  -o receive_override_options=no_milters
+  -o smtpd_recipient_restrictions=reject_unauth_destination
+pickup    unix  n  -  n  60   1  pickup
+cleanup   unix  n  -  n  -    0  cleanup
+qmgr      unix  n  -  n  300  1  qmgr
+rewrite   unix  -  -  n  -    -  trivial-rewrite
+bounce    unix  -  -  n  -    0  bounce
+defer     unix  -  -  n  -    0  bounce
+trace     unix  -  -  n  -    0  bounce
+verify    unix  -  -  n  -    1  verify
+flush     unix  n  -  n  1000? 0 flush
+proxymap  unix  -  -  n  -    -  proxymap
+smtp      unix  -  -  n  -    -  smtp
+relay     unix  -  -  n  -    -  smtp
+showq     unix  n  -  n  -    -  showq
+error     unix  -  -  n  -    -  error
+retry     unix  -  -  n  -    -  error
+discard   unix  -  -  n  -    -  discard
+anvil     unix  -  -  n  -    1  anvil
+scache    unix  -  -  n  -    1  scache
+postlog   unix-dgram n - n -  1  postlogd
+`
+
+// newPostfix chooses the instance's ports; Start configures and starts it.
+func newPostfix(dir string) (*Postfix, error) {
+	ports, err := freePorts(2)
+	if err != nil {
+		return nil, err
+	}
+	return &Postfix{Dir: dir, Log: filepath.Join(dir, "postfix.log"), SMTPPort: ports[0], ReinjectPort: ports[1]}, nil
+}
+
+// Start writes the configuration into pf.Dir, creates the queue and starts
+// master in the foreground (-d) with its log going to a file.
+func (pf *Postfix) Start(o PostfixOptions) error {
+	if o.MilterDefaultAction == "" {
+		o.MilterDefaultAction = "tempfail"
+	}
+	dir := pf.Dir
+	data := struct {
+		PostfixOptions
+		*Postfix
+	}{o, pf}
+	for name, text := range map[string]string{"main.cf": mainCF, "master.cf": masterCF} {
+		if err := writeTemplate(filepath.Join(dir, name), text, data); err != nil {
+			return fmt.Errorf("postfix: %w", err)
+		}
+	}
+	for _, d := range []string{"queue", "data"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return fmt.Errorf("postfix: %w", err)
+		}
+	}
+	// post-install creates the queue's sub-directories with the owners
+	// and modes Postfix insists on; the data directory belongs to postfix.
+	if _, err := run("/usr/lib/postfix/sbin/post-install",
+		"config_directory="+dir, "queue_directory="+dir+"/queue", "data_directory="+dir+"/data",
+		"meta_directory=/etc/postfix", "create-missing"); err != nil {
+		return fmt.Errorf("postfix: %w", err)
+	}
+	if _, err := run("chown", "postfix", dir+"/data"); err != nil {
+		return fmt.Errorf("postfix: %w", err)
+	}
+	if _, err := run("postfix", "-c", dir, "check"); err != nil {
+		return fmt.Errorf("postfix: %w", err)
+	}
+	var err error
+	pf.master, err = startProc("postfix", pf.Log, "/usr/lib/postfix/sbin/master", "-c", dir, "-d")
+	if err != nil {
+		return err
+	}
+	err = pf.master.waitReady(30*time.Second, func() error {
+		if err := dialable(pf.Addr()); err != nil {
+			return err
+		}
+		return dialable(pf.ReinjectAddr())
+	})
+	if err != nil {
+		pf.Stop()
+		return err
+	}
+	return nil
+}
+
+// Addr is the gateway's SMTP address (with milter).
+func (pf *Postfix) Addr() string { return fmt.Sprintf("127.0.0.1:%d", pf.SMTPPort) }
+
+// ReinjectAddr is the listener without milter.
+func (pf *Postfix) ReinjectAddr() string { return fmt.Sprintf("127.0.0.1:%d", pf.ReinjectPort) }
+
+// Stop stops master and every Postfix process of this instance.
+func (pf *Postfix) Stop() { pf.master.stop() }
+
+// Flush asks Postfix to retry the deferred queue now (postqueue -f).
+func (pf *Postfix) Flush() error {
+	_, err := run("postqueue", "-c", pf.Dir, "-f")
+	return err
+}
+
+// QueueEntry is one message in Postfix's queue, from `postqueue -j`.
+type QueueEntry struct {
+	QueueName  string `json:"queue_name"`
+	QueueID    string `json:"queue_id"`
+	Sender     string `json:"sender"`
+	Recipients []struct {
+		Address     string `json:"address"`
+		DelayReason string `json:"delay_reason"`
+	} `json:"recipients"`
+}
+
+// Queue lists the messages in the queue.
+func (pf *Postfix) Queue() ([]QueueEntry, error) {
+	out, err := run("postqueue", "-c", pf.Dir, "-j")
+	if err != nil {
+		return nil, err
+	}
+	var q []QueueEntry
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var e QueueEntry
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			return nil, fmt.Errorf("postqueue -j: %q: %w", sc.Text(), err)
+		}
+		q = append(q, e)
+	}
+	return q, sc.Err()
+}
+
+func writeTemplate(path, text string, data any) error {
+	tmpl, err := template.New(filepath.Base(path)).Funcs(template.FuncMap{"join": strings.Join}).Parse(text)
+	if err != nil {
+		return fmt.Errorf("template %s: %w", path, err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := tmpl.Execute(f, data); err != nil {
+		f.Close()
+		return fmt.Errorf("template %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// LogCount counts the lines of Postfix's log that contain every one of
+// the given strings.
+func (pf *Postfix) LogCount(all ...string) int {
+	b, err := os.ReadFile(pf.Log)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		ok := true
+		for _, s := range all {
+			ok = ok && strings.Contains(line, s)
+		}
+		if ok {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,208 @@
+//go:build integration
+
+package integration
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Received is one message as the customer's server got it.
+type Received struct {
+	From string
+	To   []string
+	Data []byte // exactly the bytes after DATA, CRLF line ends, dots unstuffed
+}
+
+// Header returns the values of the header field name (case-insensitive),
+// unfolded, in order. The raw bytes are parsed here by hand so that the
+// test sees duplicates and exact spelling, as a mail client would.
+func (r Received) Header(name string) []string {
+	head, _ := r.split()
+	var vals []string
+	var cur *string
+	for _, line := range strings.Split(head, "\r\n") {
+		if line == "" {
+			continue
+		}
+		if (line[0] == ' ' || line[0] == '\t') && cur != nil {
+			*cur += line
+			continue
+		}
+		cur = nil
+		k, v, ok := strings.Cut(line, ":")
+		if ok && strings.EqualFold(k, name) {
+			vals = append(vals, strings.TrimSpace(v))
+			cur = &vals[len(vals)-1]
+		}
+	}
+	return vals
+}
+
+// Body returns the bytes after the header's blank line.
+func (r Received) Body() []byte {
+	_, body := r.split()
+	return []byte(body)
+}
+
+func (r Received) split() (head, body string) {
+	head, body, _ = strings.Cut(string(r.Data), "\r\n\r\n")
+	return head, body
+}
+
+// Sink is a capturing SMTP server standing in for the customer's mail
+// server. It records every message; it can be stopped and started again
+// on the same port, to play a server that is down for a while.
+type Sink struct {
+	Port int
+	// Discard keeps only a count, not the messages (load runs).
+	Discard bool
+
+	mu       sync.Mutex
+	msgs     []Received
+	count    int
+	arrived  chan struct{} // closed and replaced on every message
+	srv      *smtp.Server
+	serveErr chan error
+}
+
+// startSink listens on a free loopback port.
+func startSink() (*Sink, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	s := &Sink{Port: port, arrived: make(chan struct{})}
+	return s, s.Start()
+}
+
+// Addr is the sink's address.
+func (s *Sink) Addr() string { return fmt.Sprintf("127.0.0.1:%d", s.Port) }
+
+// Start (re)starts the server on its port.
+func (s *Sink) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv != nil {
+		return fmt.Errorf("sink: already running")
+	}
+	l, err := net.Listen("tcp", s.Addr())
+	if err != nil {
+		return fmt.Errorf("sink: %w", err)
+	}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		return &sinkSession{sink: s}, nil
+	}))
+	srv.Domain = "customer.test"
+	srv.MaxMessageBytes = 64 << 20
+	srv.MaxRecipients = 1000
+	srv.ReadTimeout = time.Minute
+	srv.WriteTimeout = time.Minute
+	s.srv = srv
+	s.serveErr = make(chan error, 1)
+	go func() { s.serveErr <- srv.Serve(l) }()
+	return nil
+}
+
+// Stop closes the listener and every open connection: the port refuses
+// connections until Start.
+func (s *Sink) Stop() {
+	s.mu.Lock()
+	srv := s.srv
+	s.srv = nil
+	s.mu.Unlock()
+	if srv != nil {
+		srv.Close()
+		<-s.serveErr
+	}
+}
+
+// Messages returns a copy of what arrived so far.
+func (s *Sink) Messages() []Received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Received(nil), s.msgs...)
+}
+
+// Count is the number of messages that arrived (also in Discard mode).
+func (s *Sink) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.count
+}
+
+// WaitCount waits until at least n messages arrived or limit passed, and
+// returns the count. The limit bounds the wait; it is not a speed check.
+func (s *Sink) WaitCount(n int, limit time.Duration) int {
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		c, ch := s.count, s.arrived
+		s.mu.Unlock()
+		if c >= n {
+			return c
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return s.Count()
+		}
+	}
+}
+
+func (s *Sink) add(m Received) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.count++
+	if !s.Discard {
+		s.msgs = append(s.msgs, m)
+	}
+	close(s.arrived)
+	s.arrived = make(chan struct{})
+}
+
+// sinkSession records one SMTP transaction.
+type sinkSession struct {
+	sink *Sink
+	from string
+	to   []string
+}
+
+var _ smtp.Session = (*sinkSession)(nil)
+
+func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+	ss.from = from
+	return nil
+}
+
+func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.to = append(ss.to, to)
+	return nil
+}
+
+func (ss *sinkSession) Data(r io.Reader) error {
+	var buf bytes.Buffer
+	if ss.sink.Discard {
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return err
+		}
+	} else if _, err := buf.ReadFrom(r); err != nil {
+		return err
+	}
+	ss.sink.add(Received{From: ss.from, To: ss.to, Data: buf.Bytes()})
+	return nil
+}
+
+func (ss *sinkSession) Reset() {
+	ss.from, ss.to = "", nil
+}
+
+func (ss *sinkSession) Logout() error { return nil }

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# install-deps.sh — install what building, running and testing mailtower
+# needs on Debian (12 or later): Postfix, clamd, spamd/SpamAssassin, swaks,
+# sqlite3, a C compiler for the SQLite driver, a Go toolchain new enough
+# for go.mod, and the Go modules. Idempotent: a second run installs nothing
+# and does not touch apt.
+#
+# Usage: sudo scripts/install-deps.sh
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps.sh: run as root (sudo scripts/install-deps.sh)" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+packages=(
+	postfix          # the MTA mailtower plugs into; brings smtp-source/smtp-sink
+	clamav-daemon    # clamd
+	spamd            # SpamAssassin's daemon
+	spamassassin
+	swaks            # SMTP test client
+	sqlite3          # inspecting the database
+	gcc libc6-dev    # cgo for github.com/mattn/go-sqlite3
+	make git ca-certificates curl unzip
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "install-deps: installing ${missing[*]}"
+	# A stock Postfix, unconfigured: mailtower (or its tests) write the
+	# configuration.
+	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+	echo "postfix postfix/mailname string $(hostname -f 2>/dev/null || hostname)" | debconf-set-selections
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+	echo "install-deps: Debian packages present"
+fi
+
+# Go: the version go.mod asks for, or newer. Debian's golang-go is older,
+# so the official toolchain is fetched as the Go module
+# golang.org/toolchain from the Go module proxy (the same zip `go` itself
+# downloads when GOTOOLCHAIN=auto) into /usr/local/go.
+GO_TOOLCHAIN=${GO_TOOLCHAIN:-go1.26.8}
+want=$(awk '/^go /{print $2; exit}' go.mod)
+export PATH="/usr/local/go/bin:$PATH"
+have=$(go env GOVERSION 2>/dev/null | sed 's/^go//' || true)
+version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
+if [ -z "$have" ] || ! version_ge "$have" "$want"; then
+	arch=$(dpkg --print-architecture)
+	proxy=$(echo "${GOPROXY:-https://proxy.golang.org}" | cut -d, -f1 | cut -d'|' -f1)
+	[ "$proxy" = direct ] || [ "$proxy" = off ] && proxy=https://proxy.golang.org
+	url="$proxy/golang.org/toolchain/@v/v0.0.1-$GO_TOOLCHAIN.linux-$arch.zip"
+	echo "install-deps: Go ${have:-missing} < $want; installing $GO_TOOLCHAIN from $url"
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	curl -fsSL --retry 3 -o "$tmp/go.zip" "$url"
+	unzip -q "$tmp/go.zip" -d "$tmp"
+	rm -rf /usr/local/go
+	mv "$tmp/golang.org/toolchain@v0.0.1-$GO_TOOLCHAIN.linux-$arch" /usr/local/go
+	chmod +x /usr/local/go/bin/* /usr/local/go/pkg/tool/*/* 2>/dev/null || true
+	ln -sf /usr/local/go/bin/go /usr/local/bin/go
+	ln -sf /usr/local/go/bin/gofmt /usr/local/bin/gofmt
+else
+	echo "install-deps: Go $have present (go.mod wants $want)"
+fi
+
+go mod download
+echo "install-deps: done"

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# test.sh — the one test command (what CI runs):
+#   gofmt check, go vet (with and without the integration tag),
+#   unit tests with the race detector (offline, no root),
+#   then, as root, the integration tests against a private Postfix,
+#   clamd and spamd (build tag "integration").
+#
+# Usage: sudo scripts/test.sh            everything (CI)
+#        scripts/test.sh --unit-only     skip integration, and say so
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$PATH"
+
+unit_only=false
+case "${1:-}" in
+--unit-only) unit_only=true ;;
+"") ;;
+*) echo "usage: $0 [--unit-only]" >&2; exit 2 ;;
+esac
+
+step() { printf '\n==> %s\n' "$*"; }
+SECONDS=0
+
+step "gofmt"
+unformatted=$(gofmt -l .)
+if [ -n "$unformatted" ]; then
+	echo "gofmt: these files need formatting (run: make fmt):"
+	echo "$unformatted"
+	exit 1
+fi
+
+step "go vet"
+go vet ./...
+go vet -tags integration ./integration/...
+
+step "unit tests (go test -race ./...)"
+go test -race ./...
+
+if $unit_only; then
+	step "integration tests NOT run (--unit-only)"
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	step "integration tests need root"
+	echo "They start a private Postfix instance (master runs as root), clamd and spamd."
+	echo "Run: sudo $0    (or $0 --unit-only to run the unit tests alone)"
+	exit 1
+fi
+
+step "integration tests (go test -tags integration ./integration/...)"
+if ! go test -tags integration -count=1 -timeout 30m -v ./integration/...; then
+	echo "integration tests FAILED (kept test directories and log tails are printed above)"
+	exit 1
+fi
+
+step "all tests passed in ${SECONDS}s"
