@@ -12,6 +12,7 @@ import (
 	"github.com/mailtower/mailtower/milter"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/reinject"
+	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
 )
 
@@ -54,7 +55,8 @@ func milterRuntime(ctx context.Context, a *app, cfg *config.Config, log *slog.Lo
 	return &milter.Runtime{
 		Engines: engines, VirusEngines: virusEngines, Resolver: res, Quarantine: q, Reinject: reinjectClient(cfg),
 		SpoolDir: spoolDir, SpoolMemory: int64(cfg.Milter.SpoolMemory), Timeout: cfg.Milter.Timeout.D(),
-		Hostname: host,
+		Hostname: host, Observe: a.metrics.ScannerRun,
+		Count: func(v scan.Category, act settings.Action) { a.metrics.Message(string(v), string(act)) },
 	}, nil
 }
 
