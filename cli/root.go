@@ -56,6 +56,8 @@ func NewRootCommand() *cobra.Command {
 		newMilterCmd(g),
 		newQuarantineCmd(g),
 		newPostfixConfigCmd(g),
+		newVersionCmd(),
+		newManCmd(),
 	)
 	return root
 }
