@@ -6,6 +6,7 @@ import (
 	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/clamd"
+	"github.com/mailtower/mailtower/scan/rspamd"
 	"github.com/mailtower/mailtower/scan/spamd"
 )
 
@@ -29,6 +30,13 @@ func buildEngines(ctx context.Context, a *app, cfg *config.Config) (inbound, vir
 	}
 	if c := cfg.Scanners.Spamd; c != nil {
 		s, err := spamd.New(*c)
+		if err != nil {
+			return nil, nil, err
+		}
+		inbound = append(inbound, engine(s, c))
+	}
+	if c := cfg.Scanners.Rspamd; c != nil {
+		s, err := rspamd.New(*c)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -1,27 +1,14 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 )
 
-// run executes the command line and returns stdout.
-func run(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	root := NewRootCommand()
-	var out bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetArgs(args)
-	err := root.Execute()
-	return out.String(), err
-}
-
 func TestVersionCommand(t *testing.T) {
-	out, err := run(t, "version", "--json")
+	out, err := run(t, testConfig(t), "version", "--json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +24,7 @@ func TestVersionCommand(t *testing.T) {
 	if v["version"] == "" || !strings.HasPrefix(v["go"], "go") {
 		t.Errorf("version %q, go %q", v["version"], v["go"])
 	}
-	out, err = run(t, "version")
+	out, err = run(t, testConfig(t), "version")
 	if err != nil || !strings.HasPrefix(out, "mailtower ") || !strings.Contains(out, "\ngo ") {
 		t.Errorf("plain output %q, %v", out, err)
 	}
@@ -56,12 +43,12 @@ func TestConfigReferenceFormats(t *testing.T) {
 		{"md", "# Configuration reference"},
 		{"man", ".TH MAILTOWER.TOML 5"},
 	} {
-		out, err := run(t, "config", "reference", "--format", tc.format)
+		out, err := run(t, testConfig(t), "config", "reference", "--format", tc.format)
 		if err != nil || !strings.Contains(out, tc.want) {
 			t.Errorf("--format %s: %v, output lacks %q", tc.format, err, tc.want)
 		}
 	}
-	if _, err := run(t, "config", "reference", "--format", "pdf"); err == nil || !strings.Contains(err.Error(), `"pdf"`) {
+	if _, err := run(t, testConfig(t), "config", "reference", "--format", "pdf"); err == nil || !strings.Contains(err.Error(), `"pdf"`) {
 		t.Errorf("bad format: %v", err)
 	}
 }

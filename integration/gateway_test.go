@@ -22,7 +22,7 @@ func TestCleanMailDelivered(t *testing.T) {
 		"From: Alice <alice@sender.example>", "To: <bob@clean.test>", "Subject: quarterly report",
 		"Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit",
 		"X-Mailtower-Verdict: clean (forged by the sender)", "X-Mailtower-Score: -999",
-		"X-Mailtower-Rules: FORGED_BY_SENDER",
+		"X-Mailtower-Rules: FORGED_BY_SENDER", "X-Mailtower-Scanned: forged by the sender",
 	}, body)
 	e.sendOK(t, "alice@sender.example", []string{"bob@clean.test"}, msg)
 	got := e.waitDelivered(t, "bob@clean.test")
@@ -33,7 +33,13 @@ func TestCleanMailDelivered(t *testing.T) {
 	if s := got.Header("Subject"); len(s) != 1 || s[0] != "quarterly report" {
 		t.Errorf("Subject = %q, want the original, once", s)
 	}
-	for _, h := range []string{"X-Mailtower-Verdict", "X-Mailtower-Score", "X-Mailtower-Rules"} {
+	if v := got.Header("X-Mailtower-Verdict"); len(v) != 1 || v[0] != "clean" {
+		t.Errorf("X-Mailtower-Verdict = %q, want mailtower's one [\"clean\"]", v)
+	}
+	if v := got.Header("X-Mailtower-Score"); len(v) != 1 {
+		t.Errorf("X-Mailtower-Score = %q, want mailtower's one", v)
+	}
+	for _, h := range []string{"X-Mailtower-Verdict", "X-Mailtower-Score", "X-Mailtower-Rules", "X-Mailtower-Scanned"} {
 		for _, v := range got.Header(h) {
 			if strings.Contains(v, "forged") || strings.Contains(v, "-999") || strings.Contains(v, "FORGED_BY_SENDER") {
 				t.Errorf("the sender's forged %s: %s was delivered", h, v)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -80,6 +81,7 @@ type Env struct {
 	Clamd     *Clamd
 	Spamd     *Spamd
 	Mailtower *Mailtower
+	ownSpamd  bool // Spamd belongs to this Env (stopped at its end)
 }
 
 // EnvOptions choose the parts of an Env.
@@ -91,8 +93,13 @@ type EnvOptions struct {
 	NoMilter bool
 	// NoClamd and NoSpamd leave the scanner out of mailtower's config.
 	NoClamd, NoSpamd bool
+	// OwnSpamd starts a spamd for this Env instead of using the shared
+	// one, for tests that stop it.
+	OwnSpamd bool
 	// MailtowerExtra is appended to mailtower.toml.
 	MailtowerExtra string
+	// LogLevel is mailtower's log level; "" = debug.
+	LogLevel string
 }
 
 // defaultDomains are the customer domains every Env accepts.
@@ -125,6 +132,12 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 			t.Fatal(err)
 		}
 	}
+	if o.OwnSpamd && !o.NoSpamd {
+		if e.Spamd, err = startSpamd(e.sub(t, "spamd")); err != nil {
+			t.Fatal(err)
+		}
+		e.ownSpamd = true
+	}
 	// Ports first: mailtower's config names Postfix's reinject listener,
 	// Postfix's names the milter.
 	if e.Postfix, err = newPostfix(e.sub(t, "postfix")); err != nil {
@@ -133,7 +146,7 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 	// The config is written even without the milter: the CLI needs it.
 	e.Mailtower, err = writeMailtowerConfig(e.sub(t, "mailtower"), MailtowerOptions{
 		ClamdAddr: e.clamdAddr(), SpamdAddr: e.spamdAddr(o),
-		ReinjectAddr: e.Postfix.ReinjectAddr(), Extra: o.MailtowerExtra,
+		ReinjectAddr: e.Postfix.ReinjectAddr(), Extra: o.MailtowerExtra, LogLevel: o.LogLevel,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +155,15 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 	if o.NoMilter {
 		milterPort = 0
 	}
-	if err := e.Postfix.Start(PostfixOptions{Domains: o.Domains, SinkPort: e.Sink.Port, MilterPort: milterPort}); err != nil {
+	reinject, err := e.Mailtower.CLI("postfix-config", "--master")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(reinject, e.Postfix.ReinjectAddr()+" ") {
+		t.Fatalf("postfix-config --master does not listen on [reinject] smtp %s:\n%s", e.Postfix.ReinjectAddr(), reinject)
+	}
+	if err := e.Postfix.Start(PostfixOptions{Domains: o.Domains, SinkPort: e.Sink.Port, MilterPort: milterPort,
+		ReinjectEntry: reinject}); err != nil {
 		t.Fatal(err)
 	}
 	if !o.NoMilter {
@@ -186,6 +207,9 @@ func (e *Env) cleanup(t testing.TB) {
 	if e.Clamd != nil {
 		e.Clamd.Stop()
 	}
+	if e.ownSpamd {
+		e.Spamd.Stop()
+	}
 	if e.Sink != nil {
 		e.Sink.Stop()
 	}
@@ -193,22 +217,22 @@ func (e *Env) cleanup(t testing.TB) {
 		os.RemoveAll(e.Dir)
 		return
 	}
-	t.Logf("test directory kept: %s", e.Dir)
-	for _, log := range e.logs() {
-		t.Logf("--- tail of %s:\n%s", log, tailFile(log, 40))
-	}
-}
-
-// logs lists the log files of the Env that exist.
-func (e *Env) logs() []string {
-	var logs []string
-	for _, p := range []string{"postfix/postfix.log", "mailtower/mailtower.log", "clamd/clamd.log"} {
-		p = filepath.Join(e.Dir, p)
-		if _, err := os.Stat(p); err == nil {
-			logs = append(logs, p)
+	t.Logf("test directory kept: %s (messages the sink received: sink/*.eml)", e.Dir)
+	if e.Sink != nil {
+		sink := e.sub(t, "sink")
+		for i, m := range e.Sink.Messages() {
+			_ = os.WriteFile(filepath.Join(sink, fmt.Sprintf("%03d.eml", i+1)), m.Data, 0o644)
 		}
 	}
-	return logs
+	for _, l := range []struct {
+		path  string
+		lines int
+	}{{"postfix/postfix.log", 40}, {"mailtower/mailtower.log", 40}, {"clamd/clamd.log", 5}, {"spamd/spamd.log", 10}} {
+		p := filepath.Join(e.Dir, l.path)
+		if _, err := os.Stat(p); err == nil {
+			t.Logf("--- tail of %s:\n%s", p, tailFile(p, l.lines))
+		}
+	}
 }
 
 // waitFor polls cond every 100 ms until it is true or limit passes; the

@@ -30,6 +30,8 @@ type MailtowerOptions struct {
 	ReinjectAddr string // Postfix's listener without milter
 	// Extra is appended to the config file verbatim (TOML).
 	Extra string
+	// LogLevel defaults to debug: a failing test prints the log.
+	LogLevel string
 }
 
 // writeMailtowerConfig writes dir/mailtower.toml with every listener on a
@@ -49,7 +51,10 @@ func writeMailtowerConfig(dir string, o MailtowerOptions) (*Mailtower, error) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "data_dir = %q\nhostname = \"gw.mailtower.test\"\n\n", m.DataDir)
-	fmt.Fprintf(&b, "[log]\nlevel = \"debug\"\n\n")
+	if o.LogLevel == "" {
+		o.LogLevel = "debug"
+	}
+	fmt.Fprintf(&b, "[log]\nlevel = %q\n\n", o.LogLevel)
 	fmt.Fprintf(&b, "[milter]\nlisten = \"inet:127.0.0.1:%d\"\ntimeout = \"60s\"\n\n", m.MilterPort)
 	fmt.Fprintf(&b, "[policyd]\nlisten = \"127.0.0.1:%d\"\nsocketmap = \"\"\n\n", m.PolicyPort)
 	fmt.Fprintf(&b, "[reinject]\nsmtp = %q\n\n", o.ReinjectAddr)

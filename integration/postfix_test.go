@@ -37,6 +37,10 @@ type PostfixOptions struct {
 	MilterDefaultAction string
 	// PolicyPort, when set, adds check_policy_service at RCPT time.
 	PolicyPort int
+	// ReinjectEntry is the master.cf entry of the re-injection listener
+	// as `mailtower postfix-config --master` prints it, so that the tests
+	// run the entry admins install; "" = a minimal one without milter.
+	ReinjectEntry string
 }
 
 const mainCF = `# Private Postfix instance for mailtower's integration tests.
@@ -79,10 +83,10 @@ smtp_connect_timeout = 5s
 // masterCF lists only the services a relay-only gateway needs, none of
 // them chrooted (the test directory is not a chroot jail).
 const masterCF = `127.0.0.1:{{.SMTPPort}} inet n - n - - smtpd
-127.0.0.1:{{.ReinjectPort}} inet n - n - - smtpd
+{{if .ReinjectEntry}}{{.ReinjectEntry}}{{else}}127.0.0.1:{{.ReinjectPort}} inet n - n - - smtpd
   -o smtpd_milters=
   -o receive_override_options=no_milters
-  -o smtpd_recipient_restrictions=reject_unauth_destination
+{{end}}
 pickup    unix  n  -  n  60   1  pickup
 cleanup   unix  n  -  n  -    0  cleanup
 qmgr      unix  n  -  n  300  1  qmgr

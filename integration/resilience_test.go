@@ -7,41 +7,59 @@ import (
 	"testing"
 )
 
-// TestScannerDownTempfails: with clamd stopped the sending client gets a
-// 4xx (it keeps the message and retries), nothing is delivered, queued or
-// quarantined; once clamd is back, the retry is accepted and delivered.
-func TestScannerDownTempfails(t *testing.T) {
-	e := NewEnv(t, EnvOptions{})
-	e.addDomain(t, "clean.test")
-	msg := message([]string{"From: <alice@sender.example>", "To: <grace@clean.test>", "Subject: while clamd is down"},
-		"An ordinary message.\n")
+// TestComponentDownTempfails: with clamd, spamd or mailtower itself
+// stopped, the sending client gets a 4xx (it keeps the message and
+// retries), and nothing is delivered, queued or quarantined; once the
+// component is back, the retry is accepted and delivered unchanged.
+// mailtower down exercises Postfix's milter_default_action = tempfail.
+func TestComponentDownTempfails(t *testing.T) {
+	cases := []struct {
+		name        string
+		stop, start func(e *Env) error
+	}{
+		{"clamd", func(e *Env) error { e.Clamd.Stop(); return nil }, func(e *Env) error { return e.Clamd.Start() }},
+		{"spamd", func(e *Env) error { e.Spamd.Stop(); return nil }, func(e *Env) error { return e.Spamd.Start() }},
+		{"mailtower", func(e *Env) error { e.Mailtower.Stop(); return nil }, func(e *Env) error { return e.Mailtower.Start() }},
+	}
+	for _, c := range cases {
+		t.Run(c.name+" down", func(t *testing.T) {
+			e := NewEnv(t, EnvOptions{OwnSpamd: c.name == "spamd"})
+			e.addDomain(t, "clean.test")
+			rcpt := "grace@clean.test"
+			msg := message([]string{"From: <alice@sender.example>", "To: <" + rcpt + ">",
+				"Subject: while " + c.name + " is down"}, "An ordinary message.\n")
 
-	e.Clamd.Stop()
-	r, err := send(e.Postfix.Addr(), "alice@sender.example", []string{"grace@clean.test"}, msg)
-	if err != nil {
-		t.Fatalf("send: %v", err)
-	}
-	if r.Code/100 != 4 {
-		t.Fatalf("clamd down: reply %v, want 4xx (tempfail: the sender keeps and retries the message)", r)
-	}
-	q, err := e.Postfix.Queue()
-	if err != nil || len(q) != 0 {
-		t.Errorf("Postfix queued a tempfailed message: %+v %v", q, err)
-	}
-	if n := e.Sink.Count(); n != 0 {
-		t.Errorf("%d messages delivered while clamd was down", n)
-	}
-	if items := e.quarantined(t, "", "grace@clean.test"); len(items) != 0 {
-		t.Errorf("tempfailed message quarantined: %+v", items)
-	}
+			if err := c.stop(e); err != nil {
+				t.Fatal(err)
+			}
+			r, err := send(e.Postfix.Addr(), "alice@sender.example", []string{rcpt}, msg)
+			if err != nil {
+				t.Fatalf("send: %v", err)
+			}
+			if r.Code/100 != 4 {
+				t.Fatalf("%s down: reply %v, want 4xx (tempfail: the sender keeps and retries the message)", c.name, r)
+			}
+			t.Logf("%s down: %v", c.name, r)
+			q, err := e.Postfix.Queue()
+			if err != nil || len(q) != 0 {
+				t.Errorf("Postfix queued a tempfailed message: %+v %v", q, err)
+			}
+			if n := e.Sink.Count(); n != 0 {
+				t.Errorf("%d messages delivered while %s was down", n, c.name)
+			}
 
-	if err := e.Clamd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	e.sendOK(t, "alice@sender.example", []string{"grace@clean.test"}, msg)
-	got := e.waitDelivered(t, "grace@clean.test")
-	if !bytes.Equal(got.Body(), bodyOf(msg)) {
-		t.Errorf("body changed: %q", got.Body())
+			if err := c.start(e); err != nil {
+				t.Fatal(err)
+			}
+			if items := e.quarantined(t, "", rcpt); len(items) != 0 {
+				t.Errorf("tempfailed message quarantined: %+v", items)
+			}
+			e.sendOK(t, "alice@sender.example", []string{rcpt}, msg)
+			got := e.waitDelivered(t, rcpt)
+			if !bytes.Equal(got.Body(), bodyOf(msg)) {
+				t.Errorf("body changed: %q", got.Body())
+			}
+		})
 	}
 }
 

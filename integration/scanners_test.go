@@ -125,27 +125,36 @@ func startSpamd(dir string) (*Spamd, error) {
 		return nil, fmt.Errorf("spamd: %w", err)
 	}
 	s := &Spamd{Dir: dir, Port: port}
+	return s, s.Start()
+}
+
+// Start (re)starts spamd and waits until it answers PING.
+func (s *Spamd) Start() error {
+	if s.p != nil && !s.p.exited() {
+		return fmt.Errorf("spamd: already running")
+	}
 	// spamd refuses to do its work as root: -u drops to the package's
 	// user (debian-spamd), or nobody where that user does not exist.
 	runAs := "debian-spamd"
 	if _, err := user.Lookup(runAs); err != nil {
 		runAs = "nobody"
 	}
-	s.p, err = startProc("spamd", filepath.Join(dir, "spamd.log"), "spamd",
+	p, err := startProc("spamd", filepath.Join(s.Dir, "spamd.log"), "spamd",
 		"-L", "-x", "-u", runAs,
-		fmt.Sprintf("--listen=127.0.0.1:%d", port), "--allowed-ips=127.0.0.1",
-		"--siteconfigpath="+site, "--max-children=2", "--min-children=1",
-		"--syslog=stderr", "--pidfile="+filepath.Join(dir, "spamd.pid"))
+		fmt.Sprintf("--listen=127.0.0.1:%d", s.Port), "--allowed-ips=127.0.0.1",
+		"--siteconfigpath="+filepath.Join(s.Dir, "site"), "--max-children=2", "--min-children=1",
+		"--syslog=stderr", "--pidfile="+filepath.Join(s.Dir, "spamd.pid"))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := s.p.waitReady(3*time.Minute, func() error {
+	s.p = p
+	if err := p.waitReady(3*time.Minute, func() error {
 		return pingLine(s.Addr(), "PING SPAMC/1.5\r\n\r\n", "PONG")
 	}); err != nil {
-		s.p.stop()
-		return nil, err
+		p.stop()
+		return err
 	}
-	return s, nil
+	return nil
 }
 
 // Addr is spamd's HOST:PORT.

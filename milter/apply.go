@@ -95,8 +95,8 @@ func (f *Filter) quarantine(ctx context.Context, rt *Runtime, env scan.Envelope,
 }
 
 // groupDelivered groups the recipients that get the message by treatment,
-// the largest group first (ties: first seen). The first group stays in
-// Postfix's transaction; the others are re-injected.
+// the largest group first (ties: the untagged group, else first seen). The
+// first group stays in Postfix's transaction; the others are re-injected.
 func groupDelivered(plans []recipientPlan) [][]recipientPlan {
 	index := map[string]int{}
 	var groups [][]recipientPlan
@@ -115,7 +115,7 @@ func groupDelivered(plans []recipientPlan) [][]recipientPlan {
 	}
 	best := 0
 	for i, g := range groups {
-		if len(g) > len(groups[best]) {
+		if len(g) > len(groups[best]) || (len(g) == len(groups[best]) && g[0].Tag == "" && groups[best][0].Tag != "") {
 			best = i
 		}
 	}

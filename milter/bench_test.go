@@ -20,7 +20,7 @@ import (
 // The engine is the in-process keyword scanner, which reads every byte of
 // the message: the built-in path without external daemons.
 func BenchmarkMilter(b *testing.B) {
-	for _, size := range []int{2 << 10, 10 << 10, 50 << 10, 5 << 20} {
+	for _, size := range []int{2 << 10, 10 << 10, 50 << 10, 5 << 20, 20 << 20} {
 		b.Run(fmt.Sprintf("%dKB", size>>10), func(b *testing.B) { benchMilter(b, size) })
 	}
 }
@@ -35,7 +35,8 @@ func benchMilter(b *testing.B, size int) {
 	b.Cleanup(func() { srv.Close() })
 	client := milter.NewClient("tcp", srv.Addr(),
 		milter.WithActions(milter.AllClientSupportedActionMasks))
-	body := makeBody(size)
+	// The body is generated chunk by chunk into one reused buffer, so the
+	// client holds no copy of the message and the peak heap is the server's.
 	var peak atomic.Uint64
 	stop := samplePeakHeap(&peak)
 	lat := make([]time.Duration, 0, b.N)
@@ -44,7 +45,7 @@ func benchMilter(b *testing.B, size int) {
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
-		if err := oneMessage(client, body); err != nil {
+		if err := oneMessage(client, size); err != nil {
 			b.Fatal(err)
 		}
 		lat = append(lat, time.Since(t0))
@@ -59,16 +60,17 @@ func benchMilter(b *testing.B, size int) {
 	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
 }
 
-func makeBody(size int) []byte {
+// chunk is one body chunk of text lines (the milter protocol's largest).
+var chunk = func() []byte {
 	var buf bytes.Buffer
 	line := "The quick brown fox jumps over the lazy dog, again and again and again.\r\n"
-	for buf.Len() < size {
+	for buf.Len() < 65535 {
 		buf.WriteString(line)
 	}
-	return buf.Bytes()[:size]
-}
+	return buf.Bytes()[:65535]
+}()
 
-func oneMessage(client *milter.Client, body []byte) error {
+func oneMessage(client *milter.Client, size int) error {
 	s, err := client.Session(milter.NewMacroBag())
 	if err != nil {
 		return err
@@ -98,8 +100,8 @@ func oneMessage(client *milter.Client, body []byte) error {
 	if _, err := s.HeaderEnd(); err != nil {
 		return err
 	}
-	for off := 0; off < len(body); off += 65535 {
-		if _, err := s.BodyChunk(body[off:min(off+65535, len(body))]); err != nil {
+	for sent := 0; sent < size; sent += len(chunk) {
+		if _, err := s.BodyChunk(chunk[:min(len(chunk), size-sent)]); err != nil {
 			return err
 		}
 	}

@@ -290,3 +290,17 @@ func TestOverSizeForEveryRecipientRejected(t *testing.T) {
 		t.Fatalf("items %+v", items)
 	}
 }
+
+func TestTieKeepsUntaggedCopyInPostfix(t *testing.T) {
+	f := newFixture(t)
+	trx := newTrx("Subject: offer\r\n", "SPAMMY\r\n", "b@tag.test", "c@pass.test")
+	if d, _ := f.filter.Decide(context.Background(), trx); d != mailfilter.Accept {
+		t.Fatalf("decision %v", d)
+	}
+	if m := mods(trx); !strings.Contains(m, `DelRcptTo "b@tag.test"`) || strings.Contains(m, "SPAM ***") {
+		t.Fatalf("the untagged copy should stay in Postfix's transaction:\n%s", m)
+	}
+	if len(f.reinject.sent) != 1 || f.reinject.sent[0].to[0] != "b@tag.test" {
+		t.Fatalf("re-injected %+v", f.reinject.sent)
+	}
+}

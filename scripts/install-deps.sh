@@ -21,6 +21,7 @@ packages=(
 	clamav-daemon    # clamd
 	spamd            # SpamAssassin's daemon
 	spamassassin
+	rspamd           # the rspamd engine (integration tests of scan/rspamd)
 	swaks            # SMTP test client
 	sqlite3          # inspecting the database
 	gcc libc6-dev    # cgo for github.com/mattn/go-sqlite3

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand"
 	"net"
@@ -63,20 +64,8 @@ func TestScanReplies(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := startFake(t, "tcp", reply(tt.reply))
 			got, err := newScanner(t, f.Address).Scan(context.Background(), message([]byte("Subject: hi\r\n\r\nbody\r\n")))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
-				}
-				if !strings.HasPrefix(err.Error(), "clamd "+f.Address+": ") {
-					t.Errorf("error %q does not name the engine and address", err)
-				}
-				if got != nil {
-					t.Errorf("findings %v returned with an error", got)
-				}
+			if !socktest.CheckScan(t, got, err, tt.wantErr, "clamd "+f.Address) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if len(got) != len(tt.want) || (len(got) > 0 && !reflect.DeepEqual(got, tt.want)) {
 				t.Errorf("findings = %#v, want %#v", got, tt.want)
@@ -206,13 +195,9 @@ func TestScanTimeoutFromConfig(t *testing.T) {
 	}
 }
 
-type failingReaderAt struct{}
-
-func (failingReaderAt) ReadAt([]byte, int64) (int, error) { return 0, errors.New("disk on fire") }
-
 func TestScanUnreadableMessage(t *testing.T) {
 	f := startFake(t, "tcp", reply("stream: OK\x00"))
-	msg := scan.NewMessage(scan.Envelope{}, failingReaderAt{}, 100)
+	msg := scan.NewMessage(scan.Envelope{}, socktest.BrokenDisk{}, 100)
 	_, err := newScanner(t, f.Address).Scan(context.Background(), msg)
 	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
 		t.Fatalf("error = %v, want the read error", err)
@@ -253,6 +238,31 @@ func TestNewRejectsBadAddress(t *testing.T) {
 	for _, a := range []string{"", "127.0.0.1:3310", "tcp:nohost", "unix:relative.sock", "udp:1.2.3.4:5"} {
 		if _, err := New(config.Scanner{Address: a}); err == nil {
 			t.Errorf("New(%q) accepted a bad address", a)
+		}
+	}
+}
+
+func TestScanConcurrent(t *testing.T) {
+	// The fake finds a "virus" named after the message: every scan must
+	// get its own answer.
+	f := startFake(t, "tcp", func(c net.Conn, _ string, data []byte) {
+		io.WriteString(c, "stream: "+string(data)+" FOUND\x00")
+	})
+	s := newScanner(t, f.Address)
+	const n = 16
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func(name string) {
+			got, err := s.Scan(context.Background(), message([]byte(name)))
+			if err == nil && (len(got) != 1 || got[0].Rule != name) {
+				err = fmt.Errorf("scan of %s found %v", name, got)
+			}
+			errs <- err
+		}(fmt.Sprintf("Virus.%d", i))
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
 		}
 	}
 }

@@ -51,7 +51,9 @@ func parseReply(r io.Reader) (*reply, error) {
 	proto, rest, _ := strings.Cut(status, " ")
 	codeText, msg, _ := strings.Cut(rest, " ")
 	code, cerr := strconv.Atoi(codeText)
-	if !strings.HasPrefix(proto, "SPAMD/") || cerr != nil || code < 0 {
+	version, isSpamd := strings.CutPrefix(proto, "SPAMD/")
+	_, verr := strconv.ParseFloat(version, 64)
+	if !isSpamd || verr != nil || cerr != nil || code < 0 || strconv.Itoa(code) != codeText {
 		return nil, fmt.Errorf("bad status line %q", sock.Clip(status))
 	}
 	if code != 0 {

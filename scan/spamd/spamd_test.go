@@ -81,17 +81,8 @@ func TestScanReplies(t *testing.T) {
 			f := startFake(t, "tcp", answer(tt.reply))
 			raw := []byte("Subject: hi\r\n\r\nbody\r\n")
 			got, err := newScanner(t, config.Scanner{Address: f.Address}).Scan(context.Background(), message(raw))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
-				}
-				if !strings.HasPrefix(err.Error(), "spamd "+f.Address+": ") {
-					t.Errorf("error %q does not name the engine and address", err)
-				}
+			if !socktest.CheckScan(t, got, err, tt.wantErr, "spamd "+f.Address) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if want := []scan.Finding{tt.want}; !reflect.DeepEqual(got, want) {
 				t.Errorf("findings = %#v\nwant %#v", got, want)
@@ -178,13 +169,9 @@ func TestScanRefusedEarly(t *testing.T) {
 	}
 }
 
-type failingReaderAt struct{}
-
-func (failingReaderAt) ReadAt([]byte, int64) (int, error) { return 0, errors.New("disk on fire") }
-
 func TestScanUnreadableMessage(t *testing.T) {
 	f := startFake(t, "tcp", answer(gtubeReply))
-	msg := scan.NewMessage(scan.Envelope{}, failingReaderAt{}, 100)
+	msg := scan.NewMessage(scan.Envelope{}, socktest.BrokenDisk{}, 100)
 	_, err := newScanner(t, config.Scanner{Address: f.Address}).Scan(context.Background(), msg)
 	if err == nil || !strings.Contains(err.Error(), "read message: disk on fire") {
 		t.Fatalf("error = %v, want the read error", err)

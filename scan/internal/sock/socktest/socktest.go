@@ -1,11 +1,14 @@
-// Package socktest runs throwaway listeners for the engine adapters' unit
-// tests: the fake engines themselves live in each adapter's _test.go files.
+// Package socktest helps the engine adapters' unit tests: throwaway
+// listeners, a broken message store and a check of Scan's outcome. The
+// fake engines themselves live in each adapter's _test.go files.
 package socktest
 
 import (
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -68,3 +71,34 @@ func Refused(t testing.TB) string {
 	ln.Close()
 	return address
 }
+
+// CheckScan checks the outcome of a Scan call in a table test: with
+// wantErr set, err must contain it and start with label (the engine and
+// its configured address, "clamd tcp:127.0.0.1:3310") and no findings may
+// come with it; without, err must be nil. It reports whether the scan
+// succeeded, so that the caller goes on to check the findings.
+func CheckScan[F any](t testing.TB, findings []F, err error, wantErr, label string) bool {
+	t.Helper()
+	if wantErr == "" {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return true
+	}
+	if err == nil || !strings.Contains(err.Error(), wantErr) {
+		t.Fatalf("error = %v, want one containing %q", err, wantErr)
+	}
+	if !strings.HasPrefix(err.Error(), label+": ") {
+		t.Errorf("error %q does not start with %q", err, label)
+	}
+	if len(findings) != 0 {
+		t.Errorf("findings %v returned with an error", findings)
+	}
+	return false
+}
+
+// BrokenDisk is a message store whose every read fails with "disk on fire".
+type BrokenDisk struct{}
+
+// ReadAt fails.
+func (BrokenDisk) ReadAt([]byte, int64) (int, error) { return 0, errors.New("disk on fire") }

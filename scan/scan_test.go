@@ -1,0 +1,150 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+type fakeScanner struct {
+	name     string
+	findings []Finding
+	err      error
+	delay    time.Duration
+	panics   bool
+}
+
+func (f fakeScanner) Name() string { return f.name }
+
+func (f fakeScanner) Scan(ctx context.Context, _ *Message) ([]Finding, error) {
+	if f.panics {
+		panic("hostile input")
+	}
+	select {
+	case <-time.After(f.delay):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return f.findings, f.err
+}
+
+func msg(size int) *Message {
+	return NewMessage(Envelope{}, strings.NewReader(strings.Repeat("x", size)), int64(size))
+}
+
+func TestRun(t *testing.T) {
+	spam := Finding{Scanner: "a", Category: Spam, Score: 3}
+	virus := Finding{Scanner: "b", Category: Virus, Rule: "V"}
+	for _, tc := range []struct {
+		name     string
+		engines  []Engine
+		wantErr  string
+		findings int
+		skipped  []string
+	}{
+		{"all findings collected", []Engine{{Scanner: fakeScanner{name: "a", findings: []Finding{spam}}},
+			{Scanner: fakeScanner{name: "b", findings: []Finding{virus}}}}, "", 2, nil},
+		{"failure tempfails", []Engine{{Scanner: fakeScanner{name: "a", findings: []Finding{spam}}},
+			{Scanner: fakeScanner{name: "b", err: errors.New("refused")}}}, "scanner b: refused", 0, nil},
+		{"explicit skip on error", []Engine{{Scanner: fakeScanner{name: "b", err: errors.New("refused")}, SkipOnError: true}},
+			"", 0, []string{"b (error)"}},
+		{"timeout is a failure", []Engine{{Scanner: fakeScanner{name: "slow", delay: time.Minute}, Timeout: 20 * time.Millisecond}},
+			"scanner slow", 0, nil},
+		{"panic is a failure, not a pass", []Engine{{Scanner: fakeScanner{name: "p", panics: true}}}, "panic", 0, nil},
+		{"too big for an engine", []Engine{{Scanner: fakeScanner{name: "s", findings: []Finding{spam}}, MaxSize: 10}},
+			"", 0, []string{"s (size)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := Run(context.Background(), tc.engines, msg(100), nil)
+			if tc.wantErr != "" {
+				var ee *EngineError
+				if err == nil || !errors.As(err, &ee) || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err %v, want EngineError containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Findings) != tc.findings || strings.Join(rep.Skipped, ",") != strings.Join(tc.skipped, ",") {
+				t.Fatalf("findings %d skipped %v; want %d %v", len(rep.Findings), rep.Skipped, tc.findings, tc.skipped)
+			}
+		})
+	}
+}
+
+// barrierScanner returns only once every scanner of the barrier has
+// started: run one after the other, they would never finish.
+type barrierScanner struct {
+	name    string
+	started chan struct{}
+	all     chan struct{}
+}
+
+func (b barrierScanner) Name() string { return b.name }
+
+func (b barrierScanner) Scan(ctx context.Context, _ *Message) ([]Finding, error) {
+	b.started <- struct{}{}
+	select {
+	case <-b.all:
+		return nil, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func TestRunIsConcurrent(t *testing.T) {
+	started, all := make(chan struct{}, 4), make(chan struct{})
+	var engines []Engine
+	for i := 0; i < 4; i++ {
+		engines = append(engines, Engine{Scanner: barrierScanner{string(rune('a' + i)), started, all}})
+	}
+	go func() {
+		for i := 0; i < 4; i++ {
+			<-started
+		}
+		close(all)
+	}()
+	// The deadline only turns a deadlock (sequential engines) into a failure.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := Run(ctx, engines, msg(1), nil); err != nil {
+		t.Fatalf("engines did not run concurrently: %v", err)
+	}
+}
+
+func TestDecide(t *testing.T) {
+	findings := []Finding{
+		{Scanner: "spamd", Category: Spam, Rule: "SA", Score: 4, Rules: []string{"X", "Y"}},
+		{Scanner: "bayes", Category: Spam, Rule: "BAYES_99", Score: 3.5},
+		{Scanner: "rules", Category: Content, Rule: "block-filetype exe", Reason: "exe", Recipients: []string{"bob@a.test"}},
+	}
+	for _, tc := range []struct {
+		name, rcpt string
+		threshold  float64
+		allowed    bool
+		want       Category
+	}{
+		{"spam sums scores", "x@a.test", 5, false, Spam},
+		{"below threshold", "x@a.test", 8, false, Clean},
+		{"scoped content beats spam", "bob@a.test", 5, false, Content},
+		{"allowed sender skips spam", "x@a.test", 5, true, Clean},
+		{"allowed sender keeps content", "bob@a.test", 5, true, Content},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := Decide(findings, tc.rcpt, tc.threshold, tc.allowed)
+			if v.Category != tc.want || v.Score != 7.5 {
+				t.Fatalf("verdict %s score %v, want %s 7.5", v.Category, v.Score, tc.want)
+			}
+		})
+	}
+	v := Decide(append(findings, Finding{Category: Virus, Rule: "EICAR", Reason: "virus EICAR"}), "bob@a.test", 5, false)
+	if v.Category != Virus || v.Findings[0].Rule != "EICAR" || v.Reason() != "virus EICAR" {
+		t.Fatalf("virus must win and come first: %+v", v)
+	}
+	if got := strings.Join(v.RuleNames(), ","); got != "EICAR,block-filetype exe,SA,X,Y,BAYES_99" {
+		t.Fatalf("rule names %s", got)
+	}
+}

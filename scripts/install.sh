@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# install.sh — install and start mailtower on a Debian machine (12 or later)
+# with the embedded SQLite store:
+#   packages (Postfix, clamd, spamd) and Go  -> scripts/install-deps.sh
+#   build and install the binary, config, systemd unit  -> make install
+#   system user and data directory /var/lib/mailtower
+#   Postfix wired to mailtower (`mailtower postfix-config`)
+#   clamd, spamd, mailtower and Postfix started
+# Idempotent: run it again after `git pull` to upgrade; an existing
+# /etc/mailtower/mailtower.toml and existing Postfix settings of your own
+# (other than the ones mailtower owns) are kept.
+#
+# Usage: sudo ./scripts/install.sh
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$PATH"
+PREFIX=${PREFIX:-/usr/local}
+CONFIG=/etc/mailtower/mailtower.toml
+BIN=$PREFIX/bin/mailtower
+
+say() { printf '==> %s\n' "$*"; }
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install.sh: run as root: sudo ./scripts/install.sh" >&2
+	exit 1
+fi
+
+say "packages and Go"
+bash scripts/install-deps.sh
+
+say "build and install to $PREFIX"
+make build
+make install PREFIX="$PREFIX"
+
+say "user and data directory"
+if ! id mailtower >/dev/null 2>&1; then
+	adduser --system --group --home /var/lib/mailtower --no-create-home mailtower
+fi
+install -d -o mailtower -g mailtower -m 0750 /var/lib/mailtower
+chown root:mailtower "$CONFIG"
+chmod 0640 "$CONFIG"
+"$BIN" --config "$CONFIG" config check
+
+say "Postfix"
+if [ ! -e /etc/postfix/main.cf ]; then
+	# Installed with "No configuration": start from Debian's template.
+	cp /usr/share/postfix/main.cf.debian /etc/postfix/main.cf
+	postconf -e "myhostname = $(hostname -f 2>/dev/null || hostname)" "inet_protocols = all"
+fi
+# main.cf: every "name = value" line mailtower prints replaces ours.
+"$BIN" --config "$CONFIG" postfix-config --main | grep -v '^#' | grep . |
+	while IFS= read -r line; do postconf -e "$line"; done
+# master.cf: the re-injection listener, once (its first line names the port).
+entry=$("$BIN" --config "$CONFIG" postfix-config --master)
+listen=$(printf '%s\n' "$entry" | grep -v '^#' | grep -m1 . | awk '{print $1}')
+if ! grep -q "^${listen}[[:space:]]" /etc/postfix/master.cf; then
+	printf '\n%s\n' "$entry" >>/etc/postfix/master.cf
+fi
+postfix check
+
+say "services"
+if [ -d /run/systemd/system ]; then
+	systemctl daemon-reload
+	# clamd needs signatures: freshclam downloads them (needs the internet).
+	systemctl enable --now clamav-freshclam.service || true
+	systemctl enable --now clamav-daemon.service spamd.service || true
+	systemctl enable mailtower.service
+	systemctl restart mailtower.service
+	systemctl enable postfix.service
+	systemctl restart postfix.service
+	systemctl --no-pager --lines=0 status mailtower.service postfix.service || true
+else
+	# No systemd (a container): start the daemons directly.
+	service clamav-daemon start || true
+	service spamd start || true
+	if ! pgrep -u mailtower -x mailtower >/dev/null; then
+		start-stop-daemon --start --background --chuid mailtower:mailtower \
+			--output /var/log/mailtower.log --exec "$BIN" -- serve --config "$CONFIG"
+	fi
+	if postfix status >/dev/null 2>&1; then postfix reload; else postfix start; fi
+fi
+
+if ! ls /var/lib/clamav/*.c[lv]d /var/lib/clamav/*.hdb >/dev/null 2>&1; then
+	echo "note: clamd has no signatures yet (freshclam downloads them). Until clamd runs," >&2
+	echo "      mailtower answers 451 (try again later): mail waits at the sender, never passes unscanned." >&2
+fi
+cat <<EOF
+
+mailtower is installed and running.
+  config:   $CONFIG        (check: mailtower config check)
+  add a customer domain:  mailtower domain add example.com --relay mail.example.com
+  quarantine:             mailtower quarantine list
+  logs:                   journalctl -u mailtower (or /var/log/mailtower.log)
+EOF
