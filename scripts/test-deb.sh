@@ -80,7 +80,8 @@ for f in ./usr/bin/mailtower ./etc/mailtower/mailtower.toml ./lib/systemd/system
 done
 grep -E 'usr/bin/mailtower|etc/mailtower|systemd|man8/mailtower.8|man5|examples/postfix' "$tmp/contents"
 [ "$(dpkg-deb -f "$deb" Package)" = mailtower ] || fail "Package field"
-show dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | tee "$tmp/conffiles"
+echo "\$ dpkg-deb --info $deb conffiles"
+dpkg-deb --info "$deb" conffiles | tee "$tmp/conffiles"
 [ "$(cat "$tmp/conffiles")" = /etc/mailtower/mailtower.toml ] || fail "conffiles should list exactly /etc/mailtower/mailtower.toml"
 
 step "lintian"
@@ -89,7 +90,7 @@ if grep -E '^(E|W):' "$tmp/lintian"; then fail "lintian reports errors or warnin
 echo "lintian: no errors, no warnings (info tags are explained in docs/packaging.md)"
 
 step "install (apt-get install ./$deb)"
-show apt-get install -y -q "./$deb" 2>&1 | tail -n 12
+show apt-get install -y -q "./$deb" 2>&1 | grep -v -e 'Reading database' -e '^debconf: delaying' | tail -n 8
 show getent passwd mailtower
 show stat -c '%n %U:%G %a' /var/lib/mailtower /var/spool/postfix/mailtower /etc/mailtower/mailtower.toml /usr/bin/mailtower
 [ "$(stat -c '%U:%G %a' /var/lib/mailtower)" = "mailtower:mailtower 750" ] || fail "/var/lib/mailtower owner/mode"
@@ -98,7 +99,8 @@ show mailtower version
 show man -w mailtower.toml
 if command -v systemd-analyze >/dev/null; then
 	show systemd-analyze verify /lib/systemd/system/mailtower.service
-	systemd-analyze security --offline=true /lib/systemd/system/mailtower.service 2>&1 | tail -n 3 || true
+	echo "\$ systemd-analyze security --offline=true mailtower.service (exposed settings only)"
+	systemd-analyze security --offline=true /lib/systemd/system/mailtower.service 2>&1 | grep -E '^✗|Overall' || true
 fi
 
 step "a changed conffile survives a reinstall"
@@ -183,7 +185,7 @@ mkdir -p "$pf/queue" "$pf/data"
 /usr/lib/postfix/sbin/post-install config_directory="$pf" queue_directory="$pf/queue" \
 	data_directory="$pf/data" meta_directory=/etc/postfix create-missing >/dev/null
 chown postfix "$pf/data"
-postfix -c "$pf" check
+postfix -c "$pf" check >"$tmp/postfix-check.log" 2>&1 || { cat "$tmp/postfix-check.log"; fail "postfix check"; }
 /usr/lib/postfix/sbin/master -c "$pf" -d >"$tmp/postfix.log" 2>&1 &
 pids+=($!)
 waitport "$smtpport" || { cat "$tmp/postfix.log"; fail "postfix did not start"; }
@@ -202,6 +204,11 @@ echo "sink received $got:"
 grep -E '^(X-Mailtower-[A-Za-z]+|Subject):' "$tmp/sink/$got" || true
 grep -q '^X-Mailtower-Scanned:' "$tmp/sink/$got" || fail "the message was not scanned by mailtower"
 
+if [ -f "$tmp/mailtower.log" ]; then
+	echo "mailtower's log line for it:"
+	grep 'msg=message' "$tmp/mailtower.log" || true
+fi
+
 step "metrics after"
 metric '^mailtower_(messages_total|build_info|quarantine_messages)' | tee "$tmp/after"
 grep -q '^mailtower_messages_total{action="pass",verdict="clean"} 1$' "$tmp/after" || fail "messages_total did not count the message"
@@ -212,14 +219,14 @@ postfix -c "$pf" stop >/dev/null 2>&1 || true
 if $keep; then ok=true; step "package left installed (--keep)"; exit 0; fi
 
 step "remove: configuration, data and user stay"
-show apt-get remove -y -q mailtower 2>&1 | tail -n 3
+show apt-get remove -y -q mailtower 2>&1 | grep -v 'Reading database' | tail -n 2
 [ ! -e /usr/bin/mailtower ] || fail "binary left after remove"
 [ -f /etc/mailtower/mailtower.toml ] || fail "remove deleted the conffile"
 [ -d /var/lib/mailtower ] && getent passwd mailtower >/dev/null || fail "remove deleted data or user"
 echo "after remove: $(ls /etc/mailtower) kept, /var/lib/mailtower kept, user kept"
 
 step "purge: everything goes"
-show apt-get purge -y -q mailtower 2>&1 | tail -n 3
+show apt-get purge -y -q mailtower 2>&1 | grep -v 'Reading database' | tail -n 2
 left=$(ls -d /etc/mailtower /var/lib/mailtower /var/spool/postfix/mailtower /run/mailtower \
 	/usr/share/doc/mailtower /lib/systemd/system/mailtower.service /usr/bin/mailtower 2>/dev/null || true)
 [ -z "$left" ] || fail "left after purge: $left"
