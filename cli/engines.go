@@ -7,6 +7,7 @@ import (
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/clamd"
 	"github.com/mailtower/mailtower/scan/rspamd"
+	"github.com/mailtower/mailtower/scan/rules"
 	"github.com/mailtower/mailtower/scan/spamd"
 )
 
@@ -42,5 +43,11 @@ func buildEngines(ctx context.Context, a *app, cfg *config.Config) (inbound, vir
 		}
 		inbound = append(inbound, engine(s, c))
 	}
+	// The content filter is built in and always on: file-type and content
+	// rules come from the rules table, and malformed mail gets a content
+	// verdict even where no rule exists. It is bounded by [limits] and by
+	// the milter's timeout; it is not a virus engine, so outbound mail
+	// skips it.
+	inbound = append(inbound, scan.Engine{Scanner: rules.New(a.settings, a.settings.Generation, cfg.Limits)})
 	return inbound, virus, nil
 }

@@ -56,6 +56,7 @@ func NewRootCommand() *cobra.Command {
 		newMilterCmd(g),
 		newQuarantineCmd(g),
 		newPostfixConfigCmd(g),
+		newRuleCmd(g),
 		newVersionCmd(),
 		newManCmd(),
 	)

@@ -177,6 +177,14 @@ func TestEngines(t *testing.T) {
 					t.Errorf("finding %+v, want GTUBE's 1000 points", f)
 				}
 			})
+			t.Run("gtube with LF line ends user="+user, func(t *testing.T) {
+				// spamd takes the message as it comes; Content-length is
+				// its exact byte count either way.
+				f := engineScanOne(t, ctx, s, bytes.ReplaceAll(gtube, []byte("\r\n"), []byte("\n")))
+				if f.Score < 1000 || !slices.Contains(f.Rules, "GTUBE") {
+					t.Errorf("finding %+v, want GTUBE's 1000 points", f)
+				}
+			})
 			t.Run("clean user="+user, func(t *testing.T) {
 				f := engineScanOne(t, ctx, s, clean)
 				if f.Score >= 5 || slices.Contains(f.Rules, "GTUBE") {

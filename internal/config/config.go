@@ -122,6 +122,9 @@ type Limits struct {
 	MimeParts    int      `toml:"mime_parts" doc:"most MIME parts that are inspected" default:"1000"`
 	ArchiveDepth int      `toml:"archive_depth" doc:"deepest archive nesting that is opened" default:"4"`
 	Unpacked     ByteSize `toml:"unpacked_size" doc:"most bytes decompressed from archives per message" default:"200MB"`
+	// Decoded bounds the transfer-decoded (base64, quoted-printable) bodies
+	// of one message, and so the memory the content filter spends on it.
+	Decoded ByteSize `toml:"decoded_size" doc:"most bytes of transfer-decoded MIME bodies kept per message; past it the message is malformed" default:"64MB"`
 }
 
 // Metrics configures the Prometheus endpoint.
@@ -142,7 +145,7 @@ func Default() *Config {
 		Defaults: Defaults{SpamLevel: 3, SpamAction: "quarantine", VirusAction: "quarantine",
 			ContentAction: "quarantine", MaxSize: 25 * MB, NotifyVirus: "recipient",
 			VirusDays: 14, SpamDays: 30, ContentDays: 30},
-		Limits:  Limits{MimeDepth: 20, MimeParts: 1000, ArchiveDepth: 4, Unpacked: 200 * MB},
+		Limits:  Limits{MimeDepth: 20, MimeParts: 1000, ArchiveDepth: 4, Unpacked: 200 * MB, Decoded: 64 * MB},
 		Metrics: Metrics{Listen: "127.0.0.1:9891"},
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/scan"
@@ -39,7 +40,10 @@ type Scanner struct {
 	ep sock.Endpoint // socket address, error label, time limit
 }
 
-var _ scan.Scanner = (*Scanner)(nil)
+var (
+	_ scan.Scanner = (*Scanner)(nil)
+	_ scan.Pinger  = (*Scanner)(nil)
+)
 
 // New makes a clamd client for cfg.Address ("tcp:HOST:PORT" or
 // "unix:PATH"). cfg.Timeout, when positive, bounds every call even if the
@@ -99,13 +103,19 @@ func (s *Scanner) Scan(ctx context.Context, msg *scan.Message) ([]scan.Finding, 
 	return findings, nil
 }
 
+// chunkPool holds chunk buffers: a busy gateway runs many scans at once,
+// each would otherwise allocate its own 64 KiB.
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, 4+chunkSize); return &b }}
+
 // sendStream writes the INSTREAM command, r in length-prefixed chunks, and
 // the zero-length terminator.
 func sendStream(w io.Writer, r io.Reader) error {
 	if _, err := io.WriteString(w, "zINSTREAM\x00"); err != nil {
 		return err
 	}
-	buf := make([]byte, 4+chunkSize)
+	bp := chunkPool.Get().(*[]byte)
+	defer chunkPool.Put(bp)
+	buf := *bp
 	r = sock.Source(r)
 	for {
 		n, err := io.ReadFull(r, buf[4:])

@@ -22,7 +22,7 @@ func message(raw []byte) *scan.Message {
 	return scan.NewMessage(scan.Envelope{QueueID: "4AbC1", Sender: "a@example.org"}, bytes.NewReader(raw), int64(len(raw)))
 }
 
-func newScanner(t *testing.T, address string) *Scanner {
+func newScanner(t testing.TB, address string) *Scanner {
 	t.Helper()
 	s, err := New(config.Scanner{Address: address, Timeout: config.Duration(30 * time.Second)})
 	if err != nil {

@@ -40,7 +40,7 @@ func startFake(t *testing.T, network string, handle session) *fakeClamd {
 }
 
 // listen serves connections on network and returns the config address.
-func listen(t *testing.T, network string, serve func(net.Conn)) string {
+func listen(t testing.TB, network string, serve func(net.Conn)) string {
 	t.Helper()
 	address := socktest.Serve(t, network, serve)
 	if network == "unix" {

@@ -46,7 +46,7 @@ func parseReply(b []byte) ([]string, error) {
 	for _, raw := range lines {
 		line := strings.TrimRight(string(raw), "\r\n")
 		if msg, isErr := strings.CutSuffix(line, "ERROR"); isErr {
-			return nil, &Error{Reply: strings.TrimSpace(msg)}
+			return nil, &Error{Reply: sock.Clip(strings.TrimSpace(msg))}
 		}
 		if line == "stream: OK" {
 			ok = true

@@ -29,7 +29,10 @@ type Scanner struct {
 	client *http.Client
 }
 
-var _ scan.Scanner = (*Scanner)(nil)
+var (
+	_ scan.Scanner = (*Scanner)(nil)
+	_ scan.Pinger  = (*Scanner)(nil)
+)
 
 // New makes an rspamd client for cfg.Address ("http://HOST:PORT", the
 // normal worker, 11333 by default). cfg.Timeout, when positive, bounds
@@ -71,6 +74,10 @@ func (s *Scanner) Scan(ctx context.Context, msg *scan.Message) ([]scan.Finding, 
 	}
 	req.ContentLength = msg.Size()
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(sock.Source(msg.Reader())), nil }
+	if msg.Size() == 0 {
+		// A zero length with a body would be sent chunked, as "unknown".
+		req.Body, req.GetBody = http.NoBody, nil
+	}
 	setEnvelope(req.Header, msg.Envelope)
 
 	body, err := s.do(req)

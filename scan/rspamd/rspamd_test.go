@@ -84,7 +84,7 @@ func message(env scan.Envelope, raw []byte) *scan.Message {
 	return scan.NewMessage(env, bytes.NewReader(raw), int64(len(raw)))
 }
 
-func newScanner(t *testing.T, address string, timeout time.Duration) *Scanner {
+func newScanner(t testing.TB, address string, timeout time.Duration) *Scanner {
 	t.Helper()
 	s, err := New(config.Scanner{Address: address, Timeout: config.Duration(timeout)})
 	if err != nil {
@@ -183,6 +183,17 @@ func TestScanLargeMessage(t *testing.T) {
 	r, body := f.last(t)
 	if !bytes.Equal(body, raw) || r.ContentLength != int64(len(raw)) {
 		t.Fatalf("fake received %d bytes (Content-Length %d), not the %d sent", len(body), r.ContentLength, len(raw))
+	}
+}
+
+func TestScanEmptyMessage(t *testing.T) {
+	f := startFake(t, answer(200, `{"score":0,"required_score":15,"action":"no action","symbols":{}}`))
+	if _, err := newScanner(t, f.URL, 30*time.Second).Scan(context.Background(), message(scan.Envelope{}, nil)); err != nil {
+		t.Fatal(err)
+	}
+	r, body := f.last(t)
+	if len(body) != 0 || r.ContentLength != 0 || len(r.TransferEncoding) != 0 {
+		t.Errorf("empty message sent as %d bytes, Content-Length %d, Transfer-Encoding %v", len(body), r.ContentLength, r.TransferEncoding)
 	}
 }
 

@@ -57,7 +57,7 @@ func parseReply(r io.Reader) (*reply, error) {
 		return nil, fmt.Errorf("bad status line %q", sock.Clip(status))
 	}
 	if code != 0 {
-		return nil, &Error{Code: code, Message: msg}
+		return nil, &Error{Code: code, Message: sock.Clip(msg)}
 	}
 
 	rep := &reply{}

@@ -28,7 +28,10 @@ type Scanner struct {
 	user string
 }
 
-var _ scan.Scanner = (*Scanner)(nil)
+var (
+	_ scan.Scanner = (*Scanner)(nil)
+	_ scan.Pinger  = (*Scanner)(nil)
+)
 
 // New makes a spamd client for cfg.Address ("HOST:PORT" or "unix:PATH").
 // cfg.User, when set, is sent as the User header so that spamd applies
@@ -98,7 +101,7 @@ func (s *Scanner) send(c *sock.Conn, msg *scan.Message) error {
 	if _, err := io.WriteString(c, head+"\r\n"); err != nil {
 		return err
 	}
-	n, err := io.Copy(c, sock.Source(msg.Reader()))
+	n, err := sock.Copy(c, msg.Reader())
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -156,6 +157,19 @@ func (s source) Read(p []byte) (int, error) {
 		err = &ReadError{Err: err}
 	}
 	return n, err
+}
+
+// copyBuffers are Copy's buffers: a busy gateway runs many scans at once.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// Copy streams the message r to the engine w through a pooled buffer;
+// failures to read r come out as *ReadError.
+func Copy(w io.Writer, r io.Reader) (int64, error) {
+	bp := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(bp)
+	// Hiding w's ReadFrom makes CopyBuffer use the pooled buffer: a
+	// net.Conn's ReadFrom would allocate its own for a plain reader.
+	return io.CopyBuffer(struct{ io.Writer }{w}, Source(r), *bp)
 }
 
 // Clip shortens an engine's reply for quoting in an error message.

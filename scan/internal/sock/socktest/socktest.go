@@ -1,16 +1,21 @@
-// Package socktest helps the engine adapters' unit tests: throwaway
-// listeners, a broken message store and a check of Scan's outcome. The
+// Package socktest helps the engine adapters' unit tests and benchmarks:
+// throwaway listeners, a broken message store, a check of Scan's outcome
+// and the benchmarks' raw-copy baseline. The
 // fake engines themselves live in each adapter's _test.go files.
 package socktest
 
 import (
+	"context"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/mailtower/mailtower/scan"
 )
 
 // Serve listens on "tcp" (127.0.0.1, a free port) or "unix" (a socket in a
@@ -102,3 +107,40 @@ type BrokenDisk struct{}
 
 // ReadAt fails.
 func (BrokenDisk) ReadAt([]byte, int64) (int, error) { return 0, errors.New("disk on fire") }
+
+// BenchRawCopy is the baseline of the adapters' benchmarks: per iteration
+// one loopback connection that carries raw to a server that discards it
+// and answers reply, with nothing of any engine protocol.
+func BenchRawCopy(b *testing.B, raw []byte, reply string) {
+	address := Serve(b, "tcp", func(c net.Conn) {
+		io.CopyN(io.Discard, c, int64(len(raw)))
+		io.WriteString(c, reply)
+	})
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		c, err := net.Dial("tcp", address)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Write(raw); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadAll(c); err != nil {
+			b.Fatal(err)
+		}
+		c.Close()
+	}
+}
+
+// BenchScan is the measured side of the adapters' benchmarks: s scans
+// msg once per iteration.
+func BenchScan(b *testing.B, s scan.Scanner, msg *scan.Message) {
+	b.SetBytes(msg.Size())
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.Scan(context.Background(), msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
