@@ -214,7 +214,37 @@ metric '^mailtower_(messages_total|build_info|quarantine_messages)' | tee "$tmp/
 grep -q '^mailtower_messages_total{action="pass",verdict="clean"} 1$' "$tmp/after" || fail "messages_total did not count the message"
 
 step "stop"
-if [ -d /run/systemd/system ]; then systemctl stop mailtower; else kill "${pids[0]}"; fi
+if [ -d /run/systemd/system ]; then systemctl stop mailtower; else kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true; fi
+
+step "a unix milter socket inside a chrooted smtpd (Debian's layout)"
+# The private instance's queue directory is its chroot jail, as
+# /var/spool/postfix is the system one's. The socket directory is made
+# the way postinst makes /var/spool/postfix/mailtower; the config is the
+# installed one with the milter on that socket (metrics off).
+install -d -o mailtower -g postfix -m 0750 "$pf/queue/mailtower"
+sed -e "s|^#listen = \"inet:127.0.0.1:8891\"|listen = \"unix:$pf/queue/mailtower/milter.sock\"|" \
+	-e 's|^#listen = "127.0.0.1:9891"|listen = ""|' /etc/mailtower/mailtower.toml >"$tmp/unix.toml"
+grep -n '^listen' "$tmp/unix.toml"
+setpriv --reuid=mailtower --regid=mailtower --init-groups --no-new-privs \
+	/usr/bin/mailtower serve --config "$tmp/unix.toml" >"$tmp/mailtower-unix.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do [ -S "$pf/queue/mailtower/milter.sock" ] && break; sleep 0.2; done
+[ -S "$pf/queue/mailtower/milter.sock" ] || { cat "$tmp/mailtower-unix.log"; fail "no milter socket"; }
+ls -la "$pf/queue/mailtower"
+sed -i "s|^127.0.0.1:$smtpport inet n - n - - smtpd|127.0.0.1:$smtpport inet n - y - - smtpd|" "$pf/master.cf"
+postconf -c "$pf" -e "smtpd_milters = unix:/mailtower/milter.sock"
+postconf -c "$pf" -M "127.0.0.1:$smtpport/inet" smtpd_milters
+postfix -c "$pf" reload >/dev/null 2>&1
+sleep 1
+swaks --server "127.0.0.1:$smtpport" --from sender@example.org --to user@customer.test \
+	--header "Subject: package test over the chroot socket" --body "Hello again." >"$tmp/swaks2.log" 2>&1 || true
+grep -E '^<- +250 2.0.0' "$tmp/swaks2.log" || { tail "$tmp/swaks2.log"; tail "$tmp/postfix.log"; fail "second message refused"; }
+for _ in $(seq 100); do [ "$(ls "$tmp/sink" | wc -l)" -ge 2 ] && break; sleep 0.2; done
+second=$(grep -l 'over the chroot socket' "$tmp/sink"/* | head -n1)
+[ -n "$second" ] || fail "the message over the unix socket did not arrive"
+grep -E '^X-Mailtower-Scanned:' "$second" || fail "not scanned over the unix socket"
+if grep -i 'warning:.*milter' "$tmp/postfix.log"; then fail "postfix warned about the milter"; fi
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 postfix -c "$pf" stop >/dev/null 2>&1 || true
 if $keep; then ok=true; step "package left installed (--keep)"; exit 0; fi
 
