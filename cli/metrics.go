@@ -26,8 +26,9 @@ func newMetrics() (*metrics.Metrics, error) {
 
 // metricsService serves /metrics on [metrics] listen.
 type metricsService struct {
-	srv *http.Server
-	log *slog.Logger
+	srv  *http.Server
+	addr net.Addr
+	log  *slog.Logger
 }
 
 // startMetricsService registers the size gauges and starts the HTTP
@@ -68,7 +69,7 @@ func startMetricsService(ctx context.Context, a *app, log *slog.Logger) (service
 		}
 	}()
 	log.Info("metrics listening", "addr", ln.Addr().String())
-	return &metricsService{srv: srv, log: log}, nil
+	return &metricsService{srv: srv, addr: ln.Addr(), log: log}, nil
 }
 
 // Reload keeps the listener: [metrics] listen changes on restart.
