@@ -126,7 +126,7 @@ else
 fi
 waitport 8891 || { cat "$tmp/mailtower.log" 2>/dev/null; fail "milter not listening on 8891"; }
 waitport 9891 || fail "metrics not listening on 9891"
-show ps -o user,pid,args -C mailtower
+show ps -o user,pid,args -u mailtower
 
 step "a private Postfix instance in front of it, a sink behind it"
 sinkport=$(freeport)
@@ -233,7 +233,7 @@ for _ in $(seq 100); do [ -S "$pf/queue/mailtower/milter.sock" ] && break; sleep
 ls -la "$pf/queue/mailtower"
 sed -i "s|^127.0.0.1:$smtpport inet n - n - - smtpd|127.0.0.1:$smtpport inet n - y - - smtpd|" "$pf/master.cf"
 postconf -c "$pf" -e "smtpd_milters = unix:/mailtower/milter.sock"
-postconf -c "$pf" -M "127.0.0.1:$smtpport/inet" smtpd_milters
+grep "^127.0.0.1:$smtpport " "$pf/master.cf"
 postfix -c "$pf" reload >/dev/null 2>&1
 sleep 1
 swaks --server "127.0.0.1:$smtpport" --from sender@example.org --to user@customer.test \
