@@ -4,6 +4,8 @@
 #   make test          unit tests with the race detector (offline, no root)
 #   make integration   tests against real Postfix, clamd, spamd (root)
 #   make bench         benchmarks
+#   make eval          cross-validation of the built-in spam engines on the
+#                      public SpamAssassin corpus (downloads ~20 MB once)
 #   make install       binary, example config, contrib files under $(DESTDIR)$(PREFIX)
 #   make man           man pages (mailtower(8) per command, mailtower.toml(5)) into build/man
 #   make generate      rewrite the generated files that are committed (config reference,
@@ -40,7 +42,7 @@ export CGO_LDFLAGS ?= -Wl,-z,relro -Wl,-z,now
 LDFLAGS := -s -w -buildid= -X $(VPKG).Version=$(VERSION) -X $(VPKG).Commit=$(COMMIT) -X $(VPKG).Date=$(DATE)
 BUILDFLAGS := -trimpath -buildmode=pie -tags '$(TAGS)' -ldflags '$(LDFLAGS)'
 
-.PHONY: all build test integration bench install man generate deb fmt vet clean
+.PHONY: all build test integration bench eval install man generate deb fmt vet clean
 
 all: build
 
@@ -68,6 +70,9 @@ integration:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+eval:
+	scripts/eval.sh
 
 # The example config goes to $(SHAREDIR) always, and to
 # $(SYSCONFDIR)/mailtower/mailtower.toml only when none exists: an

@@ -110,13 +110,24 @@ func domainSetCmd(g *globals) *cobra.Command {
 			if cmd.Flags().NFlag() == 0 {
 				return usageErr("domain set %s: nothing to change (see --help)", name)
 			}
+			ret, err := retentionChanges(cmd)
+			if err != nil {
+				return err
+			}
 			a, err := g.openApp(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			err = a.settings.UpdateDomain(cmd.Context(), name, func(d *settings.Domain) error { return f.apply(cmd, d) })
+			if onlyRetentionFlags(cmd, ret) {
+				_, err = a.settings.Domain(cmd.Context(), name) // the domain must exist
+			} else {
+				err = a.settings.UpdateDomain(cmd.Context(), name, func(d *settings.Domain) error { return f.apply(cmd, d) })
+			}
 			if err != nil {
+				return err
+			}
+			if err := applyRetention(cmd.Context(), a, cmd.OutOrStdout(), name, ret); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "domain %s updated\n", name)
@@ -124,6 +135,7 @@ func domainSetCmd(g *globals) *cobra.Command {
 		},
 	}
 	f.register(cmd)
+	registerRetentionFlags(cmd)
 	return cmd
 }
 
@@ -135,6 +147,8 @@ type domainView struct {
 	RelayNets []string     `json:"relay_nets"`
 	Users     int          `json:"users"`
 	Policy    []policyView `json:"policy,omitempty"`
+	// Retention is the quarantine retention per category (domain show).
+	Retention []policyView `json:"retention,omitempty"`
 }
 
 func viewDomain(d settings.Domain, users int) domainView {
@@ -171,6 +185,9 @@ func domainShowCmd(g *globals) *cobra.Command {
 			}
 			v := viewDomain(*d, len(users))
 			v.Policy = viewPolicy(settings.Resolve(basePolicy(a.cfg.Defaults), d, nil))
+			if v.Retention, err = retentionRows(cmd.Context(), a, name); err != nil {
+				return err
+			}
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), v)
 			}
@@ -181,6 +198,10 @@ func domainShowCmd(g *globals) *cobra.Command {
 			fmt.Fprintf(w, "relay-net\t%s\n", orDash(strings.Join(v.RelayNets, ", ")))
 			fmt.Fprintf(w, "users\t%d\n", v.Users)
 			printPolicyRows(w, v.Policy)
+			w.Flush()
+			fmt.Fprintln(cmd.OutOrStdout(), "\nquarantine retention:")
+			w = newTable(cmd.OutOrStdout())
+			printPolicyRows(w, v.Retention)
 			return w.Flush()
 		},
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/internal/metrics"
 	"github.com/mailtower/mailtower/internal/version"
+	"github.com/mailtower/mailtower/policyd/greylist"
 	"github.com/mailtower/mailtower/quarantine"
 )
 
@@ -41,11 +42,18 @@ func startMetricsService(ctx context.Context, a *app, log *slog.Logger) (service
 	if err != nil {
 		return nil, err
 	}
+	gl, err := greylist.NewSQLStore(ctx, a.db)
+	if err != nil {
+		return nil, err
+	}
 	// Scrapes are typically every 15-60 s; a 10 s cache bounds the cost
 	// of several Prometheus servers to one COUNT per gauge.
 	if err := a.metrics.AddSizes(10*time.Second, 5*time.Second, metrics.Size{
 		Name: "quarantine_messages", Label: "category", Read: q.Held,
 		Help: "Recipient copies currently held in quarantine, by category.",
+	}, metrics.Size{
+		Name: "greylist_triplets", Label: "state", Read: gl.Count,
+		Help: "Greylisting triplets stored, pending (no successful retry yet) or passed (remembered).",
 	}); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}

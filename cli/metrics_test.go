@@ -53,6 +53,7 @@ func TestMetricsService(t *testing.T) {
 		`mailtower_messages_total{action="quarantine",verdict="spam"} 1`,
 		`mailtower_scanner_duration_seconds_count{scanner="spamd"} 1`,
 		`mailtower_quarantine_messages{category="spam"} 0`,
+		`mailtower_greylist_triplets{state="pending"} 0`,
 		`mailtower_build_info{`,
 	} {
 		if !strings.Contains(string(body), want) {

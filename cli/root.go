@@ -57,6 +57,11 @@ func NewRootCommand() *cobra.Command {
 		newQuarantineCmd(g),
 		newPostfixConfigCmd(g),
 		newRuleCmd(g),
+		newLearnCmd(g),
+		newScanCmd(g),
+		newPolicydCmd(g),
+		newGreylistCmd(g),
+		newAliasCmd(g),
 		newVersionCmd(),
 		newManCmd(),
 	)

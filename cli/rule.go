@@ -56,6 +56,12 @@ func ruleAddCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer a.Close()
+			if scope.Kind == settings.ScopeDomain {
+				// A rule for a domain this gateway does not serve is a typo.
+				if _, err := a.settings.Domain(cmd.Context(), scope.Name); err != nil {
+					return err
+				}
+			}
 			added, err := a.settings.AddRule(cmd.Context(), r)
 			if err != nil {
 				return err

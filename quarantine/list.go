@@ -2,6 +2,7 @@ package quarantine
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -27,10 +28,16 @@ type Item struct {
 	Expires    time.Time     `json:"expires"`
 	Size       int64         `json:"size"`
 	State      string        `json:"state"`
-	ClientAddr string        `json:"client_addr"`
-	Helo       string        `json:"helo"`
+	// StateChanged and StateBy say when and by whom the state last changed.
+	StateChanged *time.Time `json:"state_changed,omitempty"`
+	StateBy      string     `json:"state_by,omitempty"`
+	ClientAddr   string     `json:"client_addr"`
+	ClientHost   string     `json:"client_host"`
+	Helo         string     `json:"helo"`
 	// Path is the message file relative to the quarantine directory.
 	Path string `json:"-"`
+	// FileRemoved is set once delete or purge removed the message file.
+	FileRemoved bool `json:"file_removed,omitempty"`
 	// Findings are filled by Get, not by List.
 	Findings []scan.Finding `json:"findings,omitempty"`
 }
@@ -39,58 +46,69 @@ type Item struct {
 type Filter struct {
 	Category  scan.Category
 	Recipient string
-	Sender    string
+	// Domain is the recipient domain.
+	Domain string
+	Sender string
+	// Since and Until bound the received time: Since <= received < Until.
+	Since, Until time.Time
+	// Search is full-text search over subject, envelope sender and From
+	// header: every word must occur; "word*" matches a prefix.
+	Search string
 	// States to include; empty means only "quarantined".
 	States  []string
 	Sort    string // received (default), size, score, sender
 	Reverse bool   // oldest / smallest first instead of newest / largest
 	Limit   int
 	Offset  int
+	// Cursor continues after the last item of a previous page (see
+	// NextCursor); it replaces Offset for deep pages.
+	Cursor string
 }
 
 const itemColumns = `i.message_id, i.id, m.queue_id, i.category, i.recipient, m.sender, m.header_from, m.subject,
-	i.score, i.reason, i.received, i.expires, m.size, i.state, m.client_addr, m.helo, m.path`
+	i.score, i.reason, i.received, i.expires, m.size, i.state, i.state_changed, IFNULL(i.state_by, ''),
+	m.client_addr, m.client_host, m.helo, m.path, m.file_removed`
 
 // scanItem reads one row of itemColumns, then any extra columns into extra.
 func scanItem(sc interface{ Scan(...any) error }, extra ...any) (Item, error) {
 	var it Item
 	var received, expires int64
+	var changed sql.NullInt64
 	err := sc.Scan(append([]any{&it.ID, &it.Item, &it.QueueID, &it.Category, &it.Recipient, &it.Sender, &it.HeaderFrom,
-		&it.Subject, &it.Score, &it.Reason, &received, &expires, &it.Size, &it.State, &it.ClientAddr, &it.Helo, &it.Path},
-		extra...)...)
+		&it.Subject, &it.Score, &it.Reason, &received, &expires, &it.Size, &it.State, &changed, &it.StateBy,
+		&it.ClientAddr, &it.ClientHost, &it.Helo, &it.Path, &it.FileRemoved}, extra...)...)
 	it.Received, it.Expires = time.Unix(received, 0).UTC(), time.Unix(expires, 0).UTC()
+	if changed.Valid {
+		t := time.Unix(changed.Int64, 0).UTC()
+		it.StateChanged = &t
+	}
 	return it, err
 }
 
-// List returns the items that match f.
+// List returns the items that match f, one page of them when f.Limit > 0.
 func (s *Store) List(ctx context.Context, f Filter) ([]Item, error) {
-	var where []string
-	var args []any
-	if f.Category != "" {
-		where, args = append(where, "i.category = ?"), append(args, string(f.Category))
+	wide, err := s.isWide(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("quarantine list: %w", err)
 	}
-	if f.Recipient != "" {
-		where, args = append(where, "i.recipient = ?"), append(args, strings.ToLower(f.Recipient))
+	where, args, err := f.where(wide)
+	if err != nil {
+		return nil, fmt.Errorf("quarantine list: %w", err)
 	}
-	if f.Sender != "" {
-		where, args = append(where, "m.sender = ?"), append(args, strings.ToLower(f.Sender))
+	order, dir, err := f.order()
+	if err != nil {
+		return nil, fmt.Errorf("quarantine list: %w", err)
 	}
-	states := f.States
-	if len(states) == 0 {
-		states = []string{"quarantined"}
-	}
-	where = append(where, "i.state IN (?"+strings.Repeat(", ?", len(states)-1)+")")
-	for _, st := range states {
-		args = append(args, st)
-	}
-	order := map[string]string{"": "i.received", "received": "i.received", "size": "m.size",
-		"score": "i.score", "sender": "m.sender"}[f.Sort]
-	if order == "" {
-		return nil, fmt.Errorf("quarantine list: sort %q: want received, size, score or sender", f.Sort)
-	}
-	dir := "DESC"
-	if f.Reverse != (f.Sort == "sender") { // sender sorts A-Z by default
-		dir = "ASC"
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor, f)
+		if err != nil {
+			return nil, fmt.Errorf("quarantine list: %w", err)
+		}
+		cmp := "<"
+		if dir == "ASC" {
+			cmp = ">"
+		}
+		where, args = append(where, "("+order+", i.id) "+cmp+" (?, ?)"), append(args, c.Value, c.Item)
 	}
 	limit := f.Limit
 	if limit <= 0 {

@@ -55,8 +55,9 @@ func Open(ctx context.Context, db *store.DB, dataDir string, r Retention) (*Stor
 		return nil, err
 	}
 	dir := filepath.Join(dataDir, "quarantine")
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("quarantine: create %s: %w", dir, err)
+	// Owned like the data directory: the CLI, run as root, may be first.
+	if err := store.MkdirOwned(dataDir, dir, 0o750); err != nil {
+		return nil, fmt.Errorf("quarantine: %w", err)
 	}
 	return &Store{db: db, dir: dir, retention: r, now: time.Now}, nil
 }
@@ -125,13 +126,22 @@ func (s *Store) index(ctx context.Context, id, rel, sum string, size int64, rece
 		size, received.Unix(), rel, sum, string(findings)); err != nil {
 		return fmt.Errorf("index message: %w", err)
 	}
+	overrides := map[string]DomainRetention{}
 	for _, r := range e.Recipients {
 		addr := strings.ToLower(r.Address)
 		domain := addr[strings.LastIndexByte(addr, '@')+1:]
-		expires := received.Add(s.retention.For(r.Category))
+		dr, ok := overrides[domain]
+		if !ok {
+			if dr, err = domainRetention(ctx, tx, domain); err != nil {
+				return err
+			}
+			overrides[domain] = dr
+		}
+		expires := received.Add(s.retentionFor(dr, r.Category))
 		if _, err := tx.ExecContext(ctx, `INSERT INTO quarantine_items (message_id, recipient, recipient_domain, category,
-			reason, score, received, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, addr, domain, string(r.Category), r.Reason, r.Score, received.Unix(), expires.Unix()); err != nil {
+			reason, score, received, expires, sender, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, addr, domain, string(r.Category), r.Reason, r.Score, received.Unix(), expires.Unix(),
+			strings.ToLower(env.Sender), size); err != nil {
 			return fmt.Errorf("index recipient %s: %w", r.Address, err)
 		}
 	}

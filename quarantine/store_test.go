@@ -14,7 +14,7 @@ import (
 	"github.com/mailtower/mailtower/store"
 )
 
-func newStore(t *testing.T) (*Store, string) {
+func newStore(t testing.TB) (*Store, string) {
 	t.Helper()
 	dir := t.TempDir()
 	db, err := store.Open(dir)
@@ -29,7 +29,7 @@ func newStore(t *testing.T) (*Store, string) {
 	return s, dir
 }
 
-func put(t *testing.T, s *Store, sender, subject, body string, rcpts ...Recipient) string {
+func put(t testing.TB, s *Store, sender, subject, body string, rcpts ...Recipient) string {
 	t.Helper()
 	id, err := s.Put(context.Background(), Entry{
 		Envelope: scan.Envelope{QueueID: "Q1", Sender: sender, ClientAddr: "192.0.2.1", Helo: "h"},

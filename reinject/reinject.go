@@ -108,7 +108,11 @@ func (c *Client) send(ctx context.Context, from string, to []string, msg io.Read
 	if err := w.Close(); err != nil { // waits for the 250 after the final dot
 		return smtpErr(err)
 	}
-	return sc.Quit()
+	// The 250 above is what counts: Postfix owns the message now. A failing
+	// QUIT must not make a delivered message look undelivered, or a
+	// quarantine release would put it back and deliver it a second time.
+	_ = sc.Quit()
+	return nil
 }
 
 func smtpErr(err error) error {

@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/mailtower/mailtower/quarantine"
+)
+
+// purgeEvery is how often `serve` purges the quarantine; the first run is
+// purgeFirst after start, so that a restart loop does not purge in a loop.
+const (
+	purgeEvery = time.Hour
+	purgeFirst = 2 * time.Minute
+)
+
+// purgeService runs the quarantine retention purge inside the daemon. It
+// works in small batches with pauses (quarantine.PurgeOptions), so the
+// milter's quarantine writes keep getting the database between them.
+type purgeService struct {
+	mu    sync.Mutex
+	store *quarantine.Store
+	stop  context.CancelFunc
+	done  chan struct{}
+	log   *slog.Logger
+}
+
+func startPurgeService(ctx context.Context, a *app, log *slog.Logger) (service, error) {
+	q, err := quarantine.Open(ctx, a.db, a.cfg.DataDir, retention(a.cfg.Defaults))
+	if err != nil {
+		return nil, err
+	}
+	pctx, stop := context.WithCancel(context.Background())
+	p := &purgeService{store: q, stop: stop, done: make(chan struct{}), log: log.With("service", "purge")}
+	go p.run(pctx)
+	return p, nil
+}
+
+func (p *purgeService) run(ctx context.Context) {
+	defer close(p.done)
+	t := time.NewTimer(purgeFirst)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		p.mu.Lock()
+		q := p.store
+		p.mu.Unlock()
+		rep, err := q.Purge(ctx, quarantine.PurgeOptions{Log: p.log})
+		if err != nil && ctx.Err() == nil {
+			p.log.Error("quarantine purge failed; retrying next hour", "err", err)
+		}
+		for _, m := range rep.Missing {
+			p.log.Warn("quarantine message file missing", "quarantine_id", m.ID, "path", m.Path)
+		}
+		for _, it := range rep.Stuck {
+			p.log.Warn("quarantine release did not finish; run `mailtower quarantine release` again",
+				"quarantine_id", it.ID, "to", it.Recipient)
+		}
+		t.Reset(purgeEvery)
+	}
+}
+
+// Reload picks up new retention defaults.
+func (p *purgeService) Reload(ctx context.Context, a *app) error {
+	q, err := quarantine.Open(ctx, a.db, a.cfg.DataDir, retention(a.cfg.Defaults))
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.store = q
+	p.mu.Unlock()
+	return nil
+}
+
+// Shutdown stops between two batches.
+func (p *purgeService) Shutdown(ctx context.Context) error {
+	p.stop()
+	select {
+	case <-p.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mailtower/mailtower/quarantine"
+	"github.com/mailtower/mailtower/reinject"
+)
+
+// releaseView is one id's outcome in `quarantine release --json`.
+type releaseView struct {
+	ID         string                 `json:"id"`
+	Released   *quarantine.Released   `json:"released,omitempty"`
+	Remembered *quarantine.Remembered `json:"remembered,omitempty"`
+	Error      string                 `json:"error,omitempty"`
+}
+
+// hamLearner returns the built-in learning engine's not-spam hook, or nil
+// while there is none (the bayes engine wires in here).
+func hamLearner(context.Context, *app) (quarantine.HamLearner, error) { return nil, nil }
+
+func quarantineReleaseCmd(g *quarantineGlobals) *cobra.Command {
+	var opt quarantine.ReleaseOptions
+	var remember, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "release ID...",
+		Short: "Deliver quarantined messages to their quarantined recipients (through Postfix, without scanning)",
+		Long: "Re-inject each message through Postfix's listener without milter ([reinject] smtp) with its original\n" +
+			"envelope sender and its quarantined recipients (or --recipient), with an X-Mailtower-Released header.\n" +
+			"A message is marked released only after Postfix answered 250; releasing again sends nothing.\n" +
+			"--remember also allows the sender for each released recipient (spam checks skipped; antivirus and\n" +
+			"content filter still apply) and teaches the built-in engine that the message is not spam.",
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opt.By == "" {
+				opt.By = whoAmI()
+			}
+			if strings.ContainsAny(opt.By, "\r\n\x00") {
+				return usageErr("--by %q: no line breaks", opt.By)
+			}
+			a, q, err := g.openQuarantine(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			var ham quarantine.HamLearner
+			if remember {
+				if ham, err = hamLearner(cmd.Context(), a); err != nil {
+					return err
+				}
+			}
+			snd := reinjectClient(a.cfg)
+			var views []releaseView
+			failed := 0
+			for _, id := range args {
+				v := releaseOne(cmd.Context(), q, a, snd, ham, id, opt, remember)
+				if v.Error != "" {
+					failed++
+				}
+				views = append(views, v)
+				if !asJSON {
+					printRelease(cmd.OutOrStdout(), cmd.ErrOrStderr(), v)
+				}
+			}
+			if asJSON {
+				if err := printJSON(cmd.OutOrStdout(), views); err != nil {
+					return err
+				}
+			}
+			if failed > 0 {
+				return fmt.Errorf("%d of %d message(s) not released (see above)", failed, len(args))
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringSliceVar(&opt.Recipients, "recipient", nil, "release only for this quarantined recipient (repeatable)")
+	fl.BoolVar(&remember, "remember", false, "also allow the sender for these recipients and learn the message as not spam")
+	fl.BoolVar(&opt.Force, "force", false, "release even a virus, or a message past its retention")
+	fl.StringVar(&opt.By, "by", "", "who releases (header and history; default: the Unix user)")
+	fl.BoolVar(&asJSON, "json", false, "print a JSON array of outcomes")
+	return cmd
+}
+
+func releaseOne(ctx context.Context, q *quarantine.Store, a *app, snd *reinject.Client, ham quarantine.HamLearner,
+	id string, opt quarantine.ReleaseOptions, remember bool) releaseView {
+	v := releaseView{ID: id}
+	rel, err := q.Release(ctx, snd, id, opt)
+	v.Released = &rel
+	if err != nil {
+		v.Error = releaseErrText(err, a.cfg.Reinject.SMTP)
+		return v
+	}
+	if remember {
+		rem, err := q.Remember(ctx, a.settings, ham, rel)
+		v.Remembered = &rem
+		if err != nil {
+			v.Error = "released, but remembering failed: " + err.Error()
+		}
+	}
+	return v
+}
+
+// releaseErrText adds what to do to a release failure.
+func releaseErrText(err error, addr string) string {
+	var re *reinject.Error
+	switch {
+	case errors.As(err, &re) && re.Temporary():
+		return err.Error() + "\n  Postfix asked to try again later; the message stays quarantined: run the release again."
+	case errors.As(err, &re):
+		return err.Error() + "\n  Postfix refused it; the message stays quarantined. Check the recipient address and the Postfix log" +
+			" for the listener at " + addr + " ([reinject] smtp)."
+	case isQuarantineErr(err):
+		return err.Error()
+	case strings.Contains(err.Error(), "not delivered, still quarantined"):
+		return err.Error() + "\n  Is Postfix's re-injection listener running at " + addr +
+			" ([reinject] smtp; see `mailtower postfix-config`)? Then run the release again."
+	}
+	return err.Error()
+}
+
+func printRelease(out, errw io.Writer, v releaseView) {
+	r := v.Released
+	for _, s := range r.Skipped {
+		fmt.Fprintf(out, "%s: %s skipped: %s\n", v.ID, s.Recipient, s.Reason)
+	}
+	if v.Error != "" && len(r.Recipients) == 0 {
+		fmt.Fprintf(errw, "mailtower: %s\n", v.Error)
+		return
+	}
+	if len(r.Recipients) > 0 {
+		fmt.Fprintf(out, "%s: released to %s (envelope sender <%s>); Postfix accepted it\n", v.ID,
+			strings.Join(r.Recipients, ", "), r.Sender)
+	} else if len(r.Skipped) > 0 {
+		fmt.Fprintf(out, "%s: nothing to release\n", v.ID)
+	}
+	if m := v.Remembered; m != nil {
+		for _, rcpt := range sortedKeys(m.Rules) {
+			fmt.Fprintf(out, "%s: %s now allows <%s> (%s)\n", v.ID, rcpt, r.Sender, m.Rules[rcpt])
+		}
+		for _, rcpt := range m.Existing {
+			fmt.Fprintf(out, "%s: %s already allowed <%s>\n", v.ID, rcpt, r.Sender)
+		}
+		if m.Learned {
+			fmt.Fprintf(out, "%s: learned as not spam\n", v.ID)
+		}
+		for _, n := range m.Notes {
+			fmt.Fprintf(out, "%s: note: %s\n", v.ID, n)
+		}
+	}
+	if v.Error != "" {
+		fmt.Fprintf(errw, "mailtower: %s\n", v.Error)
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
