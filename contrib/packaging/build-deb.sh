@@ -45,6 +45,9 @@ doc=$stage/usr/share/doc/mailtower
 
 # Files.
 install -D -m 0755 mailtower "$stage/usr/bin/mailtower"
+# What dh_strip does besides stripping (the Makefile's -s -w did that):
+# drop the compilers' version strings.
+objcopy --remove-section=.comment "$stage/usr/bin/mailtower"
 install -D -m 0644 contrib/mailtower.toml "$stage/etc/mailtower/mailtower.toml"
 install -D -m 0644 contrib/systemd/mailtower.service "$stage/lib/systemd/system/mailtower.service"
 install -d "$stage/usr/share/man/man8" "$stage/usr/share/man/man5"
