@@ -11,7 +11,8 @@
 #
 # It refuses to run where mailtower is already installed by other means,
 # and uses the installed config's fixed loopback ports (milter 8891,
-# metrics 9891): it stops with a clear message if they are taken.
+# policy 10040, socketmap 10041, metrics 9891): it stops with a clear
+# message if they are taken.
 #
 # Usage: sudo scripts/test-deb.sh [--keep]   (--keep: leave the package installed)
 set -euo pipefail
@@ -110,7 +111,7 @@ grep -q '^# changed by the admin$' /etc/mailtower/mailtower.toml || fail "reinst
 echo "kept: $(tail -n1 /etc/mailtower/mailtower.toml)"
 
 step "start the installed binary as mailtower with the installed config"
-for p in 8891 9891; do
+for p in 8891 9891 10040 10041; do
 	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && ! [ -d /run/systemd/system ]; then
 		fail "port $p is taken: the installed config listens there"
 	fi
@@ -135,6 +136,7 @@ smtp-sink -u nobody -d "$tmp/sink/%M." "127.0.0.1:$sinkport" 10 &
 pids+=($!)
 # The customer domain, relayed to the sink; added as the mailtower user.
 show runuser -u mailtower -- mailtower domain add customer.test --relay "127.0.0.1:$sinkport"
+show runuser -u mailtower -- mailtower user add user@customer.test
 smtpport=$(freeport)
 pf=$tmp/pf
 mkdir -p "$pf"
@@ -154,7 +156,8 @@ alias_maps =
 alias_database =
 relay_domains = customer.test
 transport_maps = inline:{ customer.test=smtp:[127.0.0.1]:$sinkport }
-smtpd_recipient_restrictions = reject_unauth_destination
+smtpd_recipient_restrictions = reject_unauth_destination, check_policy_service inet:127.0.0.1:10040
+smtpd_policy_service_default_action = 451 4.3.5 Policy service unavailable
 smtpd_milters = inet:127.0.0.1:8891
 non_smtpd_milters =
 milter_default_action = tempfail
@@ -192,7 +195,7 @@ waitport "$smtpport" || { cat "$tmp/postfix.log"; fail "postfix did not start"; 
 echo "postfix on 127.0.0.1:$smtpport, sink on 127.0.0.1:$sinkport"
 
 step "metrics before"
-metric '^mailtower_(messages_total|build_info|quarantine_messages)' | tee "$tmp/before"
+metric '^mailtower_(messages_total|policy_decisions_total|scanner_duration_seconds_count|build_info|quarantine_messages|greylist_triplets)' | tee "$tmp/before"
 
 step "send a message through Postfix"
 show swaks --server "127.0.0.1:$smtpport" --from sender@example.org --to user@customer.test \
@@ -210,8 +213,9 @@ if [ -f "$tmp/mailtower.log" ]; then
 fi
 
 step "metrics after"
-metric '^mailtower_(messages_total|build_info|quarantine_messages)' | tee "$tmp/after"
+metric '^mailtower_(messages_total|policy_decisions_total|scanner_duration_seconds_count|build_info|quarantine_messages|greylist_triplets)' | tee "$tmp/after"
 grep -q '^mailtower_messages_total{action="pass",verdict="clean"} 1$' "$tmp/after" || fail "messages_total did not count the message"
+grep -q '^mailtower_policy_decisions_total{action="DUNNO"} [1-9]' "$tmp/after" || fail "policy_decisions_total did not count the RCPT"
 
 step "stop"
 if [ -d /run/systemd/system ]; then systemctl stop mailtower; else kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true; fi
