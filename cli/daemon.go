@@ -13,6 +13,7 @@ import (
 	"github.com/mailtower/mailtower/milter"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/reinject"
+	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
 	"github.com/mailtower/mailtower/store"
 )
@@ -57,6 +58,8 @@ func milterRuntime(ctx context.Context, a *app, cfg *config.Config, log *slog.Lo
 		Engines: engines, VirusEngines: virusEngines, Resolver: res, Quarantine: q, Reinject: reinjectClient(cfg),
 		SpoolDir: spoolDir, SpoolMemory: int64(cfg.Milter.SpoolMemory), Timeout: cfg.Milter.Timeout.D(),
 		Hostname: host, Outbound: outboundCheck(a.settings),
+		Observe: a.metrics.ScannerRun,
+		Count:   func(v scan.Category, act settings.Action) { a.metrics.Message(string(v), string(act)) },
 	}, nil
 }
 

@@ -8,7 +8,9 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -218,5 +220,28 @@ func TestServerManyConnections(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+	}
+}
+
+func TestServerTellsDecided(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	addr, stop := startServer(t, "tcp", ServerConfig{Decided: func(action string) {
+		mu.Lock()
+		got = append(got, action)
+		mu.Unlock()
+	}})
+	c := dial(t, "tcp", addr)
+	for _, r := range []string{req("one@x.example"), req("fail@x.example")} {
+		c.send(r)
+		c.reply()
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"DUNNO one@x.example", ActionTempfail}; !slices.Equal(got, want) {
+		t.Fatalf("Decided got %q, want %q (every answer, errors included)", got, want)
 	}
 }
