@@ -36,6 +36,7 @@ const (
 	Fail
 )
 
+// String is the status as printed: OK, WARN or FAIL.
 func (s Status) String() string { return [...]string{"OK", "WARN", "FAIL"}[s] }
 
 // MarshalText writes the status as OK, WARN or FAIL.
@@ -72,9 +73,11 @@ type Line struct {
 // that there are no records): the check says nothing about the domain.
 type DNSError struct{ Err error }
 
+// Error says the look-up failed and what to try.
 func (e *DNSError) Error() string {
 	return fmt.Sprintf("DNS look-up failed (is a resolver reachable? try --dns HOST): %v", e.Err)
 }
+// Unwrap returns the resolver's error.
 func (e *DNSError) Unwrap() error { return e.Err }
 
 // Check resolves domain's MX records and compares them with the gateway's

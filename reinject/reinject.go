@@ -39,6 +39,7 @@ type Error struct {
 	Msg  string
 }
 
+// Error implements error.
 func (e *Error) Error() string { return fmt.Sprintf("postfix answered %d %s", e.Code, e.Msg) }
 
 // Temporary reports whether Postfix asked to try again later.

@@ -26,6 +26,7 @@ type EngineError struct {
 	Err    error
 }
 
+// Error names the engine and the cause.
 func (e *EngineError) Error() string { return fmt.Sprintf("scanner %s: %v", e.Engine, e.Err) }
 
 // Unwrap returns the cause.

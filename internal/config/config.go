@@ -226,6 +226,7 @@ type CheckError struct {
 	Problems []error
 }
 
+// Error lists the problems, one a line.
 func (e *CheckError) Error() string {
 	msg := fmt.Sprintf("config %s: %d problem(s)", e.Path, len(e.Problems))
 	for _, p := range e.Problems {

@@ -20,6 +20,7 @@ type Error struct {
 	Reply string
 }
 
+// Error quotes clamd's reply, with advice for a size refusal.
 func (e *Error) Error() string {
 	if strings.HasPrefix(e.Reply, "INSTREAM size limit exceeded") {
 		return "clamd refused the message: " + e.Reply +

@@ -35,6 +35,7 @@ type Error struct {
 	Message string // the rest of the status line
 }
 
+// Error quotes spamd's status code and message.
 func (e *Error) Error() string { return fmt.Sprintf("spamd answered %d %s", e.Code, e.Message) }
 
 // parseReply reads "SPAMD/1.1 0 EX_OK", the headers up to an empty line

@@ -140,6 +140,7 @@ func WithTimeout(ctx context.Context, d time.Duration) (context.Context, context
 // not the engine's, so there is no use waiting for the engine's reply.
 type ReadError struct{ Err error }
 
+// Error implements error.
 func (e *ReadError) Error() string { return "read message: " + e.Err.Error() }
 
 // Unwrap returns the cause.
