@@ -77,6 +77,7 @@ type DNSError struct{ Err error }
 func (e *DNSError) Error() string {
 	return fmt.Sprintf("DNS look-up failed (is a resolver reachable? try --dns HOST): %v", e.Err)
 }
+
 // Unwrap returns the resolver's error.
 func (e *DNSError) Unwrap() error { return e.Err }
 
