@@ -4,6 +4,8 @@
 #   make test          unit tests with the race detector (offline, no root)
 #   make integration   tests against real Postfix, clamd, spamd (root)
 #   make bench         benchmarks
+#   make eval          cross-validation of the built-in spam engines on the
+#                      public SpamAssassin corpus (downloads ~20 MB once)
 #   make install       binary, example config, contrib files under $(DESTDIR)$(PREFIX)
 #   make fmt | vet | clean
 
@@ -22,7 +24,7 @@ DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 VPKG    := github.com/mailtower/mailtower/internal/version
 LDFLAGS := -s -w -X $(VPKG).Version=$(VERSION) -X $(VPKG).Commit=$(COMMIT) -X $(VPKG).Date=$(DATE)
 
-.PHONY: all build test integration bench install fmt vet clean
+.PHONY: all build test integration bench eval install fmt vet clean
 
 all: build
 
@@ -37,6 +39,9 @@ integration:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+eval:
+	scripts/eval.sh
 
 # The example config goes to $(SHAREDIR) always, and to
 # $(SYSCONFDIR)/mailtower/mailtower.toml only when none exists: an

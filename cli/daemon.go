@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/reinject"
 	"github.com/mailtower/mailtower/settings"
+	"github.com/mailtower/mailtower/store"
 )
 
 // retention turns the [defaults] retention days into a quarantine.Retention.
@@ -47,14 +49,14 @@ func milterRuntime(ctx context.Context, a *app, cfg *config.Config, log *slog.Lo
 		return nil, err
 	}
 	spoolDir := filepath.Join(cfg.DataDir, "spool")
-	if err := os.MkdirAll(spoolDir, 0o750); err != nil {
+	if err := store.MkdirOwned(cfg.DataDir, spoolDir, 0o750); err != nil {
 		return nil, fmt.Errorf("spool dir: %w", err)
 	}
 	host := hostname(cfg)
 	return &milter.Runtime{
 		Engines: engines, VirusEngines: virusEngines, Resolver: res, Quarantine: q, Reinject: reinjectClient(cfg),
 		SpoolDir: spoolDir, SpoolMemory: int64(cfg.Milter.SpoolMemory), Timeout: cfg.Milter.Timeout.D(),
-		Hostname: host,
+		Hostname: host, Outbound: outboundCheck(a.settings),
 	}, nil
 }
 
@@ -82,4 +84,16 @@ func startMilter(f *milter.Filter, cfg *config.Config) (*milter.Server, error) {
 		MaxBody:    1 << 30,
 		MaxHeaders: 10000,
 	})
+}
+
+// outboundCheck tells the milter whether a client is in a customer's
+// relay networks (policyd has already refused such clients' mail with a
+// foreign sender to foreign destinations). The networks are read again
+// only when the settings change.
+func outboundCheck(s *settings.SQLStore) func(ctx context.Context, client netip.Addr) (bool, error) {
+	idx := settings.NewRelayIndex(s, nil)
+	return func(ctx context.Context, client netip.Addr) (bool, error) {
+		ds, err := idx.OutboundDomains(ctx, client)
+		return len(ds) > 0, err
+	}
 }

@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/clamd"
 	"github.com/mailtower/mailtower/scan/rspamd"
+	"github.com/mailtower/mailtower/scan/rules"
 	"github.com/mailtower/mailtower/scan/spamd"
 )
 
@@ -18,7 +20,8 @@ func engine(s scan.Scanner, c *config.Scanner) scan.Engine {
 // buildEngines returns the engines for inbound mail and the subset that
 // scans outbound mail from customers' relay networks (viruses only), wired
 // explicitly from the configuration: an absent [scanners.X] section means
-// engine X is not used.
+// engine X is not used; the built-in engines (bayes, heuristics) are on
+// unless disabled.
 func buildEngines(ctx context.Context, a *app, cfg *config.Config) (inbound, virus []scan.Engine, err error) {
 	if c := cfg.Scanners.Clamd; c != nil {
 		s, err := clamd.New(*c)
@@ -42,5 +45,16 @@ func buildEngines(ctx context.Context, a *app, cfg *config.Config) (inbound, vir
 		}
 		inbound = append(inbound, engine(s, c))
 	}
+	// The content filter is built in and always on: file-type and content
+	// rules come from the rules table, and malformed mail gets a content
+	// verdict even where no rule exists. It is bounded by [limits] and by
+	// the milter's timeout; it is not a virus engine, so outbound mail
+	// skips it.
+	inbound = append(inbound, scan.Engine{Scanner: rules.New(a.settings, a.settings.Generation, cfg.Limits)})
+	builtin, err := builtinEngines(ctx, a, cfg, slog.Default())
+	if err != nil {
+		return nil, nil, err
+	}
+	inbound = append(inbound, builtin...)
 	return inbound, virus, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mailtower/mailtower/internal/config"
+	"github.com/mailtower/mailtower/settings/settingstest"
 )
 
 func TestBuildEngines(t *testing.T) {
@@ -20,12 +21,12 @@ func TestBuildEngines(t *testing.T) {
 		inbound, virus []string
 		wantErr        string
 	}{
-		{name: "none"},
+		{name: "none: the built-in content filter only", inbound: []string{"rules"}},
 		{name: "all three", scanners: config.Scanners{Clamd: scanner("tcp:127.0.0.1:3310"),
 			Spamd: scanner("127.0.0.1:783"), Rspamd: scanner("http://127.0.0.1:11333")},
-			inbound: []string{"clamd", "spamd", "rspamd"}, virus: []string{"clamd"}},
+			inbound: []string{"clamd", "spamd", "rspamd", "rules"}, virus: []string{"clamd"}},
 		{name: "rspamd alone", scanners: config.Scanners{Rspamd: scanner("http://127.0.0.1:11333")},
-			inbound: []string{"rspamd"}},
+			inbound: []string{"rspamd", "rules"}},
 		{name: "bad rspamd address", scanners: config.Scanners{Rspamd: scanner("127.0.0.1:11333")},
 			wantErr: "rspamd address"},
 	}
@@ -33,7 +34,7 @@ func TestBuildEngines(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := config.Default()
 			cfg.Scanners = tt.scanners
-			inbound, virus, err := buildEngines(context.Background(), nil, cfg)
+			inbound, virus, err := buildEngines(context.Background(), testApp(t, cfg), cfg)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want %q", err, tt.wantErr)
@@ -46,6 +47,14 @@ func TestBuildEngines(t *testing.T) {
 			var in, vi []string
 			for _, e := range inbound {
 				in = append(in, e.Scanner.Name())
+				if e.Scanner.Name() == "rules" {
+					// Built in: bounded by [limits] and the milter's
+					// timeout, never skipped on error.
+					if e.Timeout != 0 || e.SkipOnError || e.MaxSize != 0 {
+						t.Errorf("rules engine %+v", e)
+					}
+					continue
+				}
 				if e.Timeout != 7*time.Second || e.SkipOnError {
 					t.Errorf("%s: timeout %v, skip on error %v", e.Scanner.Name(), e.Timeout, e.SkipOnError)
 				}
@@ -58,4 +67,10 @@ func TestBuildEngines(t *testing.T) {
 			}
 		})
 	}
+}
+
+// testApp opens a settings store in a temporary data directory.
+func testApp(t *testing.T, cfg *config.Config) *app {
+	st, db := settingstest.Open(t)
+	return &app{cfg: cfg, db: db, settings: st}
 }

@@ -56,6 +56,12 @@ func NewRootCommand() *cobra.Command {
 		newMilterCmd(g),
 		newQuarantineCmd(g),
 		newPostfixConfigCmd(g),
+		newRuleCmd(g),
+		newLearnCmd(g),
+		newScanCmd(g),
+		newPolicydCmd(g),
+		newGreylistCmd(g),
+		newAliasCmd(g),
 	)
 	return root
 }

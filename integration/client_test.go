@@ -68,7 +68,13 @@ func send(addr, from string, to []string, data []byte) (Reply, error) {
 func refusal(stage string, err error) (Reply, error) {
 	var se *smtp.SMTPError
 	if errors.As(err, &se) {
-		return Reply{Stage: stage, Code: se.Code, Text: se.Message}, nil
+		text := se.Message
+		// go-smtp splits the enhanced status code (RFC 3463) off the text;
+		// keep it, tests check it.
+		if c := se.EnhancedCode; c != smtp.NoEnhancedCode && c != (smtp.EnhancedCode{}) {
+			text = fmt.Sprintf("%d.%d.%d %s", c[0], c[1], c[2], text)
+		}
+		return Reply{Stage: stage, Code: se.Code, Text: text}, nil
 	}
 	return Reply{Stage: stage}, fmt.Errorf("%s: %w", stage, err)
 }

@@ -100,6 +100,12 @@ type EnvOptions struct {
 	MailtowerExtra string
 	// LogLevel is mailtower's log level; "" = debug.
 	LogLevel string
+	// ExtraMaster is appended to Postfix's master.cf (more listeners).
+	ExtraMaster string
+	// PostfixMain names main.cf parameters whose lines are taken from
+	// `mailtower postfix-config --main` (overriding the harness's own),
+	// so that tests run the configuration admins install.
+	PostfixMain []string
 }
 
 // defaultDomains are the customer domains every Env accepts.
@@ -162,8 +168,12 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 	if !strings.Contains(reinject, e.Postfix.ReinjectAddr()+" ") {
 		t.Fatalf("postfix-config --master does not listen on [reinject] smtp %s:\n%s", e.Postfix.ReinjectAddr(), reinject)
 	}
+	mainExtra, err := e.generatedMain(o.PostfixMain)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := e.Postfix.Start(PostfixOptions{Domains: o.Domains, SinkPort: e.Sink.Port, MilterPort: milterPort,
-		ReinjectEntry: reinject}); err != nil {
+		ReinjectEntry: reinject, ExtraMaster: o.ExtraMaster, MainExtra: mainExtra}); err != nil {
 		t.Fatal(err)
 	}
 	if !o.NoMilter {
@@ -172,6 +182,32 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 		}
 	}
 	return e
+}
+
+// generatedMain returns the lines of `mailtower postfix-config --main`
+// that set the named parameters; it fails when one is missing.
+func (e *Env) generatedMain(names []string) (string, error) {
+	if len(names) == 0 {
+		return "", nil
+	}
+	out, err := e.Mailtower.CLI("postfix-config", "--main")
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, name := range names {
+		found := false
+		for _, line := range strings.Split(out, "\n") {
+			if k, _, ok := strings.Cut(line, "="); ok && strings.TrimSpace(k) == name {
+				b.WriteString(line + "\n")
+				found = true
+			}
+		}
+		if !found {
+			return "", fmt.Errorf("postfix-config --main sets no %s:\n%s", name, out)
+		}
+	}
+	return b.String(), nil
 }
 
 func (e *Env) clamdAddr() string {

@@ -15,12 +15,13 @@ import (
 // Mailtower is `mailtower serve` running as a child process with a config
 // file written by the test.
 type Mailtower struct {
-	Config     string // path of mailtower.toml
-	DataDir    string
-	MilterPort int
-	PolicyPort int
-	Log        string
-	p          *proc
+	Config        string // path of mailtower.toml
+	DataDir       string
+	MilterPort    int
+	PolicyPort    int
+	SocketmapPort int
+	Log           string
+	p             *proc
 }
 
 // MailtowerOptions are what the tests vary in the config file.
@@ -38,16 +39,17 @@ type MailtowerOptions struct {
 // free loopback port: developers share the machine, so no default port
 // (8891, 10040, 9891, ...) may be used.
 func writeMailtowerConfig(dir string, o MailtowerOptions) (*Mailtower, error) {
-	ports, err := freePorts(2)
+	ports, err := freePorts(3)
 	if err != nil {
 		return nil, err
 	}
 	m := &Mailtower{
-		Config:     filepath.Join(dir, "mailtower.toml"),
-		DataDir:    filepath.Join(dir, "data"),
-		MilterPort: ports[0],
-		PolicyPort: ports[1],
-		Log:        filepath.Join(dir, "mailtower.log"),
+		Config:        filepath.Join(dir, "mailtower.toml"),
+		DataDir:       filepath.Join(dir, "data"),
+		MilterPort:    ports[0],
+		PolicyPort:    ports[1],
+		SocketmapPort: ports[2],
+		Log:           filepath.Join(dir, "mailtower.log"),
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "data_dir = %q\nhostname = \"gw.mailtower.test\"\n\n", m.DataDir)
@@ -56,7 +58,7 @@ func writeMailtowerConfig(dir string, o MailtowerOptions) (*Mailtower, error) {
 	}
 	fmt.Fprintf(&b, "[log]\nlevel = %q\n\n", o.LogLevel)
 	fmt.Fprintf(&b, "[milter]\nlisten = \"inet:127.0.0.1:%d\"\ntimeout = \"60s\"\n\n", m.MilterPort)
-	fmt.Fprintf(&b, "[policyd]\nlisten = \"127.0.0.1:%d\"\nsocketmap = \"\"\n\n", m.PolicyPort)
+	fmt.Fprintf(&b, "[policyd]\nlisten = \"127.0.0.1:%d\"\nsocketmap = \"127.0.0.1:%d\"\n\n", m.PolicyPort, m.SocketmapPort)
 	fmt.Fprintf(&b, "[reinject]\nsmtp = %q\n\n", o.ReinjectAddr)
 	fmt.Fprintf(&b, "[metrics]\nlisten = \"\"\n\n")
 	if o.ClamdAddr != "" {

@@ -37,6 +37,11 @@ type PostfixOptions struct {
 	MilterDefaultAction string
 	// PolicyPort, when set, adds check_policy_service at RCPT time.
 	PolicyPort int
+	// ExtraMaster is appended to master.cf.
+	ExtraMaster string
+	// MainExtra is appended to main.cf; a parameter set there overrides
+	// the one above (Postfix uses the last setting).
+	MainExtra string
 	// ReinjectEntry is the master.cf entry of the re-injection listener
 	// as `mailtower postfix-config --master` prints it, so that the tests
 	// run the entry admins install; "" = a minimal one without milter.
@@ -78,7 +83,7 @@ queue_run_delay = 1s
 minimal_backoff_time = 1s
 maximal_backoff_time = 2s
 smtp_connect_timeout = 5s
-`
+{{.MainExtra}}`
 
 // masterCF lists only the services a relay-only gateway needs, none of
 // them chrooted (the test directory is not a chroot jail).
@@ -106,6 +111,7 @@ discard   unix  -  -  n  -    -  discard
 anvil     unix  -  -  n  -    1  anvil
 scache    unix  -  -  n  -    1  scache
 postlog   unix-dgram n - n -  1  postlogd
+{{.ExtraMaster}}
 `
 
 // newPostfix chooses the instance's ports; Start configures and starts it.
@@ -128,7 +134,7 @@ func (pf *Postfix) Start(o PostfixOptions) error {
 		PostfixOptions
 		*Postfix
 	}{o, pf}
-	for name, text := range map[string]string{"main.cf": mainCF, "master.cf": masterCF} {
+	for name, text := range map[string]string{"main.cf": withoutOverridden(mainCF, o.MainExtra), "master.cf": masterCF} {
 		if err := writeTemplate(filepath.Join(dir, name), text, data); err != nil {
 			return fmt.Errorf("postfix: %w", err)
 		}
@@ -212,6 +218,25 @@ func (pf *Postfix) Queue() ([]QueueEntry, error) {
 		q = append(q, e)
 	}
 	return q, sc.Err()
+}
+
+// withoutOverridden drops the lines of the main.cf template that set a
+// parameter extra sets again (Postfix would warn about each).
+func withoutOverridden(tmpl, extra string) string {
+	set := map[string]bool{}
+	for _, line := range strings.Split(extra, "\n") {
+		if k, _, ok := strings.Cut(line, "="); ok {
+			set[strings.TrimSpace(k)] = true
+		}
+	}
+	var out []string
+	for _, line := range strings.Split(tmpl, "\n") {
+		if k, _, ok := strings.Cut(line, "="); ok && set[strings.TrimSpace(k)] {
+			continue
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
 }
 
 func writeTemplate(path, text string, data any) error {

@@ -34,7 +34,10 @@ func startProc(name, logPath string, argv ...string) (*proc, error) {
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = f, f
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: if the test binary dies without cleaning up (a -timeout
+	// panic, a kill), the daemon gets SIGTERM and takes its children down
+	// instead of lingering on a machine shared with other developers.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: start %s: %w", name, strings.Join(argv, " "), err)

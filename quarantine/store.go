@@ -55,8 +55,9 @@ func Open(ctx context.Context, db *store.DB, dataDir string, r Retention) (*Stor
 		return nil, err
 	}
 	dir := filepath.Join(dataDir, "quarantine")
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("quarantine: create %s: %w", dir, err)
+	// Owned like the data directory: the CLI, run as root, may be first.
+	if err := store.MkdirOwned(dataDir, dir, 0o750); err != nil {
+		return nil, fmt.Errorf("quarantine: %w", err)
 	}
 	return &Store{db: db, dir: dir, retention: r, now: time.Now}, nil
 }

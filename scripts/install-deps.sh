@@ -51,25 +51,31 @@ fi
 # golang.org/toolchain from the Go module proxy (the same zip `go` itself
 # downloads when GOTOOLCHAIN=auto) into /usr/local/go.
 GO_TOOLCHAIN=${GO_TOOLCHAIN:-go1.26.8}
+GOROOT_DIR=${GOROOT_DIR:-/usr/local/go}
 want=$(awk '/^go /{print $2; exit}' go.mod)
-export PATH="/usr/local/go/bin:$PATH"
+export PATH="$GOROOT_DIR/bin:$PATH"
 have=$(go env GOVERSION 2>/dev/null | sed 's/^go//' || true)
 version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
 if [ -z "$have" ] || ! version_ge "$have" "$want"; then
 	arch=$(dpkg --print-architecture)
 	proxy=$(echo "${GOPROXY:-https://proxy.golang.org}" | cut -d, -f1 | cut -d'|' -f1)
-	[ "$proxy" = direct ] || [ "$proxy" = off ] && proxy=https://proxy.golang.org
+	if [ "$proxy" = direct ] || [ "$proxy" = off ]; then
+		proxy=https://proxy.golang.org
+	fi
 	url="$proxy/golang.org/toolchain/@v/v0.0.1-$GO_TOOLCHAIN.linux-$arch.zip"
 	echo "install-deps: Go ${have:-missing} < $want; installing $GO_TOOLCHAIN from $url"
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	curl -fsSL --retry 3 -o "$tmp/go.zip" "$url"
 	unzip -q "$tmp/go.zip" -d "$tmp"
-	rm -rf /usr/local/go
-	mv "$tmp/golang.org/toolchain@v0.0.1-$GO_TOOLCHAIN.linux-$arch" /usr/local/go
-	chmod +x /usr/local/go/bin/* /usr/local/go/pkg/tool/*/* 2>/dev/null || true
-	ln -sf /usr/local/go/bin/go /usr/local/bin/go
-	ln -sf /usr/local/go/bin/gofmt /usr/local/bin/gofmt
+	rm -rf "$GOROOT_DIR"
+	mv "$tmp/golang.org/toolchain@v0.0.1-$GO_TOOLCHAIN.linux-$arch" "$GOROOT_DIR"
+	chmod +x "$GOROOT_DIR"/bin/* "$GOROOT_DIR"/pkg/tool/*/* 2>/dev/null || true
+	if [ "$GOROOT_DIR" = /usr/local/go ]; then
+		ln -sf /usr/local/go/bin/go /usr/local/bin/go
+		ln -sf /usr/local/go/bin/gofmt /usr/local/bin/gofmt
+	fi
+	go version
 else
 	echo "install-deps: Go $have present (go.mod wants $want)"
 fi

@@ -39,7 +39,15 @@ func Open(dataDir string) (*DB, error) {
 		return nil, fmt.Errorf("store: create data dir: %w", err)
 	}
 	path := filepath.Join(dataDir, FileName)
-	return OpenFile(path)
+	db, err := OpenFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := ownLike(dataDir, path, path+"-wal", path+"-shm"); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return db, nil
 }
 
 // OpenFile opens the database at path (used by tests and tools).
@@ -49,6 +57,11 @@ func OpenFile(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	// Keep connections for reuse: database/sql keeps only 2 idle ones by
+	// default, so 50 policy connections or milter sessions querying at
+	// once would open and close SQLite connections (and re-read the
+	// schema) at every query.
+	db.SetMaxIdleConns(32)
 	if err := db.Ping(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)

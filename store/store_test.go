@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 )
 
@@ -65,5 +67,32 @@ func TestPragmas(t *testing.T) {
 	db.QueryRow(`PRAGMA synchronous`).Scan(&sync)
 	if mode != "wal" || fk != 1 || sync != 2 {
 		t.Fatalf("journal_mode=%s foreign_keys=%d synchronous=%d; want wal, 1, 2 (FULL)", mode, fk, sync)
+	}
+}
+
+func TestRootCreatesFilesForTheDataDirOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to chown; the unit tests also run as root in CI")
+	}
+	dir := t.TempDir()
+	if err := os.Chown(dir, 65534, 65534); err != nil { // nobody
+		t.Fatal(err)
+	}
+	db, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := MkdirOwned(dir, filepath.Join(dir, "quarantine", "x"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{FileName, FileName + "-wal", FileName + "-shm", "quarantine", "quarantine/x"} {
+		fi, err := os.Stat(filepath.Join(dir, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if uid := fi.Sys().(*syscall.Stat_t).Uid; uid != 65534 {
+			t.Errorf("%s owned by uid %d, want the data dir's owner 65534", p, uid)
+		}
 	}
 }

@@ -34,6 +34,9 @@ func (c *Config) Check() []error {
 			bad("policyd.socketmap: %v", err)
 		}
 	}
+	if c.Policyd.IdleTimeout <= 0 || c.Policyd.MaxRequest < 1024 || c.Policyd.MaxAttributes < 10 || c.Policyd.MaxConnections < 1 {
+		bad("policyd: idle_timeout must be positive, max_request at least 1KiB, max_attributes at least 10, max_connections at least 1")
+	}
 	if _, _, err := ParseListen(c.Reinject.SMTP); err != nil || strings.HasPrefix(c.Reinject.SMTP, "unix:") {
 		bad("reinject.smtp %q: want HOST:PORT", c.Reinject.SMTP)
 	}
@@ -45,8 +48,8 @@ func (c *Config) Check() []error {
 		bad("greylist.auto_allow: must not be negative")
 	}
 	errs = append(errs, c.Defaults.check()...)
-	if c.Limits.MimeDepth < 1 || c.Limits.MimeParts < 1 || c.Limits.ArchiveDepth < 0 || c.Limits.Unpacked <= 0 {
-		bad("limits: mime_depth and mime_parts must be at least 1, archive_depth at least 0, unpacked_size positive")
+	if c.Limits.MimeDepth < 1 || c.Limits.MimeParts < 1 || c.Limits.ArchiveDepth < 0 || c.Limits.Unpacked <= 0 || c.Limits.Decoded <= 0 {
+		bad("limits: mime_depth and mime_parts must be at least 1, archive_depth at least 0, unpacked_size and decoded_size positive")
 	}
 	if c.Metrics.Listen != "" {
 		if _, _, err := ParseListen(c.Metrics.Listen); err != nil {
@@ -84,6 +87,12 @@ func (c *Config) checkScanners() []error {
 	check("clamd", c.Scanners.Clamd, ParseClamdAddress)
 	check("spamd", c.Scanners.Spamd, ParseListen)
 	check("rspamd", c.Scanners.Rspamd, ParseHTTPAddress)
+	if b := c.Scanners.Bayes; b.MinSpam < 1 || b.MinHam < 1 {
+		errs = append(errs, fmt.Errorf("scanners.bayes: min_spam and min_ham must be at least 1 (have %d, %d)", b.MinSpam, b.MinHam))
+	}
+	if c.Scanners.Heuristics.DNSTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("scanners.heuristics.dns_timeout: must be positive"))
+	}
 	return errs
 }
 

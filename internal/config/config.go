@@ -64,6 +64,16 @@ type Policyd struct {
 	Listen string `toml:"listen" doc:"HOST:PORT or unix:PATH for Postfix check_policy_service" default:"127.0.0.1:10040"`
 	// Socketmap is the listener for Postfix socketmap look-ups (domains, transport, recipients).
 	Socketmap string `toml:"socketmap" doc:"HOST:PORT or unix:PATH for Postfix socketmap tables; empty = off" default:"127.0.0.1:10041"`
+	// IdleTimeout closes a policy connection that sent nothing for this
+	// long; longer than Postfix's smtpd_policy_service_max_idle (300s) so
+	// that Postfix, not mailtower, normally closes idle connections.
+	IdleTimeout Duration `toml:"idle_timeout" doc:"close a connection idle for this long (keep above Postfix's smtpd_policy_service_max_idle)" default:"330s"`
+	// MaxRequest bounds one request (all its name=value lines).
+	MaxRequest ByteSize `toml:"max_request" doc:"largest policy request; larger ones are answered DEFER_IF_PERMIT" default:"64KiB"`
+	// MaxAttributes bounds the attribute count of one request.
+	MaxAttributes int `toml:"max_attributes" doc:"most attributes in one policy request" default:"200"`
+	// MaxConnections bounds concurrent connections (one per smtpd process).
+	MaxConnections int `toml:"max_connections" doc:"most concurrent policy and socketmap connections each; more are closed at once" default:"2000"`
 }
 
 // Reinject configures the Postfix listener without milter.
@@ -71,11 +81,36 @@ type Reinject struct {
 	SMTP string `toml:"smtp" doc:"Postfix listener without milter, used for release and notifications" default:"127.0.0.1:10026"`
 }
 
-// Scanners configures the external scan engines; an absent section means the engine is not used.
+// Scanners configures the scan engines. For the external ones (clamd,
+// spamd, rspamd) an absent section means the engine is not used; the
+// built-in ones (bayes, heuristics) are on unless disabled.
 type Scanners struct {
-	Clamd  *Scanner `toml:"clamd"`
-	Spamd  *Scanner `toml:"spamd"`
-	Rspamd *Scanner `toml:"rspamd"`
+	Clamd      *Scanner   `toml:"clamd"`
+	Spamd      *Scanner   `toml:"spamd"`
+	Rspamd     *Scanner   `toml:"rspamd"`
+	Bayes      Bayes      `toml:"bayes"`
+	Heuristics Heuristics `toml:"heuristics"`
+}
+
+// Bayes configures the built-in learning spam engine (scan/bayes).
+type Bayes struct {
+	Enabled bool `toml:"enabled" doc:"use the built-in learning spam engine" default:"true"`
+	// MinSpam and MinHam are the learned messages needed before the
+	// engine scores anything: a classifier trained on a handful of
+	// messages says more about them than about mail.
+	MinSpam int `toml:"min_spam" doc:"spam messages to learn before the engine scores" default:"200"`
+	MinHam  int `toml:"min_ham" doc:"ham messages to learn before the engine scores" default:"200"`
+}
+
+// Heuristics configures the built-in header and structure rules
+// (scan/heuristics).
+type Heuristics struct {
+	Enabled bool `toml:"enabled" doc:"use the built-in header and structure rules" default:"true"`
+	// Auth turns on DKIM signature and DMARC policy checks, which need
+	// DNS; a DNS failure never tempfails and never scores.
+	Auth bool `toml:"auth" doc:"check DKIM signatures and DMARC policies (needs DNS)" default:"false"`
+	// DNSTimeout bounds the DNS look-ups of one message's auth checks.
+	DNSTimeout Duration `toml:"dns_timeout" doc:"time limit for one message's DKIM/DMARC DNS look-ups" default:"5s"`
 }
 
 // Scanner is one external engine.
@@ -122,6 +157,9 @@ type Limits struct {
 	MimeParts    int      `toml:"mime_parts" doc:"most MIME parts that are inspected" default:"1000"`
 	ArchiveDepth int      `toml:"archive_depth" doc:"deepest archive nesting that is opened" default:"4"`
 	Unpacked     ByteSize `toml:"unpacked_size" doc:"most bytes decompressed from archives per message" default:"200MB"`
+	// Decoded bounds the transfer-decoded (base64, quoted-printable) bodies
+	// of one message, and so the memory the content filter spends on it.
+	Decoded ByteSize `toml:"decoded_size" doc:"most bytes of transfer-decoded MIME bodies kept per message; past it the message is malformed" default:"64MB"`
 }
 
 // Metrics configures the Prometheus endpoint.
@@ -132,17 +170,20 @@ type Metrics struct {
 // Default returns a configuration holding every default.
 func Default() *Config {
 	return &Config{
-		DataDir:  "/var/lib/mailtower",
-		Log:      Log{Level: "info", Format: "text"},
-		Milter:   Milter{Listen: "inet:127.0.0.1:8891", SpoolMemory: 1 << 20, Timeout: Duration(120 * time.Second)},
-		Policyd:  Policyd{Listen: "127.0.0.1:10040", Socketmap: "127.0.0.1:10041"},
+		DataDir: "/var/lib/mailtower",
+		Log:     Log{Level: "info", Format: "text"},
+		Milter:  Milter{Listen: "inet:127.0.0.1:8891", SpoolMemory: 1 << 20, Timeout: Duration(120 * time.Second)},
+		Policyd: Policyd{Listen: "127.0.0.1:10040", Socketmap: "127.0.0.1:10041", IdleTimeout: Duration(330 * time.Second),
+			MaxRequest: 64 << 10, MaxAttributes: 200, MaxConnections: 2000},
 		Reinject: Reinject{SMTP: "127.0.0.1:10026"},
 		Greylist: Greylist{Delay: Duration(30 * time.Second), RetryWindow: Duration(48 * time.Hour),
 			Remember: Duration(35 * 24 * time.Hour), AutoAllow: 5},
 		Defaults: Defaults{SpamLevel: 3, SpamAction: "quarantine", VirusAction: "quarantine",
 			ContentAction: "quarantine", MaxSize: 25 * MB, NotifyVirus: "recipient",
 			VirusDays: 14, SpamDays: 30, ContentDays: 30},
-		Limits:  Limits{MimeDepth: 20, MimeParts: 1000, ArchiveDepth: 4, Unpacked: 200 * MB},
+		Scanners: Scanners{Bayes: Bayes{Enabled: true, MinSpam: 200, MinHam: 200},
+			Heuristics: Heuristics{Enabled: true, DNSTimeout: Duration(5 * time.Second)}},
+		Limits:  Limits{MimeDepth: 20, MimeParts: 1000, ArchiveDepth: 4, Unpacked: 200 * MB, Decoded: 64 * MB},
 		Metrics: Metrics{Listen: "127.0.0.1:9891"},
 	}
 }

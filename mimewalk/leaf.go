@@ -1,0 +1,62 @@
+package mimewalk
+
+import "strings"
+
+// leaf decodes the body of the part at idx.
+func (w *walker) leaf(idx int, body []byte, cte string) {
+	p := &w.msg.Parts[idx]
+	d := decodeTransfer(body, cte, w.decodeBudget())
+	w.decoded += int64(len(d.data))
+	p.Body, p.Truncated = d.data, d.truncated
+	if d.unknown {
+		w.problem(p.Path, "unknown transfer encoding "+strings.ToLower(cte), true)
+	}
+	if d.broken != "" {
+		// A broken text part is still read as far as it goes; a broken
+		// attachment cannot be inspected as what the client will open.
+		w.problem(p.Path, d.broken, p.Attachment)
+	}
+	if d.truncated {
+		w.problem(p.Path, "decoded size limit exceeded", true)
+	}
+	// Text for text parts, and for a multipart that could not be split:
+	// clients show such a body as text, so the content rules must see it.
+	if strings.HasPrefix(p.MediaType, "text/") || strings.HasPrefix(p.MediaType, "multipart/") && isTextual(p.Body) {
+		cs := p.Params["charset"]
+		t, ok := decodeCharset(p.Body, cs)
+		if !ok {
+			w.problem(p.Path, "unknown charset "+strings.ToLower(cs), false)
+		}
+		// The text counts against the message's decoded bytes too: a
+		// charset conversion can be larger than the body it came from.
+		if left := max(0, w.lim.MaxTotalBytes-w.decoded); int64(len(t)) > left {
+			t = strings.ToValidUTF8(t[:left], "")
+			p.Truncated = true
+			w.problem(p.Path, "decoded size limit exceeded", true)
+		}
+		w.decoded += int64(len(t))
+		p.Text = t
+		w.uuParts(idx)
+	}
+}
+
+// isTextual reports whether a body without a text type would still be shown
+// as text (multipart fallbacks): no NUL in its first KiB.
+func isTextual(b []byte) bool {
+	return strings.IndexByte(string(b[:min(len(b), 1024)]), 0) < 0
+}
+
+// transferEncoding returns the Content-Transfer-Encoding, noting duplicates.
+func transferEncoding(w *walker, path string, h Header) string {
+	vals := h.Values("Content-Transfer-Encoding")
+	if len(vals) == 0 {
+		return ""
+	}
+	first := strings.ToLower(strings.TrimSpace(stripComment(vals[0])))
+	for _, v := range vals[1:] {
+		if strings.ToLower(strings.TrimSpace(stripComment(v))) != first {
+			w.problem(path, "conflicting Content-Transfer-Encoding headers", true)
+		}
+	}
+	return first
+}

@@ -1,0 +1,183 @@
+package policyd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/mailtower/mailtower/internal/config"
+	"github.com/mailtower/mailtower/policyd/greylist"
+	"github.com/mailtower/mailtower/settings"
+	"github.com/mailtower/mailtower/store"
+)
+
+// Options assemble a Daemon.
+type Options struct {
+	Config   *config.Config
+	DB       *store.DB
+	Settings *settings.SQLStore
+	// Base is the global policy ([defaults]).
+	Base   settings.Policy
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now (tests inject one).
+	Now func() time.Time
+	// GenerationTTL is how long a read of the settings generation is
+	// trusted: an admin's change is live within it. Default 1s.
+	GenerationTTL time.Duration
+}
+
+// Daemon is the policy server, the socketmap server and the greylist
+// state they share, built from the configuration. `mailtower policyd`
+// runs it alone; `mailtower serve` runs it next to the milter.
+type Daemon struct {
+	Policy    *Server
+	Socketmap *Socketmap
+	Greylist  *greylist.Greylister
+	Decider   *Decider
+	// PurgeEvery is how often Serve purges expired greylist state; 0
+	// leaves purging to the caller (Greylist.Purge).
+	PurgeEvery time.Duration
+
+	cfg      *config.Config
+	log      *slog.Logger
+	resolver *settings.Resolver
+}
+
+// New migrates policyd's tables and assembles a Daemon.
+func New(ctx context.Context, o Options) (*Daemon, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.GenerationTTL <= 0 {
+		o.GenerationTTL = time.Second
+	}
+	gs, err := greylist.NewSQLStore(ctx, o.DB)
+	if err != nil {
+		return nil, err
+	}
+	aliases, err := NewAliasStore(ctx, o.DB)
+	if err != nil {
+		return nil, err
+	}
+	gl, err := greylist.New(gs, greylist.Config{Rules: greylistConfig(o.Config.Greylist), Now: o.Now, Logger: o.Logger})
+	if err != nil {
+		return nil, err
+	}
+	gen := NewGeneration(o.Settings.Generation, o.GenerationTTL, o.Now)
+	resolver, err := settings.NewResolver(genStore{Store: o.Settings, gen: gen}, o.Settings, o.Base, 50_000)
+	if err != nil {
+		return nil, err
+	}
+	dec, err := NewDecider(DeciderConfig{Resolver: resolver, Aliases: aliases,
+		Relay: settings.NewRelayIndex(o.Settings, gen.Get), Greylist: gl, Generation: gen, Logger: o.Logger})
+	if err != nil {
+		return nil, err
+	}
+	domains, err := newDomainCache(o.Settings, gen, 10_000)
+	if err != nil {
+		return nil, err
+	}
+	p := o.Config.Policyd
+	srv := NewServer(dec, ServerConfig{Limits: Limits{MaxBytes: int(p.MaxRequest), MaxAttributes: p.MaxAttributes},
+		IdleTimeout: p.IdleTimeout.D(), MaxConnections: p.MaxConnections, Logger: o.Logger})
+	sm := newSocketmap(domains, resolver, dec.aliases, SocketmapConfig{IdleTimeout: p.IdleTimeout.D(),
+		MaxConnections: p.MaxConnections, Logger: o.Logger})
+	return &Daemon{Policy: srv, Socketmap: sm, Greylist: gl, Decider: dec, PurgeEvery: 5 * time.Minute,
+		cfg: o.Config, log: o.Logger, resolver: resolver}, nil
+}
+
+// greylistConfig turns [greylist] into the Greylister's rules.
+func greylistConfig(g config.Greylist) greylist.Rules {
+	return greylist.Rules{Delay: g.Delay.D(), RetryWindow: g.RetryWindow.D(), Remember: g.Remember.D(), AutoAllow: g.AutoAllow}
+}
+
+// Reload applies a new configuration's global policy and greylisting
+// rules (SIGHUP); listeners and limits change only on restart.
+func (d *Daemon) Reload(cfg *config.Config, base settings.Policy) {
+	d.resolver.SetBase(base)
+	d.Greylist.SetRules(greylistConfig(cfg.Greylist))
+}
+
+// Run listens on [policyd] listen and socketmap (when set) and serves
+// until ctx ends (see Serve).
+func (d *Daemon) Run(ctx context.Context) error {
+	pl, err := Listen(d.cfg.Policyd.Listen)
+	if err != nil {
+		return err
+	}
+	var sl net.Listener
+	if d.cfg.Policyd.Socketmap != "" {
+		if sl, err = Listen(d.cfg.Policyd.Socketmap); err != nil {
+			pl.Close()
+			return err
+		}
+	}
+	d.log.Info("policyd listening", "policy", d.cfg.Policyd.Listen, "socketmap", d.cfg.Policyd.Socketmap)
+	return d.Serve(ctx, pl, sl)
+}
+
+// Serve answers policy requests on policyLn and socketmap look-ups on
+// socketmapLn (nil: none), writes greylist state in the background and
+// purges it every PurgeEvery. When ctx ends it finishes the requests in
+// progress, writes the remaining greylist state and returns.
+func (d *Daemon) Serve(ctx context.Context, policyLn, socketmapLn net.Listener) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	run := func(f func()) { wg.Add(1); go func() { defer wg.Done(); f() }() }
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	run(func() { errs <- d.Policy.Serve(sctx, policyLn) })
+	if socketmapLn != nil {
+		run(func() { errs <- d.Socketmap.Serve(sctx, socketmapLn) })
+	}
+	if d.PurgeEvery > 0 {
+		run(func() { d.purgeLoop(sctx) })
+	}
+	flushDone := make(chan struct{})
+	gctx, stopFlush := context.WithCancel(context.Background())
+	go func() { d.Greylist.Run(gctx); close(flushDone) }()
+
+	var first error
+	select {
+	case <-ctx.Done():
+	case first = <-errs:
+	}
+	stop()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		first = errors.Join(first, err)
+	}
+	// Only now, with every connection answered, write the last changes.
+	stopFlush()
+	<-flushDone
+	if first != nil {
+		return fmt.Errorf("policyd: %w", first)
+	}
+	return nil
+}
+
+func (d *Daemon) purgeLoop(ctx context.Context) {
+	t := time.NewTicker(d.PurgeEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := d.Greylist.Purge(ctx, d.Greylist.Now())
+		if err != nil {
+			d.log.Warn("greylist purge failed", "err", err)
+			continue
+		}
+		d.log.Debug("greylist purged", "rows", n)
+	}
+}

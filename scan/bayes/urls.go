@@ -1,0 +1,105 @@
+package bayes
+
+import (
+	"net/netip"
+	"strings"
+)
+
+// maxURLs bounds how many URLs of one message are tokenized.
+const maxURLs = 100
+
+// addURLs finds http(s):// and www. URLs in text (plain text, or raw HTML
+// where they sit in href attributes) and adds, for each, its scheme, its
+// host, the host's domain suffixes (a.b.example.com gives example.com,
+// b.example.com, ...) and its path words.
+func (c *collector) addURLs(text string, seen *int) {
+	for *seen < maxURLs && !c.full() {
+		i := indexURL(text)
+		if i < 0 {
+			return
+		}
+		text = text[i:]
+		end := strings.IndexAny(text, " \t\r\n\"'<>()[]{}|\\^`")
+		if end < 0 {
+			end = len(text)
+		}
+		raw := text[:end]
+		text = text[end:]
+		*seen++
+		c.addURL(raw)
+	}
+}
+
+// indexURL returns the start of the next URL in text, or -1.
+func indexURL(text string) int {
+	best := -1
+	for _, p := range []string{"http://", "https://", "www."} {
+		if i := indexFold(text, p); i >= 0 && (best < 0 || i < best) {
+			best = i
+		}
+	}
+	return best
+}
+
+// indexFold is a case-insensitive strings.Index for an ASCII lower-case
+// needle.
+func indexFold(s, needle string) int {
+	n := len(needle)
+	for i := 0; i+n <= len(s); i++ {
+		b := s[i] | 0x20
+		if b == needle[0] && strings.EqualFold(s[i:i+n], needle) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (c *collector) addURL(raw string) {
+	scheme := "http"
+	rest := raw
+	if i := strings.Index(rest, "://"); i >= 0 {
+		scheme = strings.ToLower(rest[:i])
+		rest = rest[i+3:]
+	}
+	c.add("proto:", scheme)
+	host, path := rest, ""
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		host, path = rest[:i], rest[i:]
+	}
+	if i := strings.LastIndexByte(host, '@'); i >= 0 {
+		c.add("url:", "userinfo") // http://bank.com@evil.example/
+		host = host[i+1:]
+	}
+	host = strings.TrimSuffix(strings.ToLower(hostOnly(host)), ".")
+	if host == "" {
+		return
+	}
+	if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		c.add("url:", "ip-host")
+	} else {
+		c.add("url-host:", host)
+		labels := strings.Split(host, ".")
+		for k := 2; k <= len(labels) && k <= 4; k++ {
+			c.add("url-domain:", strings.Join(labels[len(labels)-k:], "."))
+		}
+	}
+	for _, w := range strings.FieldsFunc(path, func(r rune) bool { return strings.ContainsRune("/?#&=.;,+_-", r) }) {
+		if len(w) >= minWord && len(w) <= maxWord {
+			c.add("url:", lower(w))
+		}
+	}
+}
+
+// hostOnly strips a :port.
+func hostOnly(h string) string {
+	if strings.HasPrefix(h, "[") {
+		if i := strings.IndexByte(h, ']'); i > 0 {
+			return h[:i+1]
+		}
+		return h
+	}
+	if i := strings.LastIndexByte(h, ':'); i >= 0 {
+		return h[:i]
+	}
+	return h
+}

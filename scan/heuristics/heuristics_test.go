@@ -1,0 +1,95 @@
+package heuristics
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailtower/mailtower/scan"
+)
+
+func rulesFired(t *testing.T, s *Scanner, env scan.Envelope, raw string) []string {
+	t.Helper()
+	msg := scan.NewMessage(env, strings.NewReader(raw), int64(len(raw)))
+	fs, err := s.Scan(context.Background(), msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range fs {
+		if f.Category != scan.Spam || f.Scanner != "heuristics" || f.Reason == "" {
+			t.Errorf("malformed finding %+v", f)
+		}
+		names = append(names, f.Rule)
+	}
+	return names
+}
+
+// good is a well-formed message; cases change one thing about it.
+const good = "Received: from mx.a.example (mx.a.example [192.0.2.1]) by mx.b.example (Postfix) with ESMTP id 1; Mon, 1 Jan 2024 10:00:00 +0000\n" +
+	"Received: from client by mx.a.example with ESMTPSA; Mon, 1 Jan 2024 09:59:00 +0000\n" +
+	"From: Alice <alice@a.example>\nTo: bob@b.example\nSubject: Lunch tomorrow\nDate: Mon, 1 Jan 2024 09:58:00 +0000\n" +
+	"Message-ID: <abc@a.example>\nMIME-Version: 1.0\nContent-Type: text/plain\n\nShall we?\n"
+
+func TestRules(t *testing.T) {
+	s := New(Options{})
+	s.now = func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) }
+	repl := func(old, new string) string { return strings.Replace(good, old, new, 1) }
+	html := func(body string) string {
+		return repl("Content-Type: text/plain\n\nShall we?\n", "Content-Type: text/html\n\n"+body+"\n")
+	}
+	cases := []struct {
+		name string
+		raw  string
+		want []string
+	}{
+		{"clean message fires nothing (dates judged against Received, not now)", good, nil},
+		{"missing date", repl("Date: Mon, 1 Jan 2024 09:58:00 +0000\n", ""), []string{"MISSING_DATE"}},
+		{"invalid date", repl("Mon, 1 Jan 2024 09:58:00 +0000\nMessage", "yesterday-ish\nMessage"), []string{"INVALID_DATE"}},
+		{"date in future", repl("Date: Mon, 1 Jan 2024 09:58:00", "Date: Wed, 3 Jan 2024 09:58:00"), []string{"DATE_IN_FUTURE"}},
+		{"date in past", repl("Date: Mon, 1 Jan 2024 09:58:00", "Date: Mon, 1 Dec 2023 09:58:00"), []string{"DATE_IN_PAST"}},
+		{"missing message-id", repl("Message-ID: <abc@a.example>\n", ""), []string{"MISSING_MID"}},
+		{"invalid message-id", repl("<abc@a.example>", "abc"), []string{"INVALID_MSGID"}},
+		{"missing from", repl("From: Alice <alice@a.example>\n", ""), []string{"MISSING_FROM"}},
+		{"invalid from", repl("Alice <alice@a.example>", "Alice <alice@>"), []string{"INVALID_FROM"}},
+		{"display name with another domain's address", repl("From: Alice <alice@a.example>", "From: \"service@paypal.com\" <x@evil.example>"),
+			[]string{"FROM_NAME_OTHER_ADDR"}},
+		{"display name with the same domain is fine", repl("From: Alice <alice@a.example>", "From: \"alice@a.example\" <alice@a.example>"), nil},
+		{"received time travel", repl("Mon, 1 Jan 2024 09:59:00 +0000", "Tue, 2 Jan 2024 09:59:00 +0000"), []string{"RECEIVED_TIME_TRAVEL"}},
+		{"received malformed", repl("Received: from client by mx.a.example with ESMTPSA; Mon, 1 Jan 2024 09:59:00 +0000", "Received: from x by y; someday"),
+			[]string{"RECEIVED_MALFORMED"}},
+		{"subject caps and bangs", repl("Lunch tomorrow", "FREE MONEY NOW!!!"), []string{"SUBJECT_ALL_CAPS", "SUBJECT_EXCLAIM"}},
+		{"html only", html("<p>hello</p>"), []string{"HTML_ONLY"}},
+		{"hidden text", html(`<p>hi</p><div style="display: none">viagra</div>`), []string{"HTML_ONLY", "HTML_HIDDEN_TEXT"}},
+		{"link text names another host", html(`<a href="http://evil.example/x">https://www.paypal.com/login</a>`),
+			[]string{"HTML_ONLY", "HTML_LINK_MISMATCH"}},
+		{"link text on the same site is fine", html(`<a href="https://login.paypal.com/x">www.paypal.com</a>`), []string{"HTML_ONLY"}},
+		{"executable attachment with double extension",
+			repl("Content-Type: text/plain\n\nShall we?\n", "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee\n--b\n"+
+				"Content-Type: application/octet-stream\nContent-Disposition: attachment; filename=\"invoice.pdf.exe\"\n\nMZ\n--b--\n"),
+			[]string{"EXECUTABLE_ATTACHMENT", "ATTACHMENT_DOUBLE_EXT"}},
+		{"malformed mime", repl("Content-Type: text/plain\n\nShall we?\n", "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nno end\n"),
+			[]string{"MIME_MALFORMED"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := rulesFired(t, s, scan.Envelope{}, c.raw)
+			slices.Sort(got)
+			want := slices.Clone(c.want)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("fired %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+func TestNoRuleReachesLevel3Alone(t *testing.T) {
+	for name, r := range Rules {
+		if r.Score >= 5 {
+			t.Errorf("%s scores %.1f: a single heuristic must not decide alone", name, r.Score)
+		}
+	}
+}

@@ -1,0 +1,59 @@
+#!/bin/bash
+# Benchmark: mailtower's policy daemon next to postgrey (the Debian
+# package) on this machine, in the same run, under the same load:
+# 50 persistent connections (one per smtpd process) sending RCPT requests
+# with new greylisting triplets back to back. Prints decisions/s, latency
+# percentiles and the throughput ratio. Stops by itself; run as root so
+# that postgrey can be installed and run under its own user.
+#
+#   scripts/bench-policyd.sh            # DUR=10s CONNS=50 by default
+set -euo pipefail
+DUR=${DUR:-10s}
+CONNS=${CONNS:-50}
+cd "$(dirname "$0")/.."
+
+if ! command -v postgrey >/dev/null; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y postgrey >/dev/null
+fi
+
+work=$(mktemp -d /tmp/bench-policyd.XXXXXX)
+chmod 755 "$work" # postgrey drops to its own user and must reach its dbdir
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+go build -o "$work/mailtower" .
+go build -o "$work/loadtest" ./policyd/loadtest
+read -r p_policy p_socketmap p_postgrey <<<"$("$work/loadtest" -free-ports 3 | tr "\n" " ")"
+
+cat >"$work/mailtower.toml" <<TOML
+data_dir = "$work/data"
+[log]
+level = "warn"
+[policyd]
+listen = "127.0.0.1:$p_policy"
+socketmap = "127.0.0.1:$p_socketmap"
+[greylist]
+delay = "30s"
+TOML
+mt() { "$work/mailtower" --config "$work/mailtower.toml" "$@"; }
+mt domain add catch.example --relay '[127.0.0.1]:2525' --catch-all >/dev/null
+"$work/mailtower" --config "$work/mailtower.toml" policyd 2>"$work/mailtower.log" &
+pids+=($!)
+
+mkdir -p "$work/postgrey"
+chown postgrey: "$work/postgrey" 2>/dev/null || true
+postgrey --inet="127.0.0.1:$p_postgrey" --dbdir="$work/postgrey" --delay=30 \
+	--pidfile="$work/postgrey.pid" 2>"$work/postgrey.log" &
+pids+=($!)
+
+"$work/loadtest" -wait "127.0.0.1:$p_policy"
+"$work/loadtest" -wait "127.0.0.1:$p_postgrey"
+echo "$(nproc) cores; $CONNS connections; $DUR per server; every request a new triplet"
+echo "mailtower $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $(postgrey --version 2>&1 | head -1)"
+"$work/loadtest" -c "$CONNS" -d "$DUR" -domain catch.example \
+	mailtower="127.0.0.1:$p_policy" postgrey="127.0.0.1:$p_postgrey"
