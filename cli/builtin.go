@@ -26,6 +26,19 @@ func tokenizerLimits(cfg *config.Config) bayes.Limits {
 	return lim
 }
 
+// openBayes opens the learning engine's token store in a's database, its
+// tokenizer bounded by cfg's [limits]. Release and remember calls
+// LearnHam on it:
+//
+//	st, err := openBayes(ctx, a, a.cfg)
+//	digest, outcome, err := st.LearnHam(ctx, storedMessage)
+func openBayes(ctx context.Context, a *app, cfg *config.Config) (*bayes.Store, error) {
+	if a == nil || a.db == nil {
+		return nil, errors.New("scanners.bayes: the built-in engine needs the database")
+	}
+	return bayes.Open(ctx, a.db, bayes.NewTokenizer(tokenizerLimits(cfg)))
+}
+
 // builtinEngines builds the built-in engines cfg enables: bayes
 // ([scanners.bayes]) and heuristics ([scanners.heuristics]), both on by
 // default. a supplies the database the token store lives in.
@@ -33,11 +46,12 @@ func builtinEngines(ctx context.Context, a *app, cfg *config.Config, log *slog.L
 	var engines []scan.Engine
 	sc := cfg.Scanners
 	if sc.Bayes.Enabled {
-		if a == nil || a.db == nil {
-			return nil, errors.New("scanners.bayes: the built-in engine needs the database")
-		}
-		st, err := bayes.Open(ctx, a.db, bayes.NewTokenizer(tokenizerLimits(cfg)))
+		st, err := openBayes(ctx, a, cfg)
 		if err != nil {
+			return nil, err
+		}
+		// Load the token table now, not on the first message.
+		if _, err := st.Snapshot(ctx); err != nil {
 			return nil, err
 		}
 		s := bayes.NewScanner(st, bayes.ScannerOptions{MinSpam: sc.Bayes.MinSpam, MinHam: sc.Bayes.MinHam, Log: log})

@@ -10,7 +10,8 @@ import (
 )
 
 func newConfigCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "config", Short: "Check the configuration file"}
+	cmd := &cobra.Command{Use: "config", Short: "Check the configuration file, print its reference"}
+	cmd.AddCommand(newConfigReferenceCmd())
 	cmd.AddCommand(&cobra.Command{
 		Use:   "check",
 		Short: "Report every problem in the configuration file at once",

@@ -13,6 +13,7 @@ import (
 	"github.com/mailtower/mailtower/milter"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/reinject"
+	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
 	"github.com/mailtower/mailtower/store"
 )
@@ -57,6 +58,8 @@ func milterRuntime(ctx context.Context, a *app, cfg *config.Config, log *slog.Lo
 		Engines: engines, VirusEngines: virusEngines, Resolver: res, Quarantine: q, Reinject: reinjectClient(cfg),
 		SpoolDir: spoolDir, SpoolMemory: int64(cfg.Milter.SpoolMemory), Timeout: cfg.Milter.Timeout.D(),
 		Hostname: host, Outbound: outboundCheck(a.settings),
+		Observe: a.metrics.ScannerRun,
+		Count:   func(v scan.Category, act settings.Action) { a.metrics.Message(string(v), string(act)) },
 	}, nil
 }
 
@@ -86,14 +89,15 @@ func startMilter(f *milter.Filter, cfg *config.Config) (*milter.Server, error) {
 	})
 }
 
-// outboundCheck tells the milter whether a client is in a customer's
-// relay networks (policyd has already refused such clients' mail with a
-// foreign sender to foreign destinations). The networks are read again
-// only when the settings change.
-func outboundCheck(s *settings.SQLStore) func(ctx context.Context, client netip.Addr) (bool, error) {
+// outboundCheck tells the milter whether a message is a customer's
+// outbound mail, with the same rule the policy daemon relays by: the
+// client is in the customer's relay networks and the sender is of its
+// domain. Inbound mail from such a client with a foreign sender is fully
+// scanned. The networks are read again only when the settings change.
+func outboundCheck(s *settings.SQLStore) func(ctx context.Context, client netip.Addr, sender string) (bool, error) {
 	idx := settings.NewRelayIndex(s, nil)
-	return func(ctx context.Context, client netip.Addr) (bool, error) {
-		ds, err := idx.OutboundDomains(ctx, client)
-		return len(ds) > 0, err
+	return func(ctx context.Context, client netip.Addr, sender string) (bool, error) {
+		_, ok, err := idx.Outbound(ctx, client, sender)
+		return ok, err
 	}
 }

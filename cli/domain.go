@@ -12,7 +12,8 @@ import (
 
 func newDomainCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "domain", Short: "Manage customer domains and their policies"}
-	cmd.AddCommand(domainAddCmd(g), domainSetCmd(g), domainShowCmd(g), domainListCmd(g), domainRemoveCmd(g))
+	cmd.AddCommand(domainAddCmd(g), domainSetCmd(g), domainShowCmd(g), domainListCmd(g), domainRemoveCmd(g),
+		domainCheckCmd(g, resolverFor))
 	return cmd
 }
 

@@ -110,7 +110,7 @@ func runLearn(cmd *cobra.Command, g *globals, paths []string, asJSON bool, apply
 	}
 	defer a.Close()
 	tok := bayes.NewTokenizer(tokenizerLimits(a.cfg))
-	st, err := bayes.Open(ctx, a.db, tok)
+	st, err := openBayes(ctx, a, a.cfg)
 	if err != nil {
 		return err
 	}
@@ -195,7 +195,7 @@ func learnStatsCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			st, err := bayes.Open(ctx, a.db, nil)
+			st, err := openBayes(ctx, a, a.cfg)
 			if err != nil {
 				return err
 			}
@@ -203,24 +203,22 @@ func learnStatsCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			b := a.cfg.Scanners.Bayes
+			active := b.Enabled && s.Spam >= b.MinSpam && s.Ham >= b.MinHam
 			if asJSON {
-				return printJSON(cmd.OutOrStdout(), map[string]any{"spam": s.Spam, "ham": s.Ham, "tokens": s.Tokens,
-					"active": s.Spam >= bayes.DefaultMinSpam && s.Ham >= bayes.DefaultMinHam})
+				return printJSON(cmd.OutOrStdout(), map[string]any{"spam": s.Spam, "ham": s.Ham, "tokens": s.Tokens, "active": active})
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "spam %d, ham %d, tokens %d; classifier %s (needs %d spam and %d ham)\n",
-				s.Spam, s.Ham, s.Tokens, activeWord(s), bayes.DefaultMinSpam, bayes.DefaultMinHam)
+			word := "inactive"
+			if active {
+				word = "active"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "spam %d, ham %d, tokens %d; classifier %s (needs %d spam and %d ham; enabled %v)\n",
+				s.Spam, s.Ham, s.Tokens, word, b.MinSpam, b.MinHam, b.Enabled)
 			return nil
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c
-}
-
-func activeWord(s bayes.Stats) string {
-	if s.Spam >= bayes.DefaultMinSpam && s.Ham >= bayes.DefaultMinHam {
-		return "active"
-	}
-	return "inactive"
 }
 
 func learnPruneCmd(g *globals) *cobra.Command {
@@ -240,7 +238,7 @@ func learnPruneCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			st, err := bayes.Open(ctx, a.db, nil)
+			st, err := openBayes(ctx, a, a.cfg)
 			if err != nil {
 				return err
 			}

@@ -62,6 +62,8 @@ func NewRootCommand() *cobra.Command {
 		newPolicydCmd(g),
 		newGreylistCmd(g),
 		newAliasCmd(g),
+		newVersionCmd(),
+		newManCmd(),
 	)
 	return root
 }

@@ -48,14 +48,14 @@ func newMilterCmd(g *globals) *cobra.Command {
 		Short: "Run only the milter (scanning at end of DATA)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDaemon(cmd.Context(), g, "milter", startMilterService)
+			return runDaemon(cmd.Context(), g, "milter", startMetricsService, startMilterService)
 		},
 	}
 }
 
 // daemonServices lists what `serve` runs.
 func daemonServices() []serviceStarter {
-	return []serviceStarter{startMilterService, startPolicydService, startPurgeService}
+	return []serviceStarter{startMetricsService, startMilterService, startPolicydService, startPurgeService}
 }
 
 // runDaemon opens the app, starts the services, and handles signals until
@@ -69,6 +69,9 @@ func runDaemon(ctx context.Context, g *globals, name string, starters ...service
 		return err
 	}
 	defer a.Close()
+	if a.metrics, err = newMetrics(); err != nil {
+		return err
+	}
 	log := mlog.New(os.Stderr, a.cfg.Log.Level, a.cfg.Log.Format)
 	slog.SetDefault(log)
 	var services []service

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/mailtower/mailtower/internal/config"
+	"github.com/mailtower/mailtower/internal/metrics"
 	"github.com/mailtower/mailtower/settings"
 	"github.com/mailtower/mailtower/store"
 )
@@ -15,6 +16,8 @@ type app struct {
 	cfg      *config.Config
 	db       *store.DB
 	settings *settings.SQLStore
+	// metrics is set by the daemons; nil (no metrics) for other commands.
+	metrics *metrics.Metrics
 }
 
 // openApp loads the configuration and opens the database.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -80,6 +81,7 @@ func (f *fakeReinject) Send(_ context.Context, from string, to []string, msg io.
 
 type fixture struct {
 	filter   *Filter
+	db       *store.DB
 	settings *settings.SQLStore
 	q        *quarantine.Store
 	reinject *fakeReinject
@@ -120,7 +122,7 @@ func newFixture(t testing.TB) *fixture {
 	ri := &fakeReinject{}
 	rt := &Runtime{Engines: []scan.Engine{{Scanner: keywordScanner{}}}, Resolver: res, Quarantine: q, Reinject: ri,
 		SpoolDir: dir, SpoolMemory: 1 << 20, Timeout: 10 * time.Second, Hostname: "gw.test"}
-	return &fixture{filter: NewFilter(rt, slog.New(slog.NewTextHandler(io.Discard, nil))), settings: st, q: q, reinject: ri}
+	return &fixture{filter: NewFilter(rt, slog.New(slog.NewTextHandler(io.Discard, nil))), db: db, settings: st, q: q, reinject: ri}
 }
 
 func newTrx(header, body string, rcpts ...string) *testtrx.Trx {
@@ -302,5 +304,47 @@ func TestTieKeepsUntaggedCopyInPostfix(t *testing.T) {
 	}
 	if len(f.reinject.sent) != 1 || f.reinject.sent[0].to[0] != "b@tag.test" {
 		t.Fatalf("re-injected %+v", f.reinject.sent)
+	}
+}
+
+// virusOnlyScanner reports the keyword scanner's virus findings only, as
+// clamd would.
+type virusOnlyScanner struct{}
+
+func (virusOnlyScanner) Name() string { return "virus-only" }
+
+func (virusOnlyScanner) Scan(ctx context.Context, m *scan.Message) ([]scan.Finding, error) {
+	fs, err := keywordScanner{}.Scan(ctx, m)
+	var out []scan.Finding
+	for _, f := range fs {
+		if f.Category == scan.Virus {
+			out = append(out, f)
+		}
+	}
+	return out, err
+}
+
+func TestOutboundScannedForVirusesOnly(t *testing.T) {
+	f := newFixture(t)
+	rt := *f.filter.rt.Load()
+	rt.VirusEngines = []scan.Engine{{Scanner: virusOnlyScanner{}}}
+	rt.Outbound = func(_ context.Context, client netip.Addr, sender string) (bool, error) {
+		return client.String() == "192.0.2.1" && sender == "sender@example.org", nil
+	}
+	f.filter.Reload(&rt)
+	ctx := context.Background()
+	// The customer's own outbound spam-looking mail is not judged as spam...
+	if d, _ := f.filter.Decide(ctx, newTrx("Subject: newsletter\r\n", "SPAMMY\r\n", "someone@q.test")); d != mailfilter.Accept {
+		t.Fatalf("outbound mail: %v, want accept (viruses only)", d)
+	}
+	// ...but a virus in it is still caught.
+	if d, _ := f.filter.Decide(ctx, newTrx("Subject: x\r\n", "VIRUS\r\n", "someone@q.test")); d != mailfilter.Discard {
+		t.Fatalf("outbound virus: %v, want discard (quarantined)", d)
+	}
+	// The same client with a foreign sender is inbound mail: fully scanned.
+	trx := newTrx("Subject: offer\r\n", "SPAMMY\r\n", "someone@q.test")
+	trx.SetMailFrom(addr.NewMailFrom("other@elsewhere.example", "", "smtp", "", ""))
+	if d, _ := f.filter.Decide(ctx, trx); d != mailfilter.Discard {
+		t.Fatalf("foreign sender from a relay network: %v, want discard (spam quarantined)", d)
 	}
 }

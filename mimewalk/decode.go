@@ -10,7 +10,13 @@ type decodeResult struct {
 	data      []byte
 	truncated bool   // stopped at the byte limit
 	broken    string // why the encoding was broken, "" if it was fine
-	unknown   bool   // unknown encoding: data is the raw body
+	// severe marks breakage that decoders resolve differently (bytes
+	// outside the base64 alphabet: RFC 2045 says to ignore them, some
+	// virus scanners stop there), as opposed to slips every decoder
+	// reads alike (missing or inner padding, a stray '=' in QP).
+	severe  bool
+	unknown bool   // unknown encoding: data is the raw body
+	name    string // file name in a uuencode "begin" line
 }
 
 // decodeTransfer undoes a Content-Transfer-Encoding (RFC 2045 section 6),
@@ -26,9 +32,9 @@ func decodeTransfer(body []byte, cte string, limit int64) decodeResult {
 		return decodeQP(body, limit)
 	case "x-uuencode", "uuencode", "x-uue", "uue":
 		if blks := findUU(body, limit); len(blks) > 0 {
-			r := decodeResult{data: blks[0].data, truncated: blks[0].trunc}
+			r := decodeResult{data: blks[0].data, truncated: blks[0].trunc, name: blks[0].name}
 			if blks[0].broken {
-				r.broken = "broken uuencode"
+				r.broken, r.severe = "broken uuencode", true
 			}
 			return r
 		}
@@ -164,7 +170,7 @@ func decodeBase64Lenient(body []byte, limit int64) decodeResult {
 	}
 	switch {
 	case garbage:
-		r.broken = "broken base64 (bytes outside the alphabet or a lone trailing character)"
+		r.broken, r.severe = "broken base64 (bytes outside the alphabet or a lone trailing character)", true
 	case midPad:
 		r.broken = "broken base64 (data after padding)"
 	case n != 0:

@@ -1,6 +1,9 @@
 package mimewalk
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // leaf decodes the body of the part at idx.
 func (w *walker) leaf(idx int, body []byte, cte string) {
@@ -8,13 +11,23 @@ func (w *walker) leaf(idx int, body []byte, cte string) {
 	d := decodeTransfer(body, cte, w.decodeBudget())
 	w.decoded += int64(len(d.data))
 	p.Body, p.Truncated = d.data, d.truncated
+	if d.name != "" && !slices.Contains(p.Names, d.name) {
+		p.Names = append(p.Names, d.name)
+		if p.Filename == "" {
+			p.Filename = d.name
+		}
+		p.Attachment = true
+	}
 	if d.unknown {
-		w.problem(p.Path, "unknown transfer encoding "+strings.ToLower(cte), true)
+		// A text part is shown as it is; a file in an unknown encoding
+		// cannot be inspected as what the client (or another scanner)
+		// will make of it.
+		w.problem(p.Path, "unknown transfer encoding "+strings.ToLower(cte), p.Attachment)
 	}
 	if d.broken != "" {
-		// A broken text part is still read as far as it goes; a broken
-		// attachment cannot be inspected as what the client will open.
-		w.problem(p.Path, d.broken, p.Attachment)
+		// Broken text is read as far as it goes; a file whose encoding
+		// decoders read differently is malformed.
+		w.problem(p.Path, d.broken, p.Attachment && d.severe)
 	}
 	if d.truncated {
 		w.problem(p.Path, "decoded size limit exceeded", true)

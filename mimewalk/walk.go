@@ -73,6 +73,8 @@ type Message struct {
 // "2.1", "2.2"; the message inside a message/rfc822 part P is P.1. When a
 // multipart has several readings (several boundary candidates), the parts
 // of the second reading of P are numbered P#2.1, P#2.2, and so on.
+// Files uuencoded inside a plain-text part P are parts P.u1, P.u2 (u1, u2
+// for the message itself), which clients show as attachments.
 type Part struct {
 	Path  string
 	Depth int
@@ -93,7 +95,8 @@ type Part struct {
 	// at most Limits.MaxPartBytes long.
 	Body []byte
 	// Text is the body of a text/* part converted to UTF-8 from its
-	// charset; HTML stays HTML (see HTMLText).
+	// charset (also of a multipart whose boundary was not found, which
+	// clients show as text); HTML stays HTML (see HTMLText).
 	Text string
 	// Truncated is set when Body stopped at a decode limit.
 	Truncated bool

@@ -117,6 +117,18 @@ func TestWalk(t *testing.T) {
 			malformed: []string{"broken base64"},
 		},
 		{
+			name:   "padding inside an attachment's base64 is a note",
+			raw:    "Content-Type: application/octet-stream; name=a.bin\nContent-Transfer-Encoding: base64\n\naGk=\naGk\n",
+			bodies: []string{"hihi"},
+			notes:  []string{"broken base64 (data after padding)"},
+		},
+		{
+			name:  "unknown transfer encoding of a text part is a note",
+			raw:   "Content-Type: text/plain\nContent-Transfer-Encoding: 8-bit\n\nplain text\n",
+			texts: []string{"plain text"},
+			notes: []string{"unknown transfer encoding 8-bit"},
+		},
+		{
 			name:  "broken quoted-printable",
 			raw:   "Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\na=ZZb=3Dc\n",
 			texts: []string{"a=ZZb=c"},

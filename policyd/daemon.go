@@ -28,6 +28,9 @@ type Options struct {
 	// GenerationTTL is how long a read of the settings generation is
 	// trusted: an admin's change is live within it. Default 1s.
 	GenerationTTL time.Duration
+	// Decided is told the action of every answer sent to Postfix
+	// (metrics.PolicyDecision); nil = nobody.
+	Decided func(action string)
 }
 
 // Daemon is the policy server, the socketmap server and the greylist
@@ -86,7 +89,7 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	}
 	p := o.Config.Policyd
 	srv := NewServer(dec, ServerConfig{Limits: Limits{MaxBytes: int(p.MaxRequest), MaxAttributes: p.MaxAttributes},
-		IdleTimeout: p.IdleTimeout.D(), MaxConnections: p.MaxConnections, Logger: o.Logger})
+		IdleTimeout: p.IdleTimeout.D(), MaxConnections: p.MaxConnections, Logger: o.Logger, Decided: o.Decided})
 	sm := newSocketmap(domains, resolver, dec.aliases, SocketmapConfig{IdleTimeout: p.IdleTimeout.D(),
 		MaxConnections: p.MaxConnections, Logger: o.Logger})
 	return &Daemon{Policy: srv, Socketmap: sm, Greylist: gl, Decider: dec, PurgeEvery: 5 * time.Minute,

@@ -33,6 +33,8 @@ type ServerConfig struct {
 	// MaxConnections bounds concurrent connections; 0 = no limit.
 	MaxConnections int
 	Logger         *slog.Logger
+	// Decided is told the action of every answer (metrics); may be nil.
+	Decided func(action string)
 }
 
 // Server answers Postfix policy requests on persistent connections, one
@@ -111,6 +113,9 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 				log.Warn("policy connection closed", "err", err)
 			}
 			return
+		}
+		if s.cfg.Decided != nil {
+			s.cfg.Decided(dec.Action)
 		}
 		if err := WriteReply(bw, dec.Action); err != nil {
 			log.Debug("policy reply failed", "err", err)

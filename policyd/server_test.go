@@ -8,7 +8,9 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -187,5 +189,59 @@ func TestServerGracefulShutdown(t *testing.T) {
 	}
 	if _, err := net.Dial("tcp", addr); err == nil {
 		t.Fatal("still accepting after shutdown")
+	}
+}
+
+// TestServerManyConnections holds 300 persistent connections open at
+// once (one per smtpd process of a busy Postfix) and gets every one of
+// them answered, twice.
+func TestServerManyConnections(t *testing.T) {
+	addr, _ := startServer(t, "tcp", ServerConfig{MaxConnections: 1000})
+	const n = 300
+	cs := make([]*client, n)
+	for i := range cs {
+		cs[i] = dial(t, "tcp", addr)
+	}
+	for round := range 2 {
+		errs := make(chan error, n)
+		for i, c := range cs {
+			go func() {
+				rcpt := fmt.Sprintf("r%d-%d@x.example", i, round)
+				c.send(req(rcpt))
+				if got := c.reply(); got != "action=DUNNO "+rcpt {
+					errs <- fmt.Errorf("connection %d: %q", i, got)
+					return
+				}
+				errs <- nil
+			}()
+		}
+		for range n {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func TestServerTellsDecided(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	addr, stop := startServer(t, "tcp", ServerConfig{Decided: func(action string) {
+		mu.Lock()
+		got = append(got, action)
+		mu.Unlock()
+	}})
+	c := dial(t, "tcp", addr)
+	for _, r := range []string{req("one@x.example"), req("fail@x.example")} {
+		c.send(r)
+		c.reply()
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"DUNNO one@x.example", ActionTempfail}; !slices.Equal(got, want) {
+		t.Fatalf("Decided got %q, want %q (every answer, errors included)", got, want)
 	}
 }

@@ -99,6 +99,7 @@ type Message struct {
 	Envelope Envelope
 	raw      io.ReaderAt
 	size     int64
+	walks    walkCache
 }
 
 // NewMessage wraps raw message bytes of the given size.

@@ -6,7 +6,7 @@
 # percentiles and the throughput ratio. Stops by itself; run as root so
 # that postgrey can be installed and run under its own user.
 #
-#   scripts/bench-policyd.sh            # DUR=10s CONNS=50 by default
+#   scripts/bench-policyd.sh     # DUR=10s CONNS=50 RATE=200 HIGHRATE=2000 by default
 set -euo pipefail
 DUR=${DUR:-10s}
 CONNS=${CONNS:-50}
@@ -28,7 +28,7 @@ trap cleanup EXIT
 
 go build -o "$work/mailtower" .
 go build -o "$work/loadtest" ./policyd/loadtest
-read -r p_policy p_socketmap p_postgrey <<<"$("$work/loadtest" -free-ports 3 | tr "\n" " ")"
+read -r p_policy p_socketmap p_postgrey p_null <<<"$("$work/loadtest" -free-ports 4 | tr "\n" " ")"
 
 cat >"$work/mailtower.toml" <<TOML
 data_dir = "$work/data"
@@ -51,9 +51,22 @@ postgrey --inet="127.0.0.1:$p_postgrey" --dbdir="$work/postgrey" --delay=30 \
 	--pidfile="$work/postgrey.pid" 2>"$work/postgrey.log" &
 pids+=($!)
 
+# A null policy server (answers DUNNO without work) shows the latency floor
+# this machine sets (scheduling, loopback) under the same paced load.
+"$work/loadtest" -serve-null "127.0.0.1:$p_null" &
+pids+=($!)
+
+"$work/loadtest" -wait "127.0.0.1:$p_null"
 "$work/loadtest" -wait "127.0.0.1:$p_policy"
 "$work/loadtest" -wait "127.0.0.1:$p_postgrey"
 echo "$(nproc) cores; $CONNS connections; $DUR per server; every request a new triplet"
 echo "mailtower $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $(postgrey --version 2>&1 | head -1)"
+echo "== saturation: each connection sends its next request as soon as the answer comes"
 "$work/loadtest" -c "$CONNS" -d "$DUR" -domain catch.example \
 	mailtower="127.0.0.1:$p_policy" postgrey="127.0.0.1:$p_postgrey"
+echo "== paced at ${RATE:=200}/s in total (a rate both sustain): latency of each decision"
+"$work/loadtest" -c "$CONNS" -d "$DUR" -rate "$RATE" -domain catch.example \
+	mailtower="127.0.0.1:$p_policy" postgrey="127.0.0.1:$p_postgrey"
+echo "== mailtower and the null server, paced at ${HIGHRATE:=2000}/s (null = the machine's floor)"
+"$work/loadtest" -c "$CONNS" -d "$DUR" -rate "$HIGHRATE" -domain catch.example -expect "450 4.7.1|DUNNO" \
+	mailtower="127.0.0.1:$p_policy" null="127.0.0.1:$p_null"

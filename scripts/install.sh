@@ -31,7 +31,14 @@ bash scripts/install-deps.sh
 
 say "build and install to $PREFIX"
 make build
+fresh_config=false
+[ -e "$CONFIG" ] || fresh_config=true
 make install PREFIX="$PREFIX"
+if $fresh_config; then
+	# The shipped file has every engine commented out (the Debian package
+	# only recommends them); this script installs clamd and spamd, so use them.
+	sed -i -e '/^#\[scanners\.\(clamd\|spamd\)\]$/,/^#address = /s/^#\(\[scanners\|address = \)/\1/' "$CONFIG"
+fi
 
 say "user and data directory"
 if ! id mailtower >/dev/null 2>&1; then

@@ -29,4 +29,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 command -v smtp-source >/dev/null || { echo "load.sh: smtp-source missing: run scripts/install-deps.sh" >&2; exit 1; }
 
-MAILTOWER_LOAD=1 go test -tags integration -count=1 -timeout 60m -run '^TestLoad$' -v ./integration/
+go test -tags 'integration load' -count=1 -timeout 60m -run '^TestLoad$' -v ./integration/

@@ -55,4 +55,7 @@ if ! go test -tags integration -count=1 -timeout 30m -v ./integration/...; then
 	exit 1
 fi
 
+step "Debian package: build, lintian, install, mail through Postfix, purge (scripts/test-deb.sh)"
+bash scripts/test-deb.sh || { echo "package test FAILED"; exit 1; }
+
 step "all tests passed in ${SECONDS}s"

@@ -54,7 +54,7 @@ type Milter struct {
 	Listen string `toml:"listen" doc:"inet:HOST:PORT or unix:PATH" default:"inet:127.0.0.1:8891"`
 	// SpoolMemory is the size up to which a message is held in memory while
 	// it is scanned; larger messages are spooled to data_dir/spool.
-	SpoolMemory ByteSize `toml:"spool_memory" doc:"messages up to this size are scanned from memory, larger ones from a spool file" default:"1MB"`
+	SpoolMemory ByteSize `toml:"spool_memory" doc:"messages up to this size are scanned from memory, larger ones from a spool file" default:"1MiB"`
 	// Timeout bounds the whole scan of one message.
 	Timeout Duration `toml:"timeout" doc:"upper bound for scanning one message; past it the message is tempfailed" default:"120s"`
 }

@@ -2,6 +2,7 @@ package greylist
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"path/filepath"
 	"testing"
@@ -161,5 +162,27 @@ func TestPurge(t *testing.T) {
 	n, err = g.Purge(ctx, c.t.Add(36*24*time.Hour))
 	if err != nil || n != 2 {
 		t.Fatalf("purge after remember: %d, %v; want 2 (triplet and client)", n, err)
+	}
+}
+
+func TestPurgeInBatches(t *testing.T) {
+	_, st, c := newTest(t)
+	ctx := context.Background()
+	var ts []Triplet
+	for i := range purgeBatch*2 + 7 {
+		ts = append(ts, Triplet{Client: "192.0.2.0/24", Sender: "s@x", Recipient: fmt.Sprintf("r%d@y", i),
+			FirstSeen: c.t, LastSeen: c.t, Attempts: 1})
+	}
+	ts = append(ts, Triplet{Client: "192.0.2.0/24", Sender: "fresh@x", Recipient: "r@y", FirstSeen: c.t.Add(47 * time.Hour), LastSeen: c.t, Attempts: 1})
+	if err := st.Save(ctx, ts, nil); err != nil {
+		t.Fatal(err)
+	}
+	n, err := st.Purge(ctx, c.t.Add(49*time.Hour), Expiry{RetryWindow: 48 * time.Hour, Remember: 840 * time.Hour})
+	if err != nil || n != purgeBatch*2+7 {
+		t.Fatalf("purged %d, %v; want %d", n, err, purgeBatch*2+7)
+	}
+	left, _, err := st.List(ctx, Filter{})
+	if err != nil || len(left) != 1 || left[0].Sender != "fresh@x" {
+		t.Fatalf("left %+v %v", left, err)
 	}
 }

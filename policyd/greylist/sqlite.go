@@ -142,8 +142,13 @@ func (s *SQLStore) Save(ctx context.Context, ts []Triplet, cs []Client) error {
 	return tx.Commit()
 }
 
+// purgeBatch bounds one purge statement, so that the write lock is held
+// briefly and the milter's quarantine writes get the database in between.
+const purgeBatch = 5000
+
 // Purge implements Store: pending triplets older than the retry window,
-// and passed triplets and clients not seen within Remember, are deleted.
+// and passed triplets and clients not seen within Remember, are deleted,
+// in batches.
 func (s *SQLStore) Purge(ctx context.Context, now time.Time, e Expiry) (int64, error) {
 	pendingBefore, rememberBefore := ms(now.Add(-e.RetryWindow)), ms(now.Add(-e.Remember))
 	var total int64
@@ -151,16 +156,24 @@ func (s *SQLStore) Purge(ctx context.Context, now time.Time, e Expiry) (int64, e
 		sql  string
 		args []any
 	}{
-		{`DELETE FROM greylist_triplets WHERE passed_at = 0 AND first_seen < ?`, []any{pendingBefore}},
-		{`DELETE FROM greylist_triplets WHERE passed_at != 0 AND last_seen < ?`, []any{rememberBefore}},
-		{`DELETE FROM greylist_clients WHERE last_seen < ?`, []any{rememberBefore}},
+		{`DELETE FROM greylist_triplets WHERE (client, sender, recipient) IN (SELECT client, sender, recipient
+			FROM greylist_triplets WHERE passed_at = 0 AND first_seen < ? LIMIT ?)`, []any{pendingBefore, purgeBatch}},
+		{`DELETE FROM greylist_triplets WHERE (client, sender, recipient) IN (SELECT client, sender, recipient
+			FROM greylist_triplets WHERE passed_at != 0 AND last_seen < ? LIMIT ?)`, []any{rememberBefore, purgeBatch}},
+		{`DELETE FROM greylist_clients WHERE net IN (SELECT net FROM greylist_clients WHERE last_seen < ? LIMIT ?)`,
+			[]any{rememberBefore, purgeBatch}},
 	} {
-		res, err := s.db.ExecContext(ctx, q.sql, q.args...)
-		if err != nil {
-			return total, fmt.Errorf("greylist purge: %w", err)
+		for {
+			res, err := s.db.ExecContext(ctx, q.sql, q.args...)
+			if err != nil {
+				return total, fmt.Errorf("greylist purge: %w", err)
+			}
+			n, _ := res.RowsAffected()
+			total += n
+			if n < purgeBatch {
+				break
+			}
 		}
-		n, _ := res.RowsAffected()
-		total += n
 	}
 	return total, nil
 }

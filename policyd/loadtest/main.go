@@ -25,11 +25,17 @@ import (
 func main() {
 	conns := flag.Int("c", 50, "persistent connections")
 	dur := flag.Duration("d", 10*time.Second, "measuring time per target")
+	rate := flag.Float64("rate", 0, "paced load: this many requests per second in total, spread over the connections; latency counts from each request's scheduled time (no coordinated omission); 0 = as fast as answers come")
 	domain := flag.String("domain", "catch.example", "recipient domain (catch-all, so greylisting applies)")
 	expect := flag.String("expect", "450 4.7.1|DEFER_IF_PERMIT", "answers that count as a greylisting decision (| separated)")
 	freePorts := flag.Int("free-ports", 0, "print this many free loopback TCP ports and exit (for scripts)")
 	waitFor := flag.String("wait", "", "wait up to 60s until HOST:PORT accepts connections, then exit")
+	null := flag.String("serve-null", "", "serve HOST:PORT as a null policy server (answers DUNNO at once, no work): the floor the machine sets for latency")
 	flag.Parse()
+	if *null != "" {
+		serveNull(*null)
+		return
+	}
 	if *freePorts > 0 {
 		printFreePorts(*freePorts)
 		return
@@ -51,13 +57,20 @@ func main() {
 		os.Exit(2)
 	}
 	var results []result
+	// Senders differ from run to run, so that a later run never retries
+	// an earlier run's triplets (which would pass or auto-allow).
+	runID := letters(int(time.Now().UnixNano() / int64(time.Millisecond) % (26 * 26 * 26 * 26 * 26)))
 	for i, arg := range flag.Args() {
 		name, addr, ok := strings.Cut(arg, "=")
 		if !ok {
 			fmt.Fprintf(os.Stderr, "loadtest: %q: want NAME=HOST:PORT\n", arg)
 			os.Exit(2)
 		}
-		r, err := run(name, addr, *conns, *dur, *domain, i, strings.Split(*expect, "|"))
+		var interval time.Duration
+		if *rate > 0 {
+			interval = time.Duration(float64(*conns) / *rate * float64(time.Second))
+		}
+		r, err := run(name, addr, *conns, *dur, *domain, runID, i, strings.Split(*expect, "|"), interval)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "loadtest: %s: %v\n", name, err)
 			os.Exit(1)
@@ -103,7 +116,7 @@ func (r result) print() {
 // run drives one target: every request is a new triplet (a new sender,
 // spelled in letters only so that VERP folding of digits cannot merge
 // them, from a rotating client network).
-func run(name, addr string, conns int, dur time.Duration, domain string, round int, expect []string) (result, error) {
+func run(name, addr string, conns int, dur time.Duration, domain, runID string, round int, expect []string, interval time.Duration) (result, error) {
 	cs := make([]net.Conn, conns)
 	for i := range cs {
 		c, err := net.Dial("tcp", addr)
@@ -122,7 +135,7 @@ func run(name, addr string, conns int, dur time.Duration, domain string, round i
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lat, grey, other := drive(c, i, round, deadline, domain, expect)
+			lat, grey, other := drive(c, i, runID, round, deadline, domain, expect, interval, time.Duration(i)*interval/time.Duration(conns))
 			mu.Lock()
 			res.lat = append(res.lat, lat...)
 			res.greylisted += grey
@@ -138,20 +151,30 @@ func run(name, addr string, conns int, dur time.Duration, domain string, round i
 	return res, nil
 }
 
-func drive(c net.Conn, conn, round int, deadline time.Time, domain string, expect []string) ([]time.Duration, int, map[string]int) {
+// drive sends requests on one connection until deadline: back to back,
+// or every interval (starting after offset) when interval > 0.
+func drive(c net.Conn, conn int, runID string, round int, deadline time.Time, domain string, expect []string, interval, offset time.Duration) ([]time.Duration, int, map[string]int) {
 	br := bufio.NewReader(c)
 	bw := bufio.NewWriter(c)
 	var lat []time.Duration
 	grey := 0
 	other := map[string]int{}
 	c.SetDeadline(deadline.Add(30 * time.Second))
+	next := time.Now().Add(offset)
 	for n := 0; time.Now().Before(deadline); n++ {
+		if interval > 0 {
+			time.Sleep(time.Until(next))
+		}
 		client := fmt.Sprintf("10.%d.%d.%d", (round*64+conn)%256, n/256%256, n%256)
 		fmt.Fprintf(bw, "request=smtpd_access_policy\nprotocol_state=RCPT\nprotocol_name=ESMTP\n"+
 			"client_address=%s\nclient_name=unknown\nreverse_client_name=unknown\nhelo_name=mx.test\n"+
-			"sender=%s@%s.example\nrecipient=user%s@%s\nrecipient_count=0\nqueue_id=\ninstance=%x.%x\nsize=0\n\n",
-			client, letters(n), letters(round*1000+conn), letters(n%97), domain, conn, n)
+			"sender=%s@%s.%s.example\nrecipient=user%s@%s\nrecipient_count=0\nqueue_id=\ninstance=%x.%x\nsize=0\n\n",
+			client, letters(n), letters(round*1000+conn), runID, letters(n%97), domain, conn, n)
 		t0 := time.Now()
+		if interval > 0 {
+			t0 = next // a late send counts as latency
+			next = next.Add(interval)
+		}
 		if bw.Flush() != nil {
 			break
 		}
@@ -218,5 +241,34 @@ func printFreePorts(n int) {
 	for _, l := range ls {
 		fmt.Println(l.Addr().(*net.TCPAddr).Port)
 		l.Close()
+	}
+}
+
+// serveNull answers every request with DUNNO without looking at it.
+func serveNull(addr string) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+			os.Exit(1)
+		}
+		go func() {
+			defer c.Close()
+			br, bw := bufio.NewReader(c), bufio.NewWriter(c)
+			for {
+				if _, err := readReply(br); err != nil { // reads up to the empty line
+					return
+				}
+				bw.WriteString("action=DUNNO\n\n")
+				if bw.Flush() != nil {
+					return
+				}
+			}
+		}()
 	}
 }

@@ -79,7 +79,7 @@ func (s *Scanner) Scan(ctx context.Context, msg *scan.Message) ([]scan.Finding, 
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.tok.Tokenize(msg.Reader())
+	f, err := s.tok.TokenizeMessage(msg)
 	if err != nil {
 		return nil, fmt.Errorf("bayes: tokenize: %w", err)
 	}

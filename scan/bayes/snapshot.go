@@ -3,6 +3,7 @@ package bayes
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -42,31 +43,70 @@ func (s *Snapshot) Classify(p Params, tokens []uint64) Result {
 	return p.Combine(probs)
 }
 
-// Snapshot returns the current snapshot, reloading it when another
-// process or goroutine changed the store. The generation is checked at
-// most once per RefreshInterval; concurrent callers wait for one reload
-// rather than each loading the table.
+// Snapshot returns a snapshot of the store. The database's generation is
+// checked at most once per RefreshInterval. When it changed, a process
+// that already has a snapshot keeps classifying with it while one
+// background reload runs (reloading a large token table takes a while,
+// and the milter must not wait for it): RefreshInterval is the staleness
+// the caller accepts. With RefreshInterval 0 the snapshot is always
+// current: a stale one is reloaded before Snapshot returns.
 func (s *Store) Snapshot(ctx context.Context) (*Snapshot, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := time.Now()
-	if s.snap != nil && now.Sub(s.checked) < s.RefreshInterval {
-		return s.snap, nil
+	snap, fresh := s.snap, s.snap != nil && time.Since(s.checked) < s.RefreshInterval
+	s.mu.Unlock()
+	if fresh {
+		return snap, nil
 	}
 	var gen int64
 	if err := s.db.QueryRowContext(ctx, `SELECT generation FROM bayes_state`).Scan(&gen); err != nil {
 		return nil, fmt.Errorf("bayes: read generation: %w", err)
 	}
-	s.checked = now
-	if s.snap != nil && s.snap.Generation == gen {
-		return s.snap, nil
+	s.mu.Lock()
+	s.checked = time.Now()
+	s.mu.Unlock()
+	switch {
+	case snap != nil && snap.Generation == gen:
+		return snap, nil
+	case snap != nil && s.RefreshInterval > 0:
+		s.reloadInBackground()
+		return snap, nil
+	}
+	return s.reload(ctx, gen)
+}
+
+// reload loads the store unless another caller already loaded generation
+// gen or newer meanwhile.
+func (s *Store) reload(ctx context.Context, gen int64) (*Snapshot, error) {
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	s.mu.Lock()
+	cur := s.snap
+	s.mu.Unlock()
+	if cur != nil && cur.Generation >= gen {
+		return cur, nil
 	}
 	snap, err := s.load(ctx)
 	if err != nil {
 		return nil, err
 	}
+	s.mu.Lock()
 	s.snap = snap
+	s.mu.Unlock()
 	return snap, nil
+}
+
+// reloadInBackground starts one reload unless one is running; a failed
+// reload is retried at the next check.
+func (s *Store) reloadInBackground() {
+	if !s.loading.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer s.loading.Store(false)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		s.reload(ctx, math.MaxInt64)
+	}()
 }
 
 // load reads the whole store in one read transaction, so that counts,

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mailtower/mailtower/store"
@@ -71,12 +72,15 @@ type Store struct {
 	tok *Tokenizer
 
 	// RefreshInterval bounds how often Snapshot asks the database whether
-	// the store changed; 0 asks on every call.
+	// the store changed, and is the staleness Snapshot accepts while a
+	// changed store reloads in the background; 0 = always current.
 	RefreshInterval time.Duration
 
-	mu      sync.Mutex // serialises snapshot reloads
+	mu      sync.Mutex // guards snap and checked
 	snap    *Snapshot
 	checked time.Time
+	loadMu  sync.Mutex  // one load at a time
+	loading atomic.Bool // a background reload runs
 }
 
 // Open migrates the bayes tables and returns the store; tok tokenizes

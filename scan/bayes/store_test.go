@@ -3,7 +3,9 @@ package bayes
 import (
 	"context"
 	"reflect"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/mailtower/mailtower/store"
 )
@@ -132,5 +134,32 @@ func TestPrune(t *testing.T) {
 	}
 	if got := readState(t, st).counts; !reflect.DeepEqual(got, map[uint64]Counts{2: {2, 0}}) {
 		t.Errorf("after prune: %v", got)
+	}
+}
+
+func TestSnapshotStaleWhileReloading(t *testing.T) {
+	ctx := context.Background()
+	st := openTestStore(t)
+	st.RefreshInterval = time.Nanosecond // accept staleness: reload in the background
+	if _, err := st.Learn(ctx, ClassSpam, []Doc{doc(1, 1)}, false); err != nil {
+		t.Fatal(err)
+	}
+	first, err := st.Snapshot(ctx) // the first load is synchronous
+	if err != nil || first.NSpam != 1 {
+		t.Fatalf("first snapshot: %+v, %v", first, err)
+	}
+	if _, err := st.Learn(ctx, ClassSpam, []Doc{doc(2, 2)}, false); err != nil {
+		t.Fatal(err)
+	}
+	stale, err := st.Snapshot(ctx)
+	if err != nil || stale != first {
+		t.Fatalf("changed store: got %+v, want the previous snapshot while reloading", stale)
+	}
+	for st.loading.Load() {
+		runtime.Gosched()
+	}
+	fresh, err := st.Snapshot(ctx)
+	if err != nil || fresh.NSpam != 2 || fresh.Counts(2) != (Counts{Spam: 1}) {
+		t.Fatalf("after reload: %+v, %v", fresh, err)
 	}
 }

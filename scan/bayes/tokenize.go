@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mailtower/mailtower/mimewalk"
+	"github.com/mailtower/mailtower/scan"
 )
 
 // Limits bound the tokenizer's work on one message.
@@ -68,6 +69,21 @@ func (t *Tokenizer) tokenize(r io.Reader, keep bool) (*Features, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read message: %w", err)
 	}
+	return t.features(m, keep), nil
+}
+
+// TokenizeMessage is Tokenize for a message under scan, reusing the MIME
+// walk the other engines share (scan.Message.Walk).
+func (t *Tokenizer) TokenizeMessage(msg *scan.Message) (*Features, error) {
+	m, err := msg.Walk(t.lim.Walk)
+	if err != nil {
+		return nil, fmt.Errorf("read message: %w", err)
+	}
+	return t.features(m, false), nil
+}
+
+// features turns a walked message into tokens and its digest.
+func (t *Tokenizer) features(m *mimewalk.Message, keep bool) *Features {
 	c := newCollector(t.lim.MaxTokens, keep)
 	t.addHeaders(c, m)
 	t.addParts(c, m)
@@ -78,7 +94,7 @@ func (t *Tokenizer) tokenize(r io.Reader, keep bool) (*Features, error) {
 			c.add("mime:", "problem")
 		}
 	}
-	return &Features{Digest: digest(m), Tokens: c.tokens(), Strings: c.strs}, nil
+	return &Features{Digest: digest(m), Tokens: c.tokens(), Strings: c.strs}
 }
 
 // addParts tokenizes every part: its type, attachment names, and the

@@ -30,25 +30,19 @@ func (c *collector) addURLs(text string, seen *int) {
 	}
 }
 
-// indexURL returns the start of the next URL in text, or -1.
+// indexURL returns the start of the next "http://", "https://" or "www."
+// (any case) in text, or -1: one pass over the bytes.
 func indexURL(text string) int {
-	best := -1
-	for _, p := range []string{"http://", "https://", "www."} {
-		if i := indexFold(text, p); i >= 0 && (best < 0 || i < best) {
-			best = i
-		}
-	}
-	return best
-}
-
-// indexFold is a case-insensitive strings.Index for an ASCII lower-case
-// needle.
-func indexFold(s, needle string) int {
-	n := len(needle)
-	for i := 0; i+n <= len(s); i++ {
-		b := s[i] | 0x20
-		if b == needle[0] && strings.EqualFold(s[i:i+n], needle) {
-			return i
+	for i := 0; i+4 <= len(text); i++ {
+		switch text[i] | 0x20 {
+		case 'h':
+			if r := text[i:]; len(r) >= 7 && strings.EqualFold(r[:7], "http://") || len(r) >= 8 && strings.EqualFold(r[:8], "https://") {
+				return i
+			}
+		case 'w':
+			if strings.EqualFold(text[i:i+4], "www.") {
+				return i
+			}
 		}
 	}
 	return -1

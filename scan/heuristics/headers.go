@@ -9,11 +9,14 @@ import (
 	"github.com/mailtower/mailtower/mimewalk"
 )
 
-// Header sanity rules. Dates are judged against the time the nearest
-// relay received the message (the topmost Received header's date), not
-// the clock of the machine running the scan, so that an old message
-// scanned later is judged as it arrived; without a dated Received header
-// the scanner's clock is used.
+// Header sanity rules. Dates are judged against the clock for mail
+// scanned as it arrives (an SMTP envelope is present). A message scanned
+// offline (`mailtower scan`, no envelope) is judged by its Received
+// headers instead, so that an old message is judged as it travelled: its
+// Date must not be after the newest hop (DATE_IN_FUTURE) nor long before
+// the oldest, the first relay it was sent through (DATE_IN_PAST; later
+// hops may be a mailbox fetched days afterwards). Offline, without dated
+// Received headers, there is nothing to judge the Date against.
 var (
 	ruleMissingDate  = rule("MISSING_DATE", 1.0, "no Date header")
 	ruleInvalidDate  = rule("INVALID_DATE", 1.5, "Date header is not an RFC 5322 date")
@@ -36,11 +39,11 @@ const (
 	hopSlack    = 6 * time.Hour
 )
 
-func checkHeaders(m *mimewalk.Message, now time.Time, fire firer) {
+func checkHeaders(m *mimewalk.Message, now time.Time, live bool, fire firer) {
 	h := m.Header
-	ref := checkReceived(h.Values("Received"), fire)
-	if ref.IsZero() {
-		ref = now
+	newest, oldest := checkReceived(h.Values("Received"), fire)
+	if live {
+		newest, oldest = now, now
 	}
 	switch d := strings.TrimSpace(h.Get("Date")); {
 	case !has(h, "Date"):
@@ -50,9 +53,10 @@ func checkHeaders(m *mimewalk.Message, now time.Time, fire firer) {
 		switch {
 		case err != nil:
 			fire(ruleInvalidDate, short(d))
-		case t.After(ref.Add(futureSlack)):
+		case newest.IsZero():
+		case t.After(newest.Add(futureSlack)):
 			fire(ruleDateFuture, d)
-		case t.Before(ref.Add(-pastSlack)):
+		case t.Before(oldest.Add(-pastSlack)):
 			fire(ruleDatePast, d)
 		}
 	}
@@ -113,9 +117,9 @@ func domainOf(addr string) string {
 }
 
 // checkReceived checks the Received chain (newest first) and returns the
-// topmost header's date, the time the message reached the nearest relay.
-func checkReceived(rcvd []string, fire firer) time.Time {
-	var top, prev time.Time
+// dates of the topmost (newest) and bottom-most (oldest) dated hops.
+func checkReceived(rcvd []string, fire firer) (newest, oldest time.Time) {
+	var prev time.Time
 	malformed, backwards := false, false
 	for i, r := range rcvd {
 		if i >= 20 {
@@ -133,8 +137,11 @@ func checkReceived(rcvd []string, fire firer) time.Time {
 			malformed = true
 			continue
 		}
-		if top.IsZero() && i == 0 {
-			top = t
+		if newest.IsZero() && i == 0 {
+			newest = t
+		}
+		if !newest.IsZero() {
+			oldest = t
 		}
 		// Each older hop (further down) must not be much later than the
 		// hop that received the message from it.
@@ -149,7 +156,7 @@ func checkReceived(rcvd []string, fire firer) time.Time {
 	if backwards {
 		fire(ruleRcvdBackward, "")
 	}
-	return top
+	return newest, oldest
 }
 
 func checkSubject(s string, fire firer) {

@@ -75,13 +75,14 @@ func (s *Scanner) Name() string { return "heuristics" }
 
 // Scan implements scan.Scanner.
 func (s *Scanner) Scan(ctx context.Context, msg *scan.Message) ([]scan.Finding, error) {
-	m, err := mimewalk.Walk(msg.Reader(), s.lim)
+	m, err := msg.Walk(s.lim)
 	if err != nil {
 		return nil, fmt.Errorf("heuristics: read message: %w", err)
 	}
 	var hits []hit
 	fire := func(r Rule, detail string) { hits = append(hits, hit{r, detail}) }
-	checkHeaders(m, s.now(), fire)
+	env := msg.Envelope
+	checkHeaders(m, s.now(), env.QueueID != "" || env.ClientAddr != "", fire)
 	checkStructure(m, fire)
 	if s.auth != nil {
 		s.auth.check(ctx, msg, fromDomain(m.Header), fire)

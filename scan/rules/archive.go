@@ -118,16 +118,23 @@ func (in *inspector) inspect(where string, names []string, data []byte, r io.Rea
 		}
 		return io.MultiReader(bytes.NewReader(prefix), r)
 	}
+	// whole reads a streamed archive into memory (zip and RAR need it).
+	whole := func() bool {
+		if data != nil {
+			return true
+		}
+		var err error
+		if data, err = in.readAll(inner(), size); err != nil {
+			in.readError(where, err)
+			return false
+		}
+		return true
+	}
 	switch t.Exts[0] {
 	case "zip":
-		if data == nil {
-			var err error
-			if data, err = in.readAll(inner(), size); err != nil {
-				in.readError(where, err)
-				return
-			}
+		if whole() {
+			in.zip(idx, data, depth+1)
 		}
-		in.zip(idx, data, depth+1)
 	case "gz":
 		zr, err := gzip.NewReader(inner())
 		if err != nil {
@@ -138,13 +145,17 @@ func (in *inspector) inspect(where string, names []string, data []byte, r io.Rea
 		in.inspect(where+" › "+name, []string{name}, nil, &budgetReader{zr, in}, -1, depth+1)
 	case "tar":
 		in.tar(where, inner(), depth+1)
+	case "rar":
+		if whole() {
+			in.rar(idx, data)
+		}
 	}
 }
 
 // opens reports whether mailtower looks inside this type.
 func (t fileType) opens() bool {
 	switch t.Exts[0] {
-	case "zip", "gz", "tar":
+	case "zip", "gz", "tar", "rar":
 		return true
 	}
 	return false

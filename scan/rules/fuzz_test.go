@@ -19,6 +19,8 @@ import (
 // inspection: no panic, the unpack budget holds, every file is named.
 func FuzzInspect(f *testing.F) {
 	f.Add(makeZip(f, zipEntry{name: "a.pdf", data: fakePE(false)}))
+	f.Add(makeRar5(true, "a.exe", "b/c.txt"))
+	f.Add(makeRar4(false, "a.exe"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := &inspector{ctx: context.Background(), budget: 1 << 20, maxDepth: 3, bufCap: 1 << 20}
 		in.inspect("part 1 (a.zip)", []string{"a.zip"}, data, nil, int64(len(data)), 0)
@@ -79,6 +81,19 @@ func FuzzContentRule(f *testing.F) {
 		want := utf8.ValidString(body) && regexp.MustCompile(v).MatchString(body)
 		if want && len(got) == 0 {
 			t.Fatalf("pattern %q matches %q but no finding", v, body)
+		}
+	})
+}
+
+// FuzzRar checks the RAR header lister on arbitrary bytes: no panic, the
+// member limit holds.
+func FuzzRar(f *testing.F) {
+	f.Add(makeRar5(false, "a.exe"))
+	f.Add(makeRar5(true, "a.doc", "b.txt"))
+	f.Add(makeRar4(true, "a.exe", "b.txt"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if m, _, _ := rarList(data); len(m) > maxMembers+1 {
+			t.Fatalf("%d members", len(m))
 		}
 	})
 }

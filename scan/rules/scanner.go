@@ -6,13 +6,15 @@
 // What is "malformed": every mimewalk.Problem marked Malformed (structure
 // clients may read differently than we did: colon-less header lines, NUL
 // in headers, conflicting boundaries or Content-Type headers, missing or
-// absent boundaries, parts after the end, unknown transfer encodings,
-// broken base64 in attachments; and depth, parts, decoded-size and work
-// limits), plus archives that cannot be inspected within the limits
+// absent boundaries, parts after the end, attachments in unknown transfer
+// encodings or with bytes outside the base64 alphabet; and the depth,
+// parts, decoded-size and work limits), plus archives that cannot be
+// inspected within the limits
 // (unpack budget, nesting depth, member count, corrupt zip/gzip/tar). Mere
 // notes, which do not change the verdict: unknown charsets, 8-bit headers,
-// broken encodings in text parts (they are decoded as far as they go),
-// headerless parts, unterminated quotes.
+// unknown or broken encodings in text parts (decoded as far as they go),
+// base64 padding slips every decoder reads alike, headerless parts,
+// unterminated quotes.
 //
 // Encrypted archive members (and members in compression methods Go cannot
 // read) cannot be checked against file-type rules. Their names are still
@@ -86,7 +88,7 @@ func (s *Scanner) Scan(ctx context.Context, msg *scan.Message) ([]scan.Finding, 
 	if err != nil {
 		return nil, err
 	}
-	m, err := mimewalk.Walk(msg.Reader(), mimewalk.LimitsFrom(s.lim))
+	m, err := msg.Walk(mimewalk.LimitsFrom(s.lim))
 	if err != nil {
 		return nil, fmt.Errorf("rules: %w", err)
 	}
