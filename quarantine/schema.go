@@ -59,10 +59,7 @@ var migrations = []string{
 	//     purpose (a file missing without it is reported by purge).
 	//   - quarantine_fts indexes subject, envelope sender and From header; FTS4
 	//     is compiled into go-sqlite3 without build tags. Triggers keep it in
-	//     step with quarantine_messages whatever the writer. automerge=8
-	//     merges its index segments a little on every write instead of in
-	//     one go: a one-go merge of a large index would hold the write lock
-	//     for seconds and stall the milter's Put.
+	//     step with quarantine_messages whatever the writer.
 	//   - quarantine_domain_retention holds per-domain retention overrides
 	//     (seconds; NULL = the [defaults] value).
 	//   - quarantine_gone remembers purged message ids for a while, so that
@@ -107,7 +104,6 @@ var migrations = []string{
 	CREATE INDEX quarantine_messages_path ON quarantine_messages(path);
 
 	CREATE VIRTUAL TABLE quarantine_fts USING fts4(subject, sender, header_from, tokenize=unicode61);
-	INSERT INTO quarantine_fts (quarantine_fts) VALUES ('automerge=8');
 	INSERT INTO quarantine_fts (docid, subject, sender, header_from)
 		SELECT seq, subject, sender, header_from FROM quarantine_messages;
 	CREATE TRIGGER quarantine_fts_ins AFTER INSERT ON quarantine_messages BEGIN
@@ -129,4 +125,10 @@ var migrations = []string{
 		purged INTEGER NOT NULL
 	);
 	CREATE INDEX quarantine_gone_purged ON quarantine_gone(purged);`,
+
+	// Migration 3: merge the FTS4 index a little on every write
+	// (automerge=8, stored in the index itself) instead of in one go: a
+	// one-go merge of the segments of a large index holds the write lock
+	// for seconds and would stall the milter's Put.
+	`INSERT INTO quarantine_fts (quarantine_fts) VALUES ('automerge=8');`,
 }
