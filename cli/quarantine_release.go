@@ -12,6 +12,7 @@ import (
 
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/reinject"
+	"github.com/mailtower/mailtower/scan/bayes"
 )
 
 // releaseView is one id's outcome in `quarantine release --json`.
@@ -23,8 +24,26 @@ type releaseView struct {
 }
 
 // hamLearner returns the built-in learning engine's not-spam hook, or nil
-// while there is none (the bayes engine wires in here).
-func hamLearner(context.Context, *app) (quarantine.HamLearner, error) { return nil, nil }
+// when [scanners.bayes] is disabled (nothing would read what it learns).
+func hamLearner(ctx context.Context, a *app) (quarantine.HamLearner, error) {
+	if !a.cfg.Scanners.Bayes.Enabled {
+		return nil, nil
+	}
+	st, err := bayes.Open(ctx, a.db, bayes.NewTokenizer(tokenizerLimits(a.cfg)))
+	if err != nil {
+		return nil, err
+	}
+	return bayesHam{st}, nil
+}
+
+// bayesHam adapts bayes.Store.LearnHam (which also records the message's
+// signature of normalised content) to quarantine.HamLearner.
+type bayesHam struct{ st *bayes.Store }
+
+func (b bayesHam) LearnHam(ctx context.Context, raw io.Reader) error {
+	_, _, err := b.st.LearnHam(ctx, raw)
+	return err
+}
 
 func quarantineReleaseCmd(g *quarantineGlobals) *cobra.Command {
 	var opt quarantine.ReleaseOptions

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mailtower/mailtower/mimewalk"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/scan"
 )
@@ -73,7 +74,7 @@ func quarantineShowCmd(g *quarantineGlobals) *cobra.Command {
 				v.Header, _ = quarantine.Header(f, maxShowHeader)
 				f.Seek(0, io.SeekStart)
 				var probs []string
-				v.Attachments, probs = quarantine.Attachments(f)
+				v.Attachments, probs = quarantine.Attachments(f, mimewalk.LimitsFrom(a.cfg.Limits))
 				v.Problems = append(v.Problems, probs...)
 			}
 			if asJSON {
@@ -151,8 +152,8 @@ func printShow(out io.Writer, v showView) error {
 	fmt.Fprintln(w, "  PART\tTYPE\tFILENAME\tSIZE")
 	for _, p := range v.Attachments {
 		size := humanSize(p.Size)
-		if p.Size < 0 {
-			size = "unreadable"
+		if p.Truncated {
+			size = "more than " + size
 		}
 		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", orDash(p.Path), p.Type, orDash(oneLine(p.Filename)), size)
 	}

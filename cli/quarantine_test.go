@@ -119,7 +119,8 @@ func TestQuarantineReleaseRememberDeletePurge(t *testing.T) {
 	cfg, spam, virus, _ := quarantineFixture(t, sink)
 	now := []string{"--now", "2026-11-21T10:00:00Z"}
 	out := mustRun(t, cfg, append([]string{"quarantine", "release", spam, "--remember", "--by", "alice"}, now...)...)
-	if !strings.Contains(out, "released to a@dest.example, b@dest.example") || !strings.Contains(out, "now allows <friend@sender.example>") {
+	if !strings.Contains(out, "released to a@dest.example, b@dest.example") || !strings.Contains(out, "now allows <friend@sender.example>") ||
+		!strings.Contains(out, "learned as not spam") {
 		t.Fatalf("release: %s", out)
 	}
 	got := sink.Messages()

@@ -153,12 +153,13 @@ func (s *Store) markDeleted(ctx context.Context, ids []int64, by string) ([]stri
 	return paths, nil
 }
 
-// removeFiles unlinks message files after their rows were committed. A
+// removeFiles unlinks message files after their rows were committed and
+// returns how many it removed (a file already gone is not counted). A
 // failure is left to the orphan sweep of the next purge.
 func (s *Store) removeFiles(paths []string) int64 {
 	var n int64
 	for _, p := range paths {
-		if err := os.Remove(s.Path(p)); err == nil || errors.Is(err, os.ErrNotExist) {
+		if err := os.Remove(s.Path(p)); err == nil {
 			n++
 		}
 	}

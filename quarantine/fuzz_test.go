@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 	"unicode"
+
+	"github.com/mailtower/mailtower/mimewalk"
 )
 
 // FuzzFTSQuery: whatever an admin types, the MATCH expression built from it
@@ -83,7 +85,7 @@ func FuzzAttachments(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		parts, problems := Attachments(bytes.NewReader(raw))
+		parts, problems := Attachments(bytes.NewReader(raw), mimewalk.Limits{})
 		if len(parts) == 0 && len(problems) == 0 && len(raw) > 0 {
 			t.Fatalf("%q: neither parts nor problems", raw)
 		}

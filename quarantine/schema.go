@@ -125,4 +125,10 @@ var migrations = []string{
 		purged INTEGER NOT NULL
 	);
 	CREATE INDEX quarantine_gone_purged ON quarantine_gone(purged);`,
+
+	// Migration 3: merge the FTS4 index a little on every write
+	// (automerge=8, stored in the index itself) instead of in one go: a
+	// one-go merge of the segments of a large index holds the write lock
+	// for seconds and would stall the milter's Put.
+	`INSERT INTO quarantine_fts (quarantine_fts) VALUES ('automerge=8');`,
 }

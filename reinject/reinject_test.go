@@ -60,3 +60,18 @@ func TestSendUnreachable(t *testing.T) {
 		t.Fatal("want an error for a closed port")
 	}
 }
+
+// A message Postfix accepted (250 after DATA) is sent, even if the
+// connection breaks at QUIT: otherwise a release would be undone and
+// delivered a second time.
+func TestSendSucceedsWhenQuitFails(t *testing.T) {
+	f := newFake(t, "250 ok", "250 2.0.0 Ok: queued as ABC")
+	f.DropQuit()
+	c := &Client{Addr: f.Addr(), Timeout: 5 * time.Second}
+	if err := c.Send(context.Background(), "s@x.test", []string{"r@y.test"}, strings.NewReader("Subject: x\r\n\r\nb\r\n")); err != nil {
+		t.Fatalf("accepted message reported as failed: %v", err)
+	}
+	if n := len(f.Messages()); n != 1 {
+		t.Fatalf("%d messages at the server", n)
+	}
+}

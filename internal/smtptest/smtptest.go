@@ -24,7 +24,16 @@ type Server struct {
 	mu        sync.Mutex
 	rcptReply string
 	dataReply string
+	dropQuit  bool
 	msgs      []Message
+}
+
+// DropQuit makes the server hang up on QUIT without answering (a client
+// must not take an accepted message for a failed one).
+func (s *Server) DropQuit() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropQuit = true
 }
 
 // New listens on 127.0.0.1 on a free port; the listener closes with the test.
@@ -118,7 +127,12 @@ func (s *Server) serve(c net.Conn) {
 			}
 			say(dataReply)
 		case cmd == "QUIT":
-			say("221 bye")
+			s.mu.Lock()
+			drop := s.dropQuit
+			s.mu.Unlock()
+			if !drop {
+				say("221 bye")
+			}
 			return
 		default:
 			say("250 ok")
