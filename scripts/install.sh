@@ -88,7 +88,8 @@ else
 	if postfix status >/dev/null 2>&1; then postfix reload; else postfix start; fi
 fi
 
-if ! ls /var/lib/clamav/*.c[lv]d /var/lib/clamav/*.hdb >/dev/null 2>&1; then
+# Debian's clamav-daemon starts only with official signatures (.cvd/.cld).
+if ! compgen -G '/var/lib/clamav/*.c[lv]d' >/dev/null; then
 	echo "note: clamd has no signatures yet (freshclam downloads them). Until clamd runs," >&2
 	echo "      mailtower answers 451 (try again later): mail waits at the sender, never passes unscanned." >&2
 fi
