@@ -121,3 +121,15 @@ func TestConfigCheck(t *testing.T) {
 		t.Fatalf("config check of a bad file: %v\n%s", err, out)
 	}
 }
+
+func TestDomainAddTellsAboutRecipientValidation(t *testing.T) {
+	cfg := testConfig(t)
+	out := mustRun(t, cfg, "domain", "add", "strict.example", "--relay", "mx.example.net")
+	if !strings.Contains(out, "only known users of strict.example are accepted") {
+		t.Errorf("domain add without users must say that every recipient is refused until users exist:\n%s", out)
+	}
+	out = mustRun(t, cfg, "domain", "add", "open.example", "--relay", "mx.example.net", "--catch-all")
+	if strings.Contains(out, "only known users") {
+		t.Errorf("a catch-all domain accepts any local part:\n%s", out)
+	}
+}

@@ -89,6 +89,12 @@ func domainAddCmd(g *globals) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "domain %s added, relaying to %s\n", name, d.Relay)
+			if !d.CatchAll {
+				// Recipient validation: without users every RCPT is refused.
+				fmt.Fprintf(cmd.OutOrStdout(), "note: only known users of %s are accepted; add them with "+
+					"`mailtower user add ADDR` or `mailtower user import FILE --domain %s`, "+
+					"or use `mailtower domain set %s --catch-all` (unknown senders are then greylisted)\n", name, name, name)
+			}
 			return nil
 		},
 	}
