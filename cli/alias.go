@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mailtower/mailtower/policyd"
-	"github.com/mailtower/mailtower/settings"
 )
 
 func newAliasCmd(g *globals) *cobra.Command {
@@ -50,12 +49,9 @@ func aliasListCmd(g *globals) *cobra.Command {
 		Short: "List aliases",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if domain != "" {
-				d, err := settings.NormalizeDomain(domain)
-				if err != nil {
-					return usageErr("--domain: %v", err)
-				}
-				domain = d
+			domain, err := domainFlag(domain)
+			if err != nil {
+				return err
 			}
 			a, s, err := openStore(g, cmd, policyd.NewAliasStore)
 			if err != nil {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"github.com/mailtower/mailtower/settings"
 	"io"
 	"text/tabwriter"
 )
@@ -24,4 +25,16 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// domainFlag normalises an optional --domain filter ("" = every domain).
+func domainFlag(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	d, err := settings.NormalizeDomain(v)
+	if err != nil {
+		return "", usageErr("--domain: %v", err)
+	}
+	return d, nil
 }

@@ -138,12 +138,9 @@ func userListCmd(g *globals) *cobra.Command {
 		Short: "List users",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if domain != "" {
-				d, err := settings.NormalizeDomain(domain)
-				if err != nil {
-					return usageErr("--domain: %v", err)
-				}
-				domain = d
+			domain, err := domainFlag(domain)
+			if err != nil {
+				return err
 			}
 			a, err := g.openApp(cmd.Context())
 			if err != nil {

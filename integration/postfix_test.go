@@ -92,26 +92,7 @@ const masterCF = `127.0.0.1:{{.SMTPPort}} inet n - n - - smtpd
   -o smtpd_milters=
   -o receive_override_options=no_milters
 {{end}}
-pickup    unix  n  -  n  60   1  pickup
-cleanup   unix  n  -  n  -    0  cleanup
-qmgr      unix  n  -  n  300  1  qmgr
-rewrite   unix  -  -  n  -    -  trivial-rewrite
-bounce    unix  -  -  n  -    0  bounce
-defer     unix  -  -  n  -    0  bounce
-trace     unix  -  -  n  -    0  bounce
-verify    unix  -  -  n  -    1  verify
-flush     unix  n  -  n  1000? 0 flush
-proxymap  unix  -  -  n  -    -  proxymap
-smtp      unix  -  -  n  -    -  smtp
-relay     unix  -  -  n  -    -  smtp
-showq     unix  n  -  n  -    -  showq
-error     unix  -  -  n  -    -  error
-retry     unix  -  -  n  -    -  error
-discard   unix  -  -  n  -    -  discard
-anvil     unix  -  -  n  -    1  anvil
-scache    unix  -  -  n  -    1  scache
-postlog   unix-dgram n - n -  1  postlogd
-{{.ExtraMaster}}
+{{.Services}}{{.ExtraMaster}}
 `
 
 // newPostfix chooses the instance's ports; Start configures and starts it.
@@ -130,10 +111,15 @@ func (pf *Postfix) Start(o PostfixOptions) error {
 		o.MilterDefaultAction = "tempfail"
 	}
 	dir := pf.Dir
+	services, err := postfixServices()
+	if err != nil {
+		return fmt.Errorf("postfix: %w", err)
+	}
 	data := struct {
 		PostfixOptions
 		*Postfix
-	}{o, pf}
+		Services string
+	}{o, pf, services}
 	for name, text := range map[string]string{"main.cf": withoutOverridden(mainCF, o.MainExtra), "master.cf": masterCF} {
 		if err := writeTemplate(filepath.Join(dir, name), text, data); err != nil {
 			return fmt.Errorf("postfix: %w", err)
@@ -157,7 +143,6 @@ func (pf *Postfix) Start(o PostfixOptions) error {
 	if _, err := run("postfix", "-c", dir, "check"); err != nil {
 		return fmt.Errorf("postfix: %w", err)
 	}
-	var err error
 	pf.master, err = startProc("postfix", pf.Log, "/usr/lib/postfix/sbin/master", "-c", dir, "-d")
 	if err != nil {
 		return err
@@ -237,6 +222,22 @@ func withoutOverridden(tmpl, extra string) string {
 		out = append(out, line)
 	}
 	return strings.Join(out, "\n")
+}
+
+// postfixServices returns the master.cf service lines of
+// testdata/postfix-services.cf (shared with scripts/test-deb.sh).
+func postfixServices() (string, error) {
+	b, err := os.ReadFile(filepath.Join("testdata", "postfix-services.cf"))
+	if err != nil {
+		return "", err
+	}
+	var out strings.Builder
+	for _, line := range strings.SplitAfter(string(b), "\n") {
+		if !strings.HasPrefix(line, "#") {
+			out.WriteString(line)
+		}
+	}
+	return out.String(), nil
 }
 
 func writeTemplate(path, text string, data any) error {

@@ -165,24 +165,7 @@ maillog_file = /dev/stdout
 CF
 cat >"$pf/master.cf" <<CF
 127.0.0.1:$smtpport inet n - n - - smtpd
-pickup    unix  n  -  n  60   1  pickup
-cleanup   unix  n  -  n  -    0  cleanup
-qmgr      unix  n  -  n  300  1  qmgr
-rewrite   unix  -  -  n  -    -  trivial-rewrite
-bounce    unix  -  -  n  -    0  bounce
-defer     unix  -  -  n  -    0  bounce
-trace     unix  -  -  n  -    0  bounce
-verify    unix  -  -  n  -    1  verify
-flush     unix  n  -  n  1000? 0 flush
-proxymap  unix  -  -  n  -    -  proxymap
-smtp      unix  -  -  n  -    -  smtp
-showq     unix  n  -  n  -    -  showq
-error     unix  -  -  n  -    -  error
-retry     unix  -  -  n  -    -  error
-discard   unix  -  -  n  -    -  discard
-anvil     unix  -  -  n  -    1  anvil
-scache    unix  -  -  n  -    1  scache
-postlog   unix-dgram n - n -  1  postlogd
+$(grep -v '^#' integration/testdata/postfix-services.cf)
 CF
 mkdir -p "$pf/queue" "$pf/data"
 /usr/lib/postfix/sbin/post-install config_directory="$pf" queue_directory="$pf/queue" \
