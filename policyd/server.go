@@ -8,6 +8,7 @@ package policyd
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -76,13 +77,27 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	br := bufio.NewReaderSize(c, 4096)
 	bw := bufio.NewWriterSize(c, 512)
 	log := s.cfg.Logger.With("peer", c.RemoteAddr().String())
+	var armed time.Time // the connection's deadline as last set
+	slack := min(time.Second, s.cfg.IdleTimeout/10)
+	arm := func(d time.Time) {
+		// The timer is re-armed only when the deadline moves by more than
+		// the slack (a second for the default timeouts of minutes), not
+		// at every request; an idle connection then lives at least 90%
+		// of IdleTimeout. A reply to a request that came whole is written
+		// under the idle deadline.
+		if d.Before(armed) || d.Sub(armed) >= slack {
+			c.SetDeadline(d)
+			armed = d
+		}
+	}
 	for {
-		c.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
+		arm(time.Now().Add(s.cfg.IdleTimeout))
 		if ctx.Err() != nil {
 			return
 		}
 		// Wait for the first byte of a request under the idle timeout,
-		// then give the rest of the request RequestTimeout.
+		// then give the rest of the request RequestTimeout (unless it came
+		// whole, as it does from Postfix).
 		if _, err := br.Peek(1); err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
 				log.Debug("policy connection read failed", "err", err)
@@ -90,7 +105,9 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 			return
 		}
 		deadline := time.Now().Add(s.cfg.RequestTimeout)
-		c.SetDeadline(deadline)
+		if !requestBuffered(br) {
+			arm(deadline)
+		}
 		req, err := ReadRequest(br, s.cfg.Limits)
 		var dec Decision
 		switch {
@@ -124,10 +141,20 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	}
 }
 
+// requestBuffered reports whether a whole request (up to its empty line)
+// is in br's buffer already.
+func requestBuffered(br *bufio.Reader) bool {
+	b, _ := br.Peek(br.Buffered())
+	return bytes.HasPrefix(b, []byte("\n")) || bytes.Contains(b, []byte("\n\n"))
+}
+
 func logDecision(log *slog.Logger, req Request, dec Decision) {
 	level := slog.LevelInfo
 	if dec.Action == ActionDunno {
 		level = slog.LevelDebug
+	}
+	if !log.Enabled(context.Background(), level) {
+		return // before the attributes are boxed
 	}
 	log.Log(context.Background(), level, "policy decision", "queue_id", req["queue_id"], "from", req.Sender(),
 		"to", req.Recipient(), "client", req["client_address"], "action", dec.Action, "reason", dec.Reason)

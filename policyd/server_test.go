@@ -245,3 +245,33 @@ func TestServerTellsDecided(t *testing.T) {
 		t.Fatalf("Decided got %q, want %q (every answer, errors included)", got, want)
 	}
 }
+
+func TestServerTimeoutsFollowActivity(t *testing.T) {
+	t.Run("busy connection outlives the idle timeout", func(t *testing.T) {
+		addr, _ := startServer(t, "tcp", ServerConfig{IdleTimeout: 300 * time.Millisecond, RequestTimeout: 100 * time.Millisecond})
+		c := dial(t, "tcp", addr)
+		for i := range 12 { // 1.2 s of requests, 100 ms apart
+			c.send(req(fmt.Sprintf("r%d@x.example", i)))
+			if got, want := c.reply(), fmt.Sprintf("action=DUNNO r%d@x.example", i); got != want {
+				t.Fatalf("request %d: %q, want %q", i, got, want)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	t.Run("stalled request ends at the request timeout, not the idle one", func(t *testing.T) {
+		addr, _ := startServer(t, "tcp", ServerConfig{IdleTimeout: 10 * time.Second, RequestTimeout: 100 * time.Millisecond})
+		c := dial(t, "tcp", addr)
+		c.send(req("first@x.example"))
+		if got := c.reply(); got != "action=DUNNO first@x.example" {
+			t.Fatalf("got %q", got)
+		}
+		start := time.Now()
+		c.send("request=smtpd_access_policy\n")
+		if got := c.reply(); got != "" {
+			t.Fatalf("half a request answered: %q", got)
+		}
+		if waited := time.Since(start); waited > 5*time.Second {
+			t.Fatalf("closed after %v: the idle timeout applied to a started request", waited)
+		}
+	})
+}

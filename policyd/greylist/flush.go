@@ -6,13 +6,24 @@ import (
 )
 
 // Run writes changed state to the store every FlushInterval (sooner when
-// many changes wait) until ctx ends, then writes what is left.
+// many changes wait) and keeps the key filter of stored state built,
+// until ctx ends; then it writes what is left.
 func (g *Greylister) Run(ctx context.Context) {
 	t := time.NewTicker(g.cfg.FlushInterval)
 	defer t.Stop()
+	rebuilt := make(chan error, 1)
+	rebuilding := false
+	var retryAt time.Time
 	for {
+		if !rebuilding && time.Now().After(retryAt) && g.filterDue() {
+			rebuilding = true
+			go func() { rebuilt <- g.rebuildFilter(ctx) }()
+		}
 		select {
 		case <-ctx.Done():
+			if rebuilding {
+				<-rebuilt
+			}
 			// A fresh context: the final flush must not be cancelled with ctx.
 			fctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			if err := g.Flush(fctx); err != nil {
@@ -20,6 +31,13 @@ func (g *Greylister) Run(ctx context.Context) {
 			}
 			cancel()
 			return
+		case err := <-rebuilt:
+			rebuilding = false
+			if err != nil {
+				g.cfg.Logger.Warn("greylist key filter not built; look-ups go to the database", "err", err)
+				retryAt = time.Now().Add(rebuildBackoff)
+			}
+			continue
 		case <-t.C:
 		case <-g.kick:
 		}
@@ -40,7 +58,10 @@ func (g *Greylister) Flush(ctx context.Context) error {
 		return nil
 	}
 	g.flushT, g.flushC = g.dirtyT, g.dirtyC
-	g.dirtyT, g.dirtyC = map[string]Triplet{}, map[string]Client{}
+	g.dirtyT, g.dirtyC, g.spareT, g.spareC = g.spareT, g.spareC, nil, nil
+	if g.dirtyT == nil {
+		g.dirtyT, g.dirtyC = map[string]Triplet{}, map[string]Client{}
+	}
 	ts := make([]Triplet, 0, len(g.flushT))
 	for _, t := range g.flushT {
 		ts = append(ts, t)
@@ -68,6 +89,11 @@ func (g *Greylister) Flush(ctx context.Context) error {
 			}
 		}
 	}
+	// The written maps, emptied, become the next dirty maps: no
+	// re-growing them from nothing on every flush.
+	clear(g.flushT)
+	clear(g.flushC)
+	g.spareT, g.spareC = g.flushT, g.flushC
 	g.flushT, g.flushC = nil, nil
 	return err
 }
@@ -84,7 +110,11 @@ func (g *Greylister) Purge(ctx context.Context, now time.Time) (int64, error) {
 	g.mu.Lock()
 	e := Expiry{RetryWindow: g.cfg.RetryWindow, Remember: g.cfg.Remember}
 	g.mu.Unlock()
-	return g.store.Purge(ctx, now, e)
+	n, err := g.store.Purge(ctx, now, e)
+	g.mu.Lock()
+	g.purged += n
+	g.mu.Unlock()
+	return n, err
 }
 
 // Now returns the Greylister's clock reading (for callers that purge).

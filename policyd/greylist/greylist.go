@@ -77,6 +77,13 @@ type Greylister struct {
 	allows   []netip.Prefix
 	gen      int64
 	checked  time.Time
+	// stored holds the keys the store may have (nil until first built);
+	// building, while not nil, is its successor and gets every new key too.
+	// purged counts rows deleted since stored was built.
+	stored, building *keyFilter
+	purged           int64
+	spareT           map[string]Triplet // emptied maps, reused as the next dirty maps
+	spareC           map[string]Client
 
 	flushMu sync.Mutex
 	kick    chan struct{}
@@ -252,27 +259,34 @@ func (g *Greylister) allowed(a netip.Addr) bool {
 func (g *Greylister) loadClient(ctx context.Context, net string) (Client, bool, error) {
 	g.mu.Lock()
 	c, ok := g.memClient(net)
+	maybe := ok || g.mayBeStored(net)
 	g.mu.Unlock()
 	if ok {
 		return c, c.Passes > 0, nil
 	}
-	c, ok, err := g.store.Client(ctx, net)
-	if err == nil && !ok {
+	if maybe {
+		var err error
+		if c, ok, err = g.store.Client(ctx, net); err != nil {
+			return Client{}, false, err
+		}
+	}
+	if !ok {
 		g.mu.Lock()
 		if _, known := g.memClient(net); !known {
 			g.clients.Add(net, Client{Net: net})
 		}
 		g.mu.Unlock()
 	}
-	return c, ok, err
+	return c, ok, nil
 }
 
 func (g *Greylister) loadTriplet(ctx context.Context, key string, t Triplet) (Triplet, bool, error) {
 	g.mu.Lock()
 	m, ok := g.memTriplet(key)
+	maybe := ok || g.mayBeStored(key)
 	g.mu.Unlock()
-	if ok {
-		return m, true, nil
+	if ok || !maybe {
+		return m, ok, nil
 	}
 	return g.store.Triplet(ctx, t.Client, t.Sender, t.Recipient)
 }
@@ -304,12 +318,14 @@ func (g *Greylister) memClient(net string) (Client, bool) {
 func (g *Greylister) putTriplet(key string, t Triplet) {
 	g.triplets.Add(key, t)
 	g.dirtyT[key] = t
+	g.noteStored(key)
 	g.maybeKick()
 }
 
 func (g *Greylister) putClient(c Client) {
 	g.clients.Add(c.Net, c)
 	g.dirtyC[c.Net] = c
+	g.noteStored(c.Net)
 	g.maybeKick()
 }
 

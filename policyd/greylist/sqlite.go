@@ -114,6 +114,41 @@ func (s *SQLStore) Client(ctx context.Context, net string) (Client, bool, error)
 	return c, true, nil
 }
 
+// Keys implements Store.
+func (s *SQLStore) Keys(ctx context.Context, fn func(key string)) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT client, sender, recipient FROM greylist_triplets`)
+	if err != nil {
+		return fmt.Errorf("greylist keys: %w", err)
+	}
+	defer rows.Close()
+	var t Triplet
+	for rows.Next() {
+		if err := rows.Scan(&t.Client, &t.Sender, &t.Recipient); err != nil {
+			return fmt.Errorf("greylist keys: %w", err)
+		}
+		fn(t.Key())
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("greylist keys: %w", err)
+	}
+	crows, err := s.db.QueryContext(ctx, `SELECT net FROM greylist_clients`)
+	if err != nil {
+		return fmt.Errorf("greylist keys: %w", err)
+	}
+	defer crows.Close()
+	for crows.Next() {
+		var net string
+		if err := crows.Scan(&net); err != nil {
+			return fmt.Errorf("greylist keys: %w", err)
+		}
+		fn(net)
+	}
+	if err := crows.Err(); err != nil {
+		return fmt.Errorf("greylist keys: %w", err)
+	}
+	return nil
+}
+
 // Save implements Store.
 func (s *SQLStore) Save(ctx context.Context, ts []Triplet, cs []Client) error {
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -121,13 +156,20 @@ func (s *SQLStore) Save(ctx context.Context, ts []Triplet, cs []Client) error {
 		return fmt.Errorf("greylist save: %w", err)
 	}
 	defer tx.Rollback()
+	// The rows are written without a cancellable context: with one, the
+	// driver runs every statement in a goroutine of its own to watch it.
+	// The transaction still ends when ctx does; rows are checked below.
+	octx, ctx := ctx, context.WithoutCancel(ctx)
 	if len(ts) > 0 {
 		st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO greylist_triplets (`+tripletCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return fmt.Errorf("greylist save: %w", err)
 		}
 		defer st.Close()
-		for _, t := range ts {
+		for i, t := range ts {
+			if i%256 == 0 && octx.Err() != nil {
+				return fmt.Errorf("greylist save: %w", octx.Err())
+			}
 			if _, err := st.ExecContext(ctx, t.Client, t.Sender, t.Recipient, ms(t.FirstSeen), ms(t.LastSeen), ms(t.PassedAt), t.Attempts); err != nil {
 				return fmt.Errorf("greylist save triplet: %w", err)
 			}

@@ -67,6 +67,9 @@ type Store interface {
 	Triplet(ctx context.Context, client, sender, recipient string) (t Triplet, ok bool, err error)
 	// Client returns a stored client network; ok is false when there is none.
 	Client(ctx context.Context, net string) (c Client, ok bool, err error)
+	// Keys calls fn with the key of every stored triplet (Triplet.Key)
+	// and every stored client network (Client.Net).
+	Keys(ctx context.Context, fn func(key string)) error
 	// Save writes triplets and clients (insert or replace) in one transaction.
 	Save(ctx context.Context, ts []Triplet, cs []Client) error
 	// Purge forgets what expired before now and returns how many rows went.
