@@ -72,7 +72,8 @@ func runDaemon(ctx context.Context, g *globals, name string, starters ...service
 	if a.metrics, err = newMetrics(); err != nil {
 		return err
 	}
-	log := mlog.New(os.Stderr, a.cfg.Log.Level, a.cfg.Log.Format)
+	log, flushLog := mlog.NewDaemon(os.Stderr, a.cfg.Log.Level, a.cfg.Log.Format)
+	defer flushLog()
 	slog.SetDefault(log)
 	var services []service
 	for _, start := range starters {
