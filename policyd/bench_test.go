@@ -1,8 +1,12 @@
 package policyd
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"fmt"
+	"net"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -48,6 +52,72 @@ func BenchmarkDecideKnownUser(b *testing.B) {
 		for pb.Next() {
 			if dec, err := f.d.Decider.Decide(ctx, r); err != nil || dec.Reason != "pass" {
 				b.Fatalf("%+v %v", dec, err)
+			}
+		}
+	})
+}
+
+// BenchmarkServeNewTriplets measures whole round trips through the
+// server over loopback TCP, as Postfix makes them: 50 persistent
+// connections, each sending its next RCPT request (a new greylisting
+// triplet) when the answer to the last has come. Client and server
+// share the machine; allocs/op counts both (the client allocates none).
+func BenchmarkServeNewTriplets(b *testing.B) {
+	f := newFixture(b)
+	ctx, cancel := context.WithCancel(context.Background())
+	ln, err := Listen("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- f.d.Serve(ctx, ln, nil) }()
+	b.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			b.Error(err)
+		}
+	})
+	for !f.d.Greylist.FilterBuilt() {
+		time.Sleep(time.Millisecond)
+	}
+	var conns atomic.Int64
+	b.SetParallelism(25) // 50 connections on 2 CPUs
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		defer c.Close()
+		id := conns.Add(1)
+		br := bufio.NewReader(c)
+		buf := make([]byte, 0, 512)
+		for n := int64(0); pb.Next(); n++ {
+			buf = append(buf[:0], "request=smtpd_access_policy\nprotocol_state=RCPT\nprotocol_name=ESMTP\nclient_address=10."...)
+			buf = strconv.AppendInt(buf, id, 10)
+			buf = append(buf, '.')
+			buf = strconv.AppendInt(buf, n>>8&255, 10)
+			buf = append(buf, '.')
+			buf = strconv.AppendInt(buf, n&255, 10)
+			buf = append(buf, "\nclient_name=unknown\nhelo_name=mx.test\nsender=s"...)
+			buf = strconv.AppendInt(buf, n, 36)
+			buf = append(buf, "@x.example\nrecipient=u"...)
+			buf = strconv.AppendInt(buf, n%100, 10)
+			buf = append(buf, "@catch.example\nqueue_id=\nsize=0\n\n"...)
+			if _, err := c.Write(buf); err != nil {
+				b.Error(err)
+				return
+			}
+			line, err := br.ReadSlice('\n')
+			if err != nil || !bytes.HasPrefix(line, []byte("action=450 4.7.1 ")) {
+				b.Errorf("reply %q, %v", line, err)
+				return
+			}
+			if _, err := br.ReadSlice('\n'); err != nil {
+				b.Error(err)
+				return
 			}
 		}
 	})

@@ -3,8 +3,10 @@
 # package) on this machine, in the same run, under the same load:
 # 50 persistent connections (one per smtpd process) sending RCPT requests
 # with new greylisting triplets back to back. Prints decisions/s, latency
-# percentiles and the throughput ratio. Stops by itself; run as root so
-# that postgrey can be installed and run under its own user.
+# percentiles and the throughput ratios. Both servers run with their
+# default logging (a line per greylisted attempt) to a file. Stops by
+# itself; run as root so that postgrey can be installed and run under its
+# own user.
 #
 #   scripts/bench-policyd.sh     # DUR=10s CONNS=50 RATE=200 HIGHRATE=2000 by default
 set -euo pipefail
@@ -32,8 +34,6 @@ read -r p_policy p_socketmap p_postgrey p_null <<<"$("$work/loadtest" -free-port
 
 cat >"$work/mailtower.toml" <<TOML
 data_dir = "$work/data"
-[log]
-level = "warn"
 [policyd]
 listen = "127.0.0.1:$p_policy"
 socketmap = "127.0.0.1:$p_socketmap"
@@ -62,8 +62,9 @@ pids+=($!)
 echo "$(nproc) cores; $CONNS connections; $DUR per server; every request a new triplet"
 echo "mailtower $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $(postgrey --version 2>&1 | head -1)"
 echo "== saturation: each connection sends its next request as soon as the answer comes"
-"$work/loadtest" -c "$CONNS" -d "$DUR" -domain catch.example \
-	mailtower="127.0.0.1:$p_policy" postgrey="127.0.0.1:$p_postgrey"
+echo "   (null: a server that does no work, the ceiling this machine sets with the load generator on it)"
+"$work/loadtest" -c "$CONNS" -d "$DUR" -domain catch.example -expect "450 4.7.1|DEFER_IF_PERMIT|DUNNO" -baseline postgrey \
+	mailtower="127.0.0.1:$p_policy" postgrey="127.0.0.1:$p_postgrey" null="127.0.0.1:$p_null"
 echo "== paced at ${RATE:=200}/s in total (a rate both sustain): latency of each decision"
 "$work/loadtest" -c "$CONNS" -d "$DUR" -rate "$RATE" -domain catch.example \
 	mailtower="127.0.0.1:$p_policy" postgrey="127.0.0.1:$p_postgrey"

@@ -2,8 +2,8 @@
 // them: C persistent connections (one per smtpd process), each sending
 // RCPT-state requests with new greylisting triplets back to back. It runs
 // each named target for the same duration, one after the other, and
-// prints decisions per second, latency percentiles and, for two targets,
-// the throughput ratio of the first to the second.
+// prints decisions per second, latency percentiles and the throughput
+// ratio of each to a baseline target (-baseline; default the second).
 //
 //	go run ./policyd/loadtest -d 10s mailtower=127.0.0.1:10040 postgrey=127.0.0.1:10023
 //
@@ -30,6 +30,7 @@ func main() {
 	expect := flag.String("expect", "450 4.7.1|DEFER_IF_PERMIT", "answers that count as a greylisting decision (| separated)")
 	freePorts := flag.Int("free-ports", 0, "print this many free loopback TCP ports and exit (for scripts)")
 	waitFor := flag.String("wait", "", "wait up to 60s until HOST:PORT accepts connections, then exit")
+	baseline := flag.String("baseline", "", "the target the others are compared with (default: the second)")
 	null := flag.String("serve-null", "", "serve HOST:PORT as a null policy server (answers DUNNO at once, no work): the floor the machine sets for latency")
 	flag.Parse()
 	if *null != "" {
@@ -78,10 +79,30 @@ func main() {
 		results = append(results, r)
 		r.print()
 	}
-	if len(results) == 2 && results[1].rate() > 0 {
-		a, b := results[0], results[1]
+	printRatios(results, *baseline)
+}
+
+// printRatios compares every result with the baseline target (by
+// default the second one named), measured in the same run.
+func printRatios(results []result, baseline string) {
+	if len(results) < 2 {
+		return
+	}
+	base := results[1]
+	for _, r := range results {
+		if r.name == baseline {
+			base = r
+		}
+	}
+	if base.rate() == 0 {
+		return
+	}
+	for _, r := range results {
+		if r.name == base.name {
+			continue
+		}
 		fmt.Printf("ratio %s/%s: throughput %.1fx, p99 latency %.3f ms vs %.3f ms\n",
-			a.name, b.name, a.rate()/b.rate(), ms(a.pct(0.99)), ms(b.pct(0.99)))
+			r.name, base.name, r.rate()/base.rate(), ms(r.pct(0.99)), ms(base.pct(0.99)))
 	}
 }
 
