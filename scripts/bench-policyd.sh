@@ -71,3 +71,9 @@ echo "== paced at ${RATE:=200}/s in total (a rate both sustain): latency of each
 echo "== mailtower and the null server, paced at ${HIGHRATE:=2000}/s (null = the machine's floor)"
 "$work/loadtest" -c "$CONNS" -d "$DUR" -rate "$HIGHRATE" -domain catch.example -expect "450 4.7.1|DUNNO" \
 	mailtower="127.0.0.1:$p_policy" null="127.0.0.1:$p_null"
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+	echo "== same CPU budget: every server pinned to CPU 1, the load generator to CPU 0 (saturation)"
+	for p in "${pids[@]}"; do taskset -a -p -c 1 "$p" >/dev/null; done
+	taskset -c 0 "$work/loadtest" -c "$CONNS" -d "$DUR" -domain catch.example -expect "450 4.7.1|DEFER_IF_PERMIT|DUNNO" -baseline postgrey \
+		mailtower="127.0.0.1:$p_policy" postgrey="127.0.0.1:$p_postgrey" null="127.0.0.1:$p_null"
+fi
