@@ -21,20 +21,9 @@ func aliasAddCmd(g *globals) *cobra.Command {
 		Short: "Accept ADDRESS at RCPT (a list or forward the customer's server expands)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			addr, _, err := parseUserArg(args[0])
-			if err != nil {
-				return err
-			}
-			a, s, err := openStore(g, cmd, policyd.NewAliasStore)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			if err := s.Add(cmd.Context(), policyd.Alias{Address: addr, Target: target}); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "alias %s added\n", addr)
-			return nil
+			return changeAlias(g, cmd, args[0], "added", func(s *policyd.AliasStore, addr string) error {
+				return s.Add(cmd.Context(), policyd.Alias{Address: addr, Target: target})
+			})
 		},
 	}
 	cmd.Flags().StringVar(&target, "target", "", "where the customer's server sends it (informational)")
@@ -84,20 +73,28 @@ func aliasRemoveCmd(g *globals) *cobra.Command {
 		Short: "Remove an alias",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			addr, _, err := parseUserArg(args[0])
-			if err != nil {
-				return err
-			}
-			a, s, err := openStore(g, cmd, policyd.NewAliasStore)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			if err := s.Remove(cmd.Context(), addr); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "alias %s removed\n", addr)
-			return nil
+			return changeAlias(g, cmd, args[0], "removed", func(s *policyd.AliasStore, addr string) error {
+				return s.Remove(cmd.Context(), addr)
+			})
 		},
 	}
+}
+
+// changeAlias parses arg as an address, applies change to the alias store
+// and says what was done.
+func changeAlias(g *globals, cmd *cobra.Command, arg, done string, change func(*policyd.AliasStore, string) error) error {
+	addr, _, err := parseUserArg(arg)
+	if err != nil {
+		return err
+	}
+	a, s, err := openStore(g, cmd, policyd.NewAliasStore)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := change(s, addr); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "alias %s %s\n", addr, done)
+	return nil
 }

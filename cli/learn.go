@@ -104,16 +104,12 @@ type learnFunc func(context.Context, *bayes.Store, []bayes.Doc) ([]bayes.Outcome
 // apply to them in batches, each batch one transaction.
 func runLearn(cmd *cobra.Command, g *globals, paths []string, asJSON bool, apply learnFunc) error {
 	ctx := cmd.Context()
-	a, err := g.openApp(ctx)
+	a, st, err := openLearnStore(g, cmd)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	tok := bayes.NewTokenizer(tokenizerLimits(a.cfg))
-	st, err := openBayes(ctx, a, a.cfg)
-	if err != nil {
-		return err
-	}
 	var counts learnCounts
 	var batch []bayes.Doc
 	flush := func() error {
@@ -190,15 +186,11 @@ func learnStatsCmd(g *globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			a, err := g.openApp(ctx)
+			a, st, err := openLearnStore(g, cmd)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			st, err := openBayes(ctx, a, a.cfg)
-			if err != nil {
-				return err
-			}
 			s, err := st.Stats(ctx)
 			if err != nil {
 				return err
@@ -233,15 +225,11 @@ func learnPruneCmd(g *globals) *cobra.Command {
 				return usageErr("--older-than must be positive and --max-count at least 1")
 			}
 			ctx := cmd.Context()
-			a, err := g.openApp(ctx)
+			a, st, err := openLearnStore(g, cmd)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			st, err := openBayes(ctx, a, a.cfg)
-			if err != nil {
-				return err
-			}
 			n, err := st.Prune(ctx, time.Now().Add(-olderThan), maxCount)
 			if err != nil {
 				return err
@@ -254,4 +242,19 @@ func learnPruneCmd(g *globals) *cobra.Command {
 	c.Flags().DurationVar(&olderThan, "older-than", 90*24*time.Hour, "prune tokens last learned before this long ago")
 	c.Flags().IntVar(&maxCount, "max-count", 1, "prune only tokens seen in at most this many learned messages")
 	return c
+}
+
+// openLearnStore opens the app and the built-in engine's token store;
+// the caller closes the app.
+func openLearnStore(g *globals, cmd *cobra.Command) (*app, *bayes.Store, error) {
+	a, err := g.openApp(cmd.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := openBayes(cmd.Context(), a, a.cfg)
+	if err != nil {
+		a.Close()
+		return nil, nil, err
+	}
+	return a, st, nil
 }

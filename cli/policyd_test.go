@@ -48,6 +48,8 @@ func TestRuleImportGreylistAliasCommands(t *testing.T) {
 		{[]string{"alias", "add", "sales@example.com", "--target", "alice@example.com"}, []string{"alias sales@example.com added"}, 0},
 		{[]string{"alias", "add", "sales@nowhere.example"}, []string{"nowhere.example"}, 1},
 		{[]string{"alias", "list"}, []string{"sales@example.com", "alice@example.com"}, 0},
+		{[]string{"alias", "remove", "Sales@Example.com"}, []string{"alias sales@example.com removed"}, 0},
+		{[]string{"alias", "remove", "sales@example.com"}, []string{"not found"}, 1},
 	} {
 		out, err := run(t, cfg, tc.args...)
 		code := 0

@@ -1,27 +1,28 @@
 package greylist
 
+import lru "github.com/hashicorp/golang-lru/v2"
+
 // memTriplet and memClient look in memory: cache, then unsaved changes,
 // then changes being saved. Callers hold g.mu.
 func (g *Greylister) memTriplet(key string) (Triplet, bool) {
-	if t, ok := g.triplets.Get(key); ok {
-		return t, true
-	}
-	if t, ok := g.dirtyT[key]; ok {
-		return t, true
-	}
-	t, ok := g.flushT[key]
-	return t, ok
+	return lookIn(g.triplets, key, g.dirtyT, g.flushT)
 }
 
 func (g *Greylister) memClient(net string) (Client, bool) {
-	if c, ok := g.clients.Get(net); ok {
-		return c, true
+	return lookIn(g.clients, net, g.dirtyC, g.flushC)
+}
+
+func lookIn[V any](cache *lru.Cache[string, V], key string, pending ...map[string]V) (V, bool) {
+	if v, ok := cache.Get(key); ok {
+		return v, true
 	}
-	if c, ok := g.dirtyC[net]; ok {
-		return c, true
+	for _, m := range pending {
+		if v, ok := m[key]; ok {
+			return v, true
+		}
 	}
-	c, ok := g.flushC[net]
-	return c, ok
+	var zero V
+	return zero, false
 }
 
 func (g *Greylister) putTriplet(key string, t Triplet) {
