@@ -39,7 +39,7 @@ func (f *Filter) apply(ctx context.Context, rt *Runtime, trx mailfilter.Trx, msg
 		return tempFail, nil
 	}
 	groups := groupDelivered(plans)
-	engines := engineNames(rt.Engines)
+	engines := rep.Ran // only the engines that scanned this message
 	for _, g := range groups[min(1, len(groups)):] {
 		ed := editFor(g[0], engines, rt.Hostname)
 		copyMsg, err := rewrite(raw.Reader(), ed)

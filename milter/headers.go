@@ -8,8 +8,6 @@ import (
 	"strings"
 
 	"github.com/d--j/go-milter/mailfilter/header"
-
-	"github.com/mailtower/mailtower/scan"
 )
 
 // field is one header field to add.
@@ -118,13 +116,4 @@ func rewrite(raw io.Reader, ed headerEdit) (io.Reader, error) {
 	}
 	out.WriteString("\r\n")
 	return io.MultiReader(&out, br), nil
-}
-
-// engineNames lists the names of the engines that scanned a message.
-func engineNames(engines []scan.Engine) []string {
-	out := make([]string, len(engines))
-	for i, e := range engines {
-		out[i] = e.Scanner.Name()
-	}
-	return out
 }

@@ -38,6 +38,9 @@ type Report struct {
 	// Skipped lists engines that failed with SkipOnError set, or were
 	// skipped by size; the message was not scanned by them.
 	Skipped []string
+	// Ran lists the engines that scanned the message to the end, in the
+	// order they were given: what X-Mailtower-Scanned names.
+	Ran []string
 	// Durations is each engine's scan time, for logs and metrics.
 	Durations map[string]time.Duration
 }
@@ -55,7 +58,8 @@ func Run(ctx context.Context, engines []Engine, msg *Message, observe Observer) 
 	var mu sync.Mutex
 	var firstErr error
 	var wg sync.WaitGroup
-	for _, e := range engines {
+	ran := make([]bool, len(engines))
+	for i, e := range engines {
 		if e.MaxSize > 0 && msg.Size() > e.MaxSize {
 			rep.Skipped = append(rep.Skipped, e.Scanner.Name()+" (size)")
 			continue
@@ -73,6 +77,7 @@ func Run(ctx context.Context, engines []Engine, msg *Message, observe Observer) 
 			switch {
 			case err == nil:
 				rep.Findings = append(rep.Findings, findings...)
+				ran[i] = true
 			case e.SkipOnError:
 				rep.Skipped = append(rep.Skipped, e.Scanner.Name()+" (error)")
 			case firstErr == nil:
@@ -82,6 +87,11 @@ func Run(ctx context.Context, engines []Engine, msg *Message, observe Observer) 
 		}(e)
 	}
 	wg.Wait()
+	for i, e := range engines {
+		if ran[i] {
+			rep.Ran = append(rep.Ran, e.Scanner.Name())
+		}
+	}
 	if firstErr != nil {
 		return rep, firstErr
 	}

@@ -43,18 +43,19 @@ func TestRun(t *testing.T) {
 		wantErr  string
 		findings int
 		skipped  []string
+		ran      []string // in engine order, whoever finished first
 	}{
-		{"all findings collected", []Engine{{Scanner: fakeScanner{name: "a", findings: []Finding{spam}}},
-			{Scanner: fakeScanner{name: "b", findings: []Finding{virus}}}}, "", 2, nil},
+		{"all findings collected", []Engine{{Scanner: fakeScanner{name: "a", findings: []Finding{spam}, delay: 20 * time.Millisecond}},
+			{Scanner: fakeScanner{name: "b", findings: []Finding{virus}}}}, "", 2, nil, []string{"a", "b"}},
 		{"failure tempfails", []Engine{{Scanner: fakeScanner{name: "a", findings: []Finding{spam}}},
-			{Scanner: fakeScanner{name: "b", err: errors.New("refused")}}}, "scanner b: refused", 0, nil},
-		{"explicit skip on error", []Engine{{Scanner: fakeScanner{name: "b", err: errors.New("refused")}, SkipOnError: true}},
-			"", 0, []string{"b (error)"}},
+			{Scanner: fakeScanner{name: "b", err: errors.New("refused")}}}, "scanner b: refused", 0, nil, nil},
+		{"explicit skip on error", []Engine{{Scanner: fakeScanner{name: "b", err: errors.New("refused")}, SkipOnError: true},
+			{Scanner: fakeScanner{name: "c"}}}, "", 0, []string{"b (error)"}, []string{"c"}},
 		{"timeout is a failure", []Engine{{Scanner: fakeScanner{name: "slow", delay: time.Minute}, Timeout: 20 * time.Millisecond}},
-			"scanner slow", 0, nil},
-		{"panic is a failure, not a pass", []Engine{{Scanner: fakeScanner{name: "p", panics: true}}}, "panic", 0, nil},
+			"scanner slow", 0, nil, nil},
+		{"panic is a failure, not a pass", []Engine{{Scanner: fakeScanner{name: "p", panics: true}}}, "panic", 0, nil, nil},
 		{"too big for an engine", []Engine{{Scanner: fakeScanner{name: "s", findings: []Finding{spam}}, MaxSize: 10}},
-			"", 0, []string{"s (size)"}},
+			"", 0, []string{"s (size)"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rep, err := Run(context.Background(), tc.engines, msg(100), nil)
@@ -70,6 +71,9 @@ func TestRun(t *testing.T) {
 			}
 			if len(rep.Findings) != tc.findings || strings.Join(rep.Skipped, ",") != strings.Join(tc.skipped, ",") {
 				t.Fatalf("findings %d skipped %v; want %d %v", len(rep.Findings), rep.Skipped, tc.findings, tc.skipped)
+			}
+			if strings.Join(rep.Ran, ",") != strings.Join(tc.ran, ",") {
+				t.Errorf("ran %q, want %q", rep.Ran, tc.ran)
 			}
 		})
 	}
