@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
@@ -57,9 +56,12 @@ func milterRuntime(ctx context.Context, a *app, cfg *config.Config, log *slog.Lo
 	return &milter.Runtime{
 		Engines: engines, VirusEngines: virusEngines, Resolver: res, Quarantine: q, Reinject: reinjectClient(cfg),
 		SpoolDir: spoolDir, SpoolMemory: int64(cfg.Milter.SpoolMemory), Timeout: cfg.Milter.Timeout.D(),
-		Hostname: host, Outbound: outboundCheck(a.settings),
-		Observe: a.metrics.ScannerRun,
-		Count:   func(v scan.Category, act settings.Action) { a.metrics.Message(string(v), string(act)) },
+		Hostname: host,
+		// The outbound rule the policy daemon relays by: viruses only for
+		// a customer's mail to recipients outside every served domain.
+		Outbound: settings.NewOutbound(settings.NewRelayIndex(a.settings, nil), res).Message,
+		Observe:  a.metrics.ScannerRun,
+		Count:    func(v scan.Category, act settings.Action) { a.metrics.Message(string(v), string(act)) },
 	}, nil
 }
 
@@ -87,17 +89,4 @@ func startMilter(f *milter.Filter, cfg *config.Config) (*milter.Server, error) {
 		MaxBody:    1 << 30,
 		MaxHeaders: 10000,
 	})
-}
-
-// outboundCheck tells the milter whether a message is a customer's
-// outbound mail, with the same rule the policy daemon relays by: the
-// client is in the customer's relay networks and the sender is of its
-// domain. Inbound mail from such a client with a foreign sender is fully
-// scanned. The networks are read again only when the settings change.
-func outboundCheck(s *settings.SQLStore) func(ctx context.Context, client netip.Addr, sender string) (bool, error) {
-	idx := settings.NewRelayIndex(s, nil)
-	return func(ctx context.Context, client netip.Addr, sender string) (bool, error) {
-		_, ok, err := idx.Outbound(ctx, client, sender)
-		return ok, err
-	}
 }

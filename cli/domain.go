@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"net/netip"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -22,6 +21,7 @@ type domainFlags struct {
 	relay     string
 	catchAll  bool
 	relayNets []string
+	force     bool
 	policy    policyFlags
 }
 
@@ -29,6 +29,7 @@ func (f *domainFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.relay, "relay", "", "the customer's mail server, HOST[:PORT]")
 	cmd.Flags().BoolVar(&f.catchAll, "catch-all", false, "the customer server accepts any local part (greylist instead of validating recipients)")
 	cmd.Flags().StringSliceVar(&f.relayNets, "relay-net", nil, "customer network allowed to send outbound (CIDR, repeatable; \"none\" clears)")
+	cmd.Flags().BoolVar(&f.force, "force", false, "accept a --relay-net broader than /16 (IPv4) or /48 (IPv6)")
 	f.policy.register(cmd)
 }
 
@@ -48,15 +49,14 @@ func (f *domainFlags) apply(cmd *cobra.Command, d *settings.Domain) error {
 			if n == "none" {
 				continue
 			}
-			p, err := netip.ParsePrefix(n)
+			p, err := settings.ParseRelayNet(n)
 			if err != nil {
-				a, aerr := netip.ParseAddr(n)
-				if aerr != nil {
-					return usageErr("--relay-net %q: want a CIDR such as 192.0.2.0/24", n)
-				}
-				p = netip.PrefixFrom(a, a.BitLen())
+				return usageErr("--relay-net: %v", err)
 			}
-			d.RelayNets = append(d.RelayNets, p.Masked())
+			if err := settings.CheckRelayNetBreadth(p); err != nil && !f.force {
+				return usageErr("--relay-net: %v; give --force if you mean it", err)
+			}
+			d.RelayNets = append(d.RelayNets, p)
 		}
 	}
 	return f.policy.apply(cmd, &d.Overrides)

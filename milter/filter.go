@@ -36,11 +36,11 @@ type Runtime struct {
 	Resolver     *settings.Resolver
 	Quarantine   *quarantine.Store
 	Reinject     reinject.Sender
-	// Outbound reports whether mail from client with this envelope sender
-	// is a customer's outbound mail (client in the customer's relay
-	// networks and sender of the customer's domain, as the policy daemon
-	// decides); nil means no outbound relay.
-	Outbound func(ctx context.Context, client netip.Addr, sender string) (bool, error)
+	// Outbound reports whether a message is a customer's outbound mail
+	// (settings.Outbound.Message: every recipient outside the served
+	// domains, client in the customer's relay networks, sender of the
+	// customer's domain); nil means no outbound relay.
+	Outbound func(ctx context.Context, client netip.Addr, sender string, recipients []string) (bool, error)
 	// Notify sends virus notices; nil means none.
 	Notify      Notifier
 	SpoolDir    string
@@ -110,7 +110,7 @@ func (f *Filter) Decide(ctx context.Context, trx mailfilter.Trx) (mailfilter.Dec
 	defer raw.Close()
 	if rt.Outbound != nil {
 		if ip, err := netip.ParseAddr(env.ClientAddr); err == nil {
-			out, err := rt.Outbound(ctx, ip, env.Sender)
+			out, err := rt.Outbound(ctx, ip, env.Sender, env.Recipients)
 			if err != nil {
 				log.Error("outbound check", "err", err)
 				return tempFail, nil

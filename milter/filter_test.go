@@ -328,7 +328,7 @@ func TestOutboundScannedForVirusesOnly(t *testing.T) {
 	f := newFixture(t)
 	rt := *f.filter.rt.Load()
 	rt.VirusEngines = []scan.Engine{{Scanner: virusOnlyScanner{}}}
-	rt.Outbound = func(_ context.Context, client netip.Addr, sender string) (bool, error) {
+	rt.Outbound = func(_ context.Context, client netip.Addr, sender string, _ []string) (bool, error) {
 		return client.String() == "192.0.2.1" && sender == "sender@example.org", nil
 	}
 	f.filter.Reload(&rt)

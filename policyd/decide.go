@@ -15,7 +15,8 @@ import (
 const (
 	// ActionDunno lets Postfix's next restriction decide.
 	ActionDunno = "DUNNO"
-	// ActionOK permits; answered only for a relay network's own outbound mail.
+	// ActionOK permits; answered only for a relay network's own outbound
+	// mail to a recipient outside the served domains (settings.IsOutbound).
 	ActionOK = "OK"
 	// ActionTempfail answers malformed requests and internal errors: the
 	// client retries later, nothing is ever permitted by an error.
@@ -87,11 +88,14 @@ func NewDecider(c DeciderConfig) (*Decider, error) {
 }
 
 // Decide answers one request. At RCPT, in this order: outbound relay
-// from a domain's relay networks; block rules of the recipient's scopes;
-// allow-sender rules (skip greylisting); the SIZE the client announced
-// against the recipient's limit; recipient validation for domains that
-// are not catch-all; greylisting for catch-all domains. An error means
-// the caller must answer ActionTempfail.
+// (settings.IsOutbound: a recipient outside the served domains, from a
+// domain's relay networks with a sender of that domain); refusal of
+// other recipients outside the served domains from relay networks; block
+// rules of the recipient's scopes; allow-sender rules (skip
+// greylisting); the SIZE the client announced against the recipient's
+// limit; recipient validation for domains that are not catch-all;
+// greylisting for catch-all domains. An error means the caller must
+// answer ActionTempfail.
 func (d *Decider) Decide(ctx context.Context, req Request) (Decision, error) {
 	if req["request"] != "smtpd_access_policy" {
 		return Decision{}, fmt.Errorf("%w: request=%q, want smtpd_access_policy", ErrMalformed, req["request"])
@@ -108,17 +112,10 @@ func (d *Decider) Decide(ctx context.Context, req Request) (Decision, error) {
 	sender := req.Sender()
 	client, hasClient := req.Client()
 
-	fromRelayNet := false
+	var relayDomains []string
 	if hasClient {
-		domains, err := d.relay.OutboundDomains(ctx, client)
-		if err != nil {
+		if relayDomains, err = d.relay.OutboundDomains(ctx, client); err != nil {
 			return Decision{}, err
-		}
-		if len(domains) > 0 {
-			if sender == "" || senderInAny(sender, domains) {
-				return Decision{ActionOK, "outbound"}, nil
-			}
-			fromRelayNet = true
 		}
 	}
 
@@ -126,8 +123,14 @@ func (d *Decider) Decide(ctx context.Context, req Request) (Decision, error) {
 	if err != nil {
 		return Decision{}, err
 	}
+	// One outbound rule for the policy daemon and the milter
+	// (settings.IsOutbound): a recipient of a served domain is inbound
+	// and gets every check below, whoever the client is.
+	if settings.IsOutbound(relayDomains, sender, res.Domain != nil) {
+		return Decision{ActionOK, "outbound"}, nil
+	}
 	if res.Domain == nil {
-		if fromRelayNet {
+		if len(relayDomains) > 0 {
 			return Decision{fmt.Sprintf("554 5.7.1 Relay not permitted for sender <%s> from %s", sender, client), "relay-denied"}, nil
 		}
 		return Decision{ActionDunno, "not-local"}, nil
@@ -156,7 +159,7 @@ func (d *Decider) Decide(ctx context.Context, req Request) (Decision, error) {
 	if allowed {
 		return Decision{ActionDunno, "allowed-sender"}, nil
 	}
-	if fromRelayNet || !hasClient || d.greylist == nil {
+	if !hasClient || d.greylist == nil {
 		return Decision{ActionDunno, "pass"}, nil
 	}
 	r, err := d.greylist.Check(ctx, client, NormalizeSender(sender), rcpt)
@@ -168,15 +171,6 @@ func (d *Decider) Decide(ctx context.Context, req Request) (Decision, error) {
 	}
 	secs := int(r.RetryIn.Seconds() + 0.999)
 	return Decision{fmt.Sprintf("450 4.7.1 Greylisted, please try again in %d seconds", secs), "greylisted"}, nil
-}
-
-func senderInAny(sender string, domains []string) bool {
-	for _, d := range domains {
-		if settings.SenderInDomain(sender, d) {
-			return true
-		}
-	}
-	return false
 }
 
 // senderForms returns the lower-case sender and its +ext-less form.

@@ -18,13 +18,15 @@ import (
 // requests hold only valid names and values that cannot break the reply
 // framing; limits hold; re-encoding parses to the same request; and OK
 // (permission to relay) is only ever answered to a relay network client
-// with a sender of that domain (never an open relay).
+// with a sender of that domain, never the null sender, for a recipient
+// outside the served domains (never an open relay).
 func FuzzReadRequest(f *testing.F) {
 	f.Add([]byte(goodRequest))
 	f.Add([]byte(goodRequest + goodRequest))
 	f.Add([]byte("request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=192.0.2.9\nsender=\nrecipient=x@gmail.example\n\n"))
 	f.Add([]byte("request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=::ffff:192.0.2.9\nsender=a@VALID.example.\nrecipient=x@y\n\n"))
 	f.Add([]byte("request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=203.0.113.1\nsender=a@b\nrecipient=q@catch.example\nsize=99\n\n"))
+	f.Add([]byte("request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=192.0.2.9\nsender=a@valid.example\nrecipient=q@Catch.Example\n\n"))
 	f.Add([]byte("a=b\r\n\r\nnonsense\n\n=\n\n"))
 	fx := newFixture(f)
 	lim := Limits{MaxBytes: 2048, MaxAttributes: 20}
@@ -74,14 +76,18 @@ func checkRequest(t *testing.T, r Request, lim Limits) {
 }
 
 // checkOutbound fails unless r comes from the fixture's relay networks of
-// valid.example with a sender of that domain (or the null sender).
+// valid.example with a sender of that domain (never the null sender) to a
+// recipient outside the fixture's domains.
 func checkOutbound(t *testing.T, r Request) {
 	a, ok := r.Client()
 	if !ok || !(netip.MustParsePrefix("192.0.2.0/24").Contains(a) || netip.MustParsePrefix("2001:db8:1::/48").Contains(a)) {
 		t.Fatalf("OK for a client outside the relay networks: %v", r)
 	}
-	if s := r.Sender(); s != "" && !settings.SenderInDomain(s, "valid.example") {
-		t.Fatalf("OK for a foreign sender: %v", r)
+	if s := r.Sender(); !settings.SenderInDomain(s, "valid.example") {
+		t.Fatalf("OK for a foreign or null sender: %v", r)
+	}
+	if _, d, err := settings.NormalizeAddress(r.Recipient()); err != nil || d == "valid.example" || d == "catch.example" {
+		t.Fatalf("OK for a recipient that is not outside the served domains: %v", r)
 	}
 }
 

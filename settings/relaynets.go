@@ -44,7 +44,7 @@ func (s *SQLStore) RelayNets(ctx context.Context) ([]RelayNet, error) {
 // OutboundDomain returns the domain whose relay networks contain client
 // (the most specific network wins); ok is false when client is in none.
 // Several domains may share a network (one customer server for several
-// domains): use OutboundDomains or Outbound to see them all.
+// domains): use RelayIndex.OutboundDomains to see them all.
 func (s *SQLStore) OutboundDomain(ctx context.Context, client netip.Addr) (domain string, ok bool, err error) {
 	nets, err := s.RelayNets(ctx)
 	if err != nil {
@@ -132,23 +132,45 @@ func (x *RelayIndex) OutboundDomains(ctx context.Context, client netip.Addr) ([]
 	return matchRelayNets(nets, client), nil
 }
 
-// Outbound reports whether mail from client with this envelope sender is
-// a customer's outbound mail: the client is in a relay network of a
-// domain and the sender belongs to that domain (or a subdomain). The
-// milter scans such mail for viruses only. The null sender (a DSN from
-// the customer's server) counts as outbound from the most specific domain.
-func (x *RelayIndex) Outbound(ctx context.Context, client netip.Addr, sender string) (domain string, ok bool, err error) {
-	ds, err := x.OutboundDomains(ctx, client)
-	if err != nil || len(ds) == 0 {
-		return "", false, err
-	}
-	if strings.Trim(sender, "<>") == "" {
-		return ds[0], true, nil
-	}
-	for _, d := range ds {
-		if SenderInDomain(sender, d) {
-			return d, true, nil
+// Relay networks broader than these prefix lengths are refused unless
+// the admin insists (domain add/set --force): a network that wide is
+// almost always a typo, and with it anyone there may send as the domain.
+const (
+	MinRelayNetBits4 = 16
+	MinRelayNetBits6 = 48
+)
+
+// ParseRelayNet reads a relay network: a CIDR or a single address. The
+// result is masked, and an IPv4-mapped IPv6 prefix (::ffff:192.0.2.0/120)
+// becomes the IPv4 prefix it means, since clients are matched unmapped.
+func ParseRelayNet(s string) (netip.Prefix, error) {
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		a, aerr := netip.ParseAddr(s)
+		if aerr != nil || a.Zone() != "" {
+			return netip.Prefix{}, fmt.Errorf("relay network %q: want a CIDR such as 192.0.2.0/24", s)
 		}
+		p = netip.PrefixFrom(a, a.BitLen())
 	}
-	return "", false, nil
+	if a := p.Addr(); a.Is4In6() {
+		if p.Bits() < 96 {
+			return netip.Prefix{}, fmt.Errorf("relay network %q: an IPv4-mapped prefix needs at least /96", s)
+		}
+		p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+	}
+	return p.Masked(), nil
+}
+
+// CheckRelayNetBreadth refuses a network broader than /16 (IPv4) or /48
+// (IPv6), naming it.
+func CheckRelayNetBreadth(p netip.Prefix) error {
+	bits := MinRelayNetBits6
+	if p.Addr().Is4() {
+		bits = MinRelayNetBits4
+	}
+	if p.Bits() < bits {
+		return fmt.Errorf("relay network %s is broader than /%d: every client in it may send mail as the domain "+
+			"and relay it anywhere", p, bits)
+	}
+	return nil
 }

@@ -60,12 +60,13 @@ func TestOutboundDomain(t *testing.T) {
 	for _, tc := range []struct {
 		client, sender string
 		domain         string // OutboundDomain
-		outbound       string // Outbound with sender; "" = not outbound
+		outbound       string // OutboundSender of the index's domains; "" = not outbound
 	}{
 		{"192.0.2.1", "u@a.example", "a.example", "a.example"},
 		{"192.0.2.200", "u@a.example", "b.example", "a.example"}, // shared network: both domains may send
 		{"192.0.2.200", "u@B.example", "b.example", "b.example"},
-		{"192.0.2.200", "", "b.example", "b.example"},
+		{"192.0.2.200", "", "b.example", ""}, // the null sender is never enough
+		{"192.0.2.200", "<>", "b.example", ""},
 		{"192.0.2.1", "u@b.example", "a.example", ""},
 		{"192.0.2.1", "u@xa.example", "a.example", ""},
 		{"::ffff:192.0.2.1", "u@sub.a.example", "a.example", "a.example"},
@@ -76,9 +77,13 @@ func TestOutboundDomain(t *testing.T) {
 		if err != nil || d != tc.domain || ok != (tc.domain != "") {
 			t.Errorf("OutboundDomain(%s) = %q %v %v, want %q", tc.client, d, ok, err, tc.domain)
 		}
-		d, ok, err = x.Outbound(ctx, a, tc.sender)
-		if err != nil || d != tc.outbound || ok != (tc.outbound != "") {
-			t.Errorf("Outbound(%s, %s) = %q %v %v, want %q", tc.client, tc.sender, d, ok, err, tc.outbound)
+		ds, err := x.OutboundDomains(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, ok = OutboundSender(ds, tc.sender)
+		if d != tc.outbound || ok != (tc.outbound != "") {
+			t.Errorf("OutboundSender(%s, %s) = %q %v, want %q", tc.client, tc.sender, d, ok, tc.outbound)
 		}
 	}
 }
