@@ -49,6 +49,12 @@ type transaction struct {
 // SIZE=size in MAIL FROM.
 func transact(t *testing.T, addr, localIP, from string, rcpts []string, size int64) transaction {
 	t.Helper()
+	return transactMsg(t, addr, localIP, from, rcpts, size, nil)
+}
+
+// transactMsg is transact sending msg (nil: a short clean message).
+func transactMsg(t *testing.T, addr, localIP, from string, rcpts []string, size int64, msg []byte) transaction {
+	t.Helper()
 	d := net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(localIP)}}
 	conn, err := d.Dial("tcp", addr)
 	if err != nil {
@@ -89,7 +95,9 @@ func transact(t *testing.T, addr, localIP, from string, rcpts []string, size int
 	if err != nil {
 		t.Fatalf("DATA: %v", err)
 	}
-	msg := message([]string{"From: <" + from + ">", "To: <" + rcpts[0] + ">", "Subject: policy test"}, "Hello.\n")
+	if msg == nil {
+		msg = message([]string{"From: <" + from + ">", "To: <" + rcpts[0] + ">", "Subject: policy test"}, "Hello.\n")
+	}
 	if _, err := w.Write(msg); err != nil {
 		t.Fatalf("DATA write: %v", err)
 	}
@@ -204,6 +212,7 @@ func TestPolicyOutboundRelay(t *testing.T) {
 		{"relay net, own sender", "127.0.0.2", "alice@valid.test", 250, ""},
 		{"relay net, own sender's subdomain", "127.0.0.2", "alice@eu.valid.test", 250, ""},
 		{"relay net, foreign sender", "127.0.0.2", "eve@evil.example", 554, "Relay not permitted for sender <eve@evil.example> from 127.0.0.2"},
+		{"relay net, null sender", "127.0.0.2", "", 554, "Relay not permitted for sender <> from 127.0.0.2"},
 		{"elsewhere, own sender", "127.0.0.3", "alice@valid.test", 554, "Relay access denied"},
 		{"elsewhere, foreign sender", "127.0.0.3", "eve@evil.example", 554, "Relay access denied"},
 	} {
