@@ -87,8 +87,9 @@ type Envelope struct {
 	Helo       string   `json:"helo"`
 	Sender     string   `json:"sender"`
 	Recipients []string `json:"recipients"`
-	// Outbound is set for mail from a domain's relay network: it is
-	// scanned for viruses only.
+	// Outbound is set for a customer's outbound mail (settings.Outbound:
+	// relay network, sender of its domain, every recipient outside the
+	// served domains): it is scanned for viruses only.
 	Outbound bool `json:"outbound,omitempty"`
 }
 
