@@ -186,7 +186,11 @@ func (w *walker) parseHeader(b []byte, path string, top bool) headerParse {
 				cur.Write(bytes.TrimLeft(line, " \t"))
 			}
 		default:
-			name, value, ok := splitField(line)
+			name, value, commented, ok := splitField(line)
+			if ok && commented && w.strict {
+				// A strict reader does not know the field.
+				name = string(line[:bytes.IndexByte(line, ':')])
+			}
 			if !ok {
 				if first && top && bytes.HasPrefix(line, []byte("From ")) {
 					break // mbox separator line
@@ -196,9 +200,29 @@ func (w *walker) parseHeader(b []byte, path string, top bool) headerParse {
 					w.problem(path, "part without header", false)
 					return hp
 				}
-				flush()
-				w.problem(path, "header line without colon", true)
+				if w.strict {
+					// Postfix, and parsers that follow RFC 5322
+					// strictly, end the header at a line that is
+					// not a field: the rest is body.
+					flush()
+					hp.body = b[i:]
+					w.headerProblems(path, dropped, sawNUL, saw8bit)
+					return hp
+				}
+				// What the writer meant (Office 365 writes such lines):
+				// a continuation of the field before. The strict reading
+				// is compared after the walk (readingsDisagree).
+				w.lenient = true
+				w.problem(path, "header continuation line without leading white space", false)
+				if cur != nil && size <= maxHeaderBytes {
+					cur.WriteByte(' ')
+					cur.Write(bytes.TrimLeft(line, " \t"))
+				}
 				break
+			}
+			if commented && !w.strict {
+				w.lenient = true
+				w.problem(path, "comment in header field name "+truncate(name, 40), false)
 			}
 			flush()
 			if len(hp.header.Fields) >= maxHeaderFields || size > maxHeaderBytes {
@@ -233,20 +257,44 @@ func (w *walker) headerProblems(path string, dropped, sawNUL, saw8bit bool) {
 
 // splitField splits "Name: value". A name is printable US-ASCII without a
 // colon (RFC 5322 section 2.2); white space before the colon is the
-// obsolete syntax of RFC 5322 section 4.5 and is accepted.
-func splitField(line []byte) (name string, value []byte, ok bool) {
+// obsolete syntax of RFC 5322 section 4.5 and is accepted. A comment in
+// the name ("Content-Type(x):") is removed, as lenient clients and ClamAV
+// read it; commented reports that one was.
+func splitField(line []byte) (name string, value []byte, commented, ok bool) {
 	c := bytes.IndexByte(line, ':')
 	if c <= 0 {
-		return "", nil, false
+		return "", nil, false, false
 	}
-	n := bytes.TrimRight(line[:c], " \t")
+	n := line[:c]
+	if bytes.IndexByte(n, '(') >= 0 {
+		n, commented = []byte(stripComments(string(n))), true
+	}
+	n = bytes.TrimRight(n, " \t")
 	if len(n) == 0 {
-		return "", nil, false
+		return "", nil, false, false
 	}
 	for _, ch := range n {
 		if ch < 33 || ch > 126 {
-			return "", nil, false
+			return "", nil, false, false
 		}
 	}
-	return string(n), line[c+1:], true
+	return string(n), line[c+1:], commented, true
+}
+
+// stripComments removes every RFC 5322 comment "(...)", nested ones
+// included, from s; an unclosed comment runs to the end.
+func stripComments(s string) string {
+	var b strings.Builder
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '(':
+			depth++
+		case c == ')' && depth > 0:
+			depth--
+		case depth == 0:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
