@@ -221,7 +221,8 @@ func (w *walker) parseHeader(b []byte, path string, top bool) headerParse {
 				break
 			}
 			if commented && !w.strict {
-				w.lenient = true
+				// Only the MIME fields shape what a reader shows.
+				w.lenient = w.lenient || len(name) > 8 && strings.EqualFold(name[:8], "content-")
 				w.problem(path, "comment in header field name "+truncate(name, 40), false)
 			}
 			flush()
