@@ -187,7 +187,7 @@ func (w *walker) parseHeader(b []byte, path string, top bool) headerParse {
 			}
 		default:
 			name, value, commented, ok := splitField(line)
-			if ok && commented && w.strict {
+			if ok && commented && w.reading == readStrict {
 				// A strict reader does not know the field.
 				name = string(line[:bytes.IndexByte(line, ':')])
 			}
@@ -200,7 +200,7 @@ func (w *walker) parseHeader(b []byte, path string, top bool) headerParse {
 					w.problem(path, "part without header", false)
 					return hp
 				}
-				if w.strict {
+				if w.reading == readStrict {
 					// Postfix, and parsers that follow RFC 5322
 					// strictly, end the header at a line that is
 					// not a field: the rest is body.
@@ -209,18 +209,24 @@ func (w *walker) parseHeader(b []byte, path string, top bool) headerParse {
 					w.headerProblems(path, dropped, sawNUL, saw8bit)
 					return hp
 				}
-				// What the writer meant (Office 365 writes such lines):
-				// a continuation of the field before. The strict reading
-				// is compared after the walk (readingsDisagree).
-				w.lenient = true
-				w.problem(path, "header continuation line without leading white space", false)
-				if cur != nil && size <= maxHeaderBytes {
-					cur.WriteByte(' ')
-					cur.Write(bytes.TrimLeft(line, " \t"))
+				if w.reading == readJoined {
+					// What Office 365 means by such a line: the field
+					// before goes on (unfolded without white space).
+					if cur != nil && size <= maxHeaderBytes {
+						cur.Write(line)
+					}
+					break
 				}
+				// Read as Thunderbird reads it (mimehdrs.cpp): the
+				// line is skipped and the header goes on; appending it
+				// to the field before could corrupt a Content-Type. The
+				// other readings are compared after the walk.
+				flush()
+				w.lenient = true
+				w.problem(path, "header continuation line without leading white space (skipped)", false)
 				break
 			}
-			if commented && !w.strict {
+			if commented && w.reading == readLenient {
 				// Only the MIME fields shape what a reader shows.
 				w.lenient = w.lenient || len(name) > 8 && strings.EqualFold(name[:8], "content-")
 				w.problem(path, "comment in header field name "+truncate(name, 40), false)
@@ -254,48 +260,4 @@ func (w *walker) headerProblems(path string, dropped, sawNUL, saw8bit bool) {
 	if saw8bit {
 		w.problem(path, "8-bit header not in UTF-8", false)
 	}
-}
-
-// splitField splits "Name: value". A name is printable US-ASCII without a
-// colon (RFC 5322 section 2.2); white space before the colon is the
-// obsolete syntax of RFC 5322 section 4.5 and is accepted. A comment in
-// the name ("Content-Type(x):") is removed, as lenient clients and ClamAV
-// read it; commented reports that one was.
-func splitField(line []byte) (name string, value []byte, commented, ok bool) {
-	c := bytes.IndexByte(line, ':')
-	if c <= 0 {
-		return "", nil, false, false
-	}
-	n := line[:c]
-	if bytes.IndexByte(n, '(') >= 0 {
-		n, commented = []byte(stripComments(string(n))), true
-	}
-	n = bytes.TrimRight(n, " \t")
-	if len(n) == 0 {
-		return "", nil, false, false
-	}
-	for _, ch := range n {
-		if ch < 33 || ch > 126 {
-			return "", nil, false, false
-		}
-	}
-	return string(n), line[c+1:], commented, true
-}
-
-// stripComments removes every RFC 5322 comment "(...)", nested ones
-// included, from s; an unclosed comment runs to the end.
-func stripComments(s string) string {
-	var b strings.Builder
-	depth := 0
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '(':
-			depth++
-		case c == ')' && depth > 0:
-			depth--
-		case depth == 0:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }

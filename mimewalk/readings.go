@@ -52,13 +52,36 @@ func (w *walker) disagree(path, readings string, extra []string) {
 	w.problem(path, fmt.Sprintf("readings disagree on the attachments (%s: %s%s)", readings, truncate(extra[0], 80), more), true)
 }
 
-// compareStrict walks raw again as a strict parser reads headers and
-// reports when that reading shows a file the lenient walk does not.
-func (w *walker) compareStrict(raw []byte) {
-	sw := &walker{lim: w.lim, msg: &Message{}, maxWork: w.maxWork, strict: true}
-	sw.entity(raw, "", 0, true)
-	if extra := newAttachments(sw.msg.Parts, w.msg.Parts); len(extra) > 0 {
-		w.disagree("", "strict header reading", extra)
+// readingMode is how a walk reads the header lines readers disagree on:
+// a line that is not a field, a comment in a field name.
+type readingMode int
+
+const (
+	// readLenient skips a line that is not a field (as Thunderbird does)
+	// and reads "Content-Type(x):" as Content-Type (as ClamAV does).
+	readLenient readingMode = iota
+	// readStrict ends the header at a line that is not a field (as
+	// Postfix and Python's email package do) and takes a commented name
+	// for an unknown field.
+	readStrict
+	// readJoined appends such a line to the field before it, which is
+	// what a writer that forgot the folding white space meant.
+	readJoined
+)
+
+// compareReadings walks raw again the strict and the joined way and
+// reports when either reading shows a file the lenient walk does not.
+func (w *walker) compareReadings(raw []byte) {
+	for _, r := range []struct {
+		mode readingMode
+		name string
+	}{{readStrict, "strict header reading"}, {readJoined, "header lines joined"}} {
+		ow := &walker{lim: w.lim, msg: &Message{}, maxWork: w.maxWork, reading: r.mode}
+		ow.entity(raw, "", 0, true)
+		if extra := newAttachments(ow.msg.Parts, w.msg.Parts); len(extra) > 0 {
+			w.disagree("", r.name, extra)
+			return
+		}
 	}
 }
 

@@ -49,6 +49,12 @@ func TestReadings(t *testing.T) {
 			notes: []string{"header continuation line without leading white space"},
 		},
 		{
+			name:  "line without colon after a quoted boundary leaves the boundary alone",
+			raw:   "Content-Type: multipart/mixed;\n\tboundary=\"q\"\nGARBAGE\n\n--q\nContent-Type: text/plain\n\nhi\n--q--\n",
+			parts: " multipart/mixed\n1 text/plain\n",
+			notes: []string{"header continuation line without leading white space"},
+		},
+		{
 			name:      "continuation that changes a file name",
 			raw:       "Content-Type: multipart/mixed; boundary=n\n\n--n\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename=\"invoice.pdf\n.exe\"\n\n" + pe + "\n--n--\n",
 			malformed: []string{"readings disagree on the attachments"},

@@ -179,7 +179,7 @@ func WalkBytes(raw []byte, lim Limits) *Message {
 		w.msg.Header = w.msg.Parts[0].Header
 	}
 	if w.lenient {
-		w.compareStrict(raw)
+		w.compareReadings(raw)
 	}
 	return w.msg
 }
@@ -193,11 +193,11 @@ type walker struct {
 	maxWork int64
 	full    bool // parts limit reached
 	seen    map[string]bool
-	// strict makes the walk read headers as a strict parser does (a line
-	// that is not a field ends the header; a field name with a comment is
-	// an unknown field); lenient is set when the walk read a header the
-	// lenient way, where a strict reader differs.
-	strict, lenient bool
+	// reading is how headers are read (readLenient unless this walk is
+	// a comparison); lenient is set when the walk met a header line that
+	// other readings read differently.
+	reading readingMode
+	lenient bool
 }
 
 // problem records one Problem, once per path and reason.

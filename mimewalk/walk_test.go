@@ -86,11 +86,11 @@ func TestWalk(t *testing.T) {
 			malformed: []string{"boundary not found"},
 		},
 		{
-			name:    "header line without colon is a continuation (note)",
+			name:    "header line without colon is skipped (note)",
 			raw:     "Subject: hi\nthis is no header\nFrom: x@y\n\nbody\n",
 			texts:   []string{"body"},
 			notes:   []string{"header continuation line without leading white space"},
-			subject: "hi this is no header",
+			subject: "hi",
 		},
 		{
 			name:      "unknown transfer encoding",
