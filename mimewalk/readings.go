@@ -88,7 +88,8 @@ func (w *walker) compareReadings(raw []byte) {
 // settleAlternative decides what the second reading of a multipart (its
 // transfer-decoded body, parts from index parts0, problems from index
 // problems0) means: when it shows no file the first reading lacks, its
-// parts are marked Alternative and its problems become notes.
+// parts are marked Alternative and its problems become notes (except the
+// limits: a walk cut short is never vouched for).
 func (w *walker) settleAlternative(path, cte string, primary []Part, parts0, problems0 int) {
 	alt := w.msg.Parts[parts0:]
 	if extra := newAttachments(alt, primary); len(extra) > 0 {
@@ -100,7 +101,8 @@ func (w *walker) settleAlternative(path, cte string, primary []Part, parts0, pro
 	}
 	for i := problems0; i < len(w.msg.Problems); i++ {
 		p := &w.msg.Problems[i]
-		if p.Malformed {
+		// A limit cut the walk short: what lies beyond is unknown.
+		if p.Malformed && !strings.Contains(p.Reason, "limit") {
 			p.Malformed = false
 			p.Reason = "alternative reading: " + strings.TrimPrefix(p.Reason, "alternative reading: ")
 		}

@@ -111,3 +111,14 @@ func checkProblems(t *testing.T, m *Message, malformed, notes []string) {
 		t.Errorf("unexpected malformed problems %+v", m.Malformed())
 	}
 }
+
+// TestAlternativeReadingLimits: a limit reached in the decoded reading of
+// a multipart stays malformed even when that reading agrees.
+func TestAlternativeReadingLimits(t *testing.T) {
+	// Two parts as written; "=2D=2Dm" lines become delimiters only in the
+	// decoded reading, which then runs into the parts limit.
+	hidden := strings.Repeat("=2D=2Dm\n\ntext\n", 6)
+	raw := "Content-Type: multipart/mixed; boundary=m\nContent-Transfer-Encoding: quoted-printable\n\n--m\n\none\n" + hidden + "--m\n\ntwo\n--m--\n"
+	m := WalkBytes([]byte(raw), Limits{MaxParts: 8})
+	checkProblems(t, m, []string{"parts limit (8) exceeded"}, nil)
+}
