@@ -226,9 +226,10 @@ func (w *walker) parseHeader(b []byte, path string, top bool) headerParse {
 				w.problem(path, "header continuation line without leading white space (skipped)", false)
 				break
 			}
-			if commented && w.reading == readLenient {
-				// Only the MIME fields shape what a reader shows.
-				w.lenient = w.lenient || len(name) > 8 && strings.EqualFold(name[:8], "content-")
+			if commented && w.reading == readLenient && len(name) > 8 && strings.EqualFold(name[:8], "content-") {
+				// Only the MIME fields shape what a reader shows; a
+				// comment elsewhere ("X-Copyright(C):") is not noted.
+				w.lenient = true
 				w.problem(path, "comment in header field name "+truncate(name, 40), false)
 			}
 			flush()
