@@ -186,7 +186,11 @@ func (w *walker) parseHeader(b []byte, path string, top bool) headerParse {
 				cur.Write(bytes.TrimLeft(line, " \t"))
 			}
 		default:
-			name, value, ok := splitField(line)
+			name, value, commented, ok := splitField(line)
+			if ok && commented && w.reading == readStrict {
+				// A strict reader does not know the field.
+				name = string(line[:bytes.IndexByte(line, ':')])
+			}
 			if !ok {
 				if first && top && bytes.HasPrefix(line, []byte("From ")) {
 					break // mbox separator line
@@ -196,9 +200,37 @@ func (w *walker) parseHeader(b []byte, path string, top bool) headerParse {
 					w.problem(path, "part without header", false)
 					return hp
 				}
+				if w.reading == readStrict {
+					// Postfix, and parsers that follow RFC 5322
+					// strictly, end the header at a line that is
+					// not a field: the rest is body.
+					flush()
+					hp.body = b[i:]
+					w.headerProblems(path, dropped, sawNUL, saw8bit)
+					return hp
+				}
+				if w.reading == readJoined {
+					// What Office 365 means by such a line: the field
+					// before goes on (unfolded without white space).
+					if cur != nil && size <= maxHeaderBytes {
+						cur.Write(line)
+					}
+					break
+				}
+				// Read as Thunderbird reads it (mimehdrs.cpp): the
+				// line is skipped and the header goes on; appending it
+				// to the field before could corrupt a Content-Type. The
+				// other readings are compared after the walk.
 				flush()
-				w.problem(path, "header line without colon", true)
+				w.lenient = true
+				w.problem(path, "header continuation line without leading white space (skipped)", false)
 				break
+			}
+			if commented && w.reading == readLenient && len(name) > 8 && strings.EqualFold(name[:8], "content-") {
+				// Only the MIME fields shape what a reader shows; a
+				// comment elsewhere ("X-Copyright(C):") is not noted.
+				w.lenient = true
+				w.problem(path, "comment in header field name "+truncate(name, 40), false)
 			}
 			flush()
 			if len(hp.header.Fields) >= maxHeaderFields || size > maxHeaderBytes {
@@ -229,24 +261,4 @@ func (w *walker) headerProblems(path string, dropped, sawNUL, saw8bit bool) {
 	if saw8bit {
 		w.problem(path, "8-bit header not in UTF-8", false)
 	}
-}
-
-// splitField splits "Name: value". A name is printable US-ASCII without a
-// colon (RFC 5322 section 2.2); white space before the colon is the
-// obsolete syntax of RFC 5322 section 4.5 and is accepted.
-func splitField(line []byte) (name string, value []byte, ok bool) {
-	c := bytes.IndexByte(line, ':')
-	if c <= 0 {
-		return "", nil, false
-	}
-	n := bytes.TrimRight(line[:c], " \t")
-	if len(n) == 0 {
-		return "", nil, false
-	}
-	for _, ch := range n {
-		if ch < 33 || ch > 126 {
-			return "", nil, false
-		}
-	}
-	return string(n), line[c+1:], true
 }

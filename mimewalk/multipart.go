@@ -57,6 +57,11 @@ func (w *walker) contentType(p *Part) contentTypeInfo {
 			}
 			seen[b] = true
 			info.boundaries = append(info.boundaries, b)
+			if len(b) > maxBoundary {
+				// Only a note: if the body does not hold it, "boundary
+				// not found" is malformed on its own.
+				w.problem(p.Path, fmt.Sprintf("boundary longer than %d characters (%d)", maxBoundary, len(b)), false)
+			}
 		}
 	}
 	if len(info.boundaries) > 1 {
@@ -95,49 +100,62 @@ func (w *walker) names(p *Part, ct contentTypeInfo) {
 	p.Attachment = disposition == "attachment" || p.Filename != "" || !container && !strings.HasPrefix(p.MediaType, "text/")
 }
 
-// multipart walks the body once per boundary candidate (and, for a
-// multipart that illegally carries a transfer encoding, once more over the
-// decoded body). It returns false when no reading found a delimiter.
+// multipart walks the body once per boundary candidate and, for a
+// multipart that illegally carries a transfer encoding, once more over
+// the decoded body (some readers decode it). The decoded reading is an
+// alternative: it only matters when it shows a file the raw reading does
+// not (settleAlternative). It returns false when no reading found a
+// delimiter.
 func (w *walker) multipart(body []byte, path string, depth int, ct contentTypeInfo, cte string) bool {
-	bodies := [][]byte{body}
-	if cte == "base64" || cte == "quoted-printable" {
+	parts0 := len(w.msg.Parts)
+	readings, ok := w.readings(body, path, depth, ct, 0)
+	if ok && (cte == "base64" || cte == "quoted-printable") {
 		w.problem(path, "transfer encoding "+cte+" on a multipart", false)
 		d := decodeTransfer(body, cte, w.decodeBudget())
 		w.decoded += int64(len(d.data))
-		bodies = append(bodies, d.data)
+		primary := w.msg.Parts[parts0:len(w.msg.Parts):len(w.msg.Parts)]
+		alt0, problems0 := len(w.msg.Parts), len(w.msg.Problems)
+		var n int
+		n, ok = w.readings(d.data, path, depth, ct, readings)
+		readings += n
+		w.settleAlternative(path, cte, primary, alt0, problems0)
 	}
-	readings := 0
-	for _, b := range bodies {
-		for _, bnd := range ct.boundaries {
-			if w.work+int64(len(b)) > w.maxWork {
-				w.problem(path, "work limit exceeded", true)
-				return readings > 0
-			}
-			w.work += int64(len(b))
-			sp := split(b, bnd, w.lim.MaxParts+1)
-			if !sp.found {
-				continue
-			}
-			readings++
-			prefix := path
-			if readings > 1 {
-				prefix = fmt.Sprintf("%s#%d", path, readings)
-			}
-			if !sp.closed {
-				w.problem(path, "missing end boundary", true)
-			}
-			if sp.afterEnd {
-				w.problem(path, "parts after the end boundary", true)
-			}
-			for i, pb := range sp.parts {
-				w.entity(pb, join(prefix, i+1), depth+1, false)
-			}
-		}
-	}
-	if readings == 0 {
+	if ok && readings == 0 {
 		w.problem(path, "boundary not found in body", true)
 	}
 	return readings > 0
+}
+
+// readings walks body once per boundary candidate; earlier readings of
+// the same multipart number the later ones' paths (P#2.1, ...). ok is
+// false when the work limit stopped the walk.
+func (w *walker) readings(b []byte, path string, depth int, ct contentTypeInfo, earlier int) (n int, ok bool) {
+	for _, bnd := range ct.boundaries {
+		if w.work+int64(len(b)) > w.maxWork {
+			w.problem(path, "work limit exceeded", true)
+			return n, false
+		}
+		w.work += int64(len(b))
+		sp := split(b, bnd, w.lim.MaxParts+1)
+		if !sp.found {
+			continue
+		}
+		n++
+		prefix := path
+		if earlier+n > 1 {
+			prefix = fmt.Sprintf("%s#%d", path, earlier+n)
+		}
+		if !sp.closed {
+			w.problem(path, "missing end boundary", true)
+		}
+		if sp.afterEnd {
+			w.problem(path, "parts after the end boundary", true)
+		}
+		for i, pb := range sp.parts {
+			w.entity(pb, join(prefix, i+1), depth+1, false)
+		}
+	}
+	return n, true
 }
 
 // splitResult is one reading of a multipart body.

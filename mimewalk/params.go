@@ -8,10 +8,17 @@ import (
 )
 
 // Parameter limits: a hostile header can carry thousands of parameters.
+// A value longer than maxParamLength is cut, except a boundary: cutting it
+// would lose the delimiter lines a client finds in the body. A boundary is
+// bounded by the header size limit (maxHeaderBytes) instead, and matching
+// its delimiters costs at most the length of each body line.
 const (
 	maxParams      = 64
 	maxCandidates  = 8
 	maxParamLength = 4096
+	// maxBoundary is the longest boundary RFC 2046 section 5.1.1 allows;
+	// longer ones are a note.
+	maxBoundary = 70
 )
 
 // param is one raw name=value pair as written.
@@ -67,7 +74,7 @@ func parseMediaType(v string) mediaType {
 		var vals []string
 		vals, rest = m.readValue(rest)
 		for _, val := range vals {
-			if len(val) > maxParamLength {
+			if len(val) > maxParamLength && !strings.HasPrefix(name, "boundary") {
 				val = val[:maxParamLength]
 			}
 			raw = append(raw, param{name, val})

@@ -105,6 +105,11 @@ type Part struct {
 	Attachment bool
 	// Embedded is the header of the message inside a message/rfc822 part.
 	Embedded *Header
+	// Alternative is set for the parts of a second reading of a multipart
+	// (its body decoded from a transfer encoding a multipart must not
+	// have) that shows no attachment the first reading lacks: they are
+	// inspected, but their problems are notes.
+	Alternative bool
 }
 
 // Problem is one irregularity. Malformed is set when the structure could
@@ -173,6 +178,9 @@ func WalkBytes(raw []byte, lim Limits) *Message {
 	if len(w.msg.Parts) > 0 {
 		w.msg.Header = w.msg.Parts[0].Header
 	}
+	if w.lenient {
+		w.compareReadings(raw)
+	}
 	return w.msg
 }
 
@@ -185,6 +193,11 @@ type walker struct {
 	maxWork int64
 	full    bool // parts limit reached
 	seen    map[string]bool
+	// reading is how headers are read (readLenient unless this walk is
+	// a comparison); lenient is set when the walk met a header line that
+	// other readings read differently.
+	reading readingMode
+	lenient bool
 }
 
 // problem records one Problem, once per path and reason.

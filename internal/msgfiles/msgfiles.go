@@ -78,10 +78,17 @@ func walkPath(root string, fn func(Message) error) error {
 	})
 }
 
+// utf8BOM is the byte-order mark some Windows tools write at the start of
+// a text file; it is never part of a message (RFC 5322 text is ASCII).
+var utf8BOM = []byte("\xEF\xBB\xBF")
+
 // readStream reads one message, or an mbox when the first line starts
-// with "From " (RFC 4155).
+// with "From " (RFC 4155). A leading UTF-8 byte-order mark is dropped.
 func readStream(name string, r io.Reader, fn func(Message) error) error {
 	br := bufio.NewReaderSize(r, 64<<10)
+	if bom, _ := br.Peek(len(utf8BOM)); bytes.Equal(bom, utf8BOM) {
+		br.Discard(len(utf8BOM))
+	}
 	head, err := br.Peek(5)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return fn(Message{Name: name, Err: err})
@@ -93,34 +100,26 @@ func readStream(name string, r io.Reader, fn func(Message) error) error {
 	return readMbox(name, br, fn)
 }
 
-// readMbox splits an mbox: a line starting with "From " at the start of
-// the file or after an empty line begins a message; ">From " lines
-// (mboxrd quoting, any number of '>') lose one '>'.
+// mboxSplitter cuts an mbox into messages, one line at a time.
+type mboxSplitter struct {
+	name    string
+	fn      func(Message) error
+	msg     []byte
+	n       int
+	pending bool   // a message has begun
+	held    []byte // a "From " line not after an empty line, undecided
+}
+
+// readMbox splits an mbox: a line starting with "From " begins a message
+// at the start of the file, after an empty line, or (as Python's mailbox
+// and MimeKit read it) right after another message's last line when the
+// next line is a header field: mbox files written with Content-Length
+// headers carry no empty line before the separator. A "From " line in a
+// body followed by anything else stays body text. ">From " lines (mboxrd
+// quoting, any number of '>') lose one '>'.
 func readMbox(name string, br *bufio.Reader, fn func(Message) error) error {
-	var msg []byte
-	n := 0
-	pending := false // a message has begun
+	s := &mboxSplitter{name: name, fn: fn}
 	prevEmpty := true
-	emit := func(last bool) error {
-		if !pending {
-			return nil
-		}
-		n++
-		nm := name
-		if n > 1 || !last {
-			nm = name + ":" + strconv.Itoa(n)
-		}
-		// The empty line before the next separator belongs to the mbox.
-		switch {
-		case bytes.HasSuffix(msg, []byte("\r\n\r\n")):
-			msg = msg[:len(msg)-2]
-		case bytes.HasSuffix(msg, []byte("\n\n")):
-			msg = msg[:len(msg)-1]
-		}
-		err := fn(Message{Name: nm, Data: msg})
-		msg = nil
-		return err
-	}
 	for {
 		line, err := br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
@@ -133,26 +132,86 @@ func readMbox(name string, br *bufio.Reader, fn func(Message) error) error {
 			line = full
 		}
 		if len(line) > 0 {
-			switch {
-			case prevEmpty && bytes.HasPrefix(line, []byte("From ")):
-				if err := emit(false); err != nil {
-					return err
-				}
-				pending = true
-			case isQuotedFrom(line):
-				msg = append(msg, line[1:]...)
-			default:
-				msg = append(msg, line...)
+			if e := s.line(line, prevEmpty); e != nil {
+				return e
 			}
 			prevEmpty = len(bytes.TrimRight(line, "\r\n")) == 0
 		}
 		if errors.Is(err, io.EOF) {
-			return emit(true)
+			s.msg = append(s.msg, s.held...)
+			return s.emit(true)
 		}
 		if err != nil {
-			return fn(Message{Name: fmt.Sprintf("%s:%d", name, n+1), Err: err})
+			return fn(Message{Name: fmt.Sprintf("%s:%d", name, s.n+1), Err: err})
 		}
 	}
+}
+
+// line takes one line of the mbox (with its line end).
+func (s *mboxSplitter) line(line []byte, prevEmpty bool) error {
+	if s.held != nil {
+		held := s.held
+		s.held = nil
+		if isFieldLine(line) {
+			if err := s.emit(false); err != nil {
+				return err
+			}
+			s.pending = true
+		} else {
+			s.msg = append(s.msg, held...)
+		}
+		prevEmpty = false
+	}
+	switch {
+	case bytes.HasPrefix(line, []byte("From ")) && (prevEmpty || !s.pending):
+		if err := s.emit(false); err != nil {
+			return err
+		}
+		s.pending = true
+	case bytes.HasPrefix(line, []byte("From ")):
+		s.held = append([]byte(nil), line...)
+	case isQuotedFrom(line):
+		s.msg = append(s.msg, line[1:]...)
+	default:
+		s.msg = append(s.msg, line...)
+	}
+	return nil
+}
+
+// emit hands the message read so far to fn.
+func (s *mboxSplitter) emit(last bool) error {
+	if !s.pending {
+		return nil
+	}
+	s.n++
+	nm := s.name
+	if s.n > 1 || !last {
+		nm = s.name + ":" + strconv.Itoa(s.n)
+	}
+	msg := s.msg
+	// The empty line before the next separator belongs to the mbox.
+	switch {
+	case bytes.HasSuffix(msg, []byte("\r\n\r\n")):
+		msg = msg[:len(msg)-2]
+	case bytes.HasSuffix(msg, []byte("\n\n")):
+		msg = msg[:len(msg)-1]
+	}
+	s.msg = nil
+	return s.fn(Message{Name: nm, Data: msg})
+}
+
+// isFieldLine reports whether line starts a header field: a name of
+// printable US-ASCII without white space, then a colon (RFC 5322 2.2).
+func isFieldLine(line []byte) bool {
+	for i, c := range line {
+		switch {
+		case c == ':':
+			return i > 0
+		case c < 33 || c > 126:
+			return false
+		}
+	}
+	return false
 }
 
 func isQuotedFrom(line []byte) bool {

@@ -111,3 +111,37 @@ func TestEachKeepsOrder(t *testing.T) {
 		t.Fatalf("Each after stop: err %v, emitted %d", err, n)
 	}
 }
+
+// TestMboxSeparators reads mbox files whose separators other readers
+// accept: a "From " line right after the last line of the previous
+// message (mbox files written with Content-Length headers, as in MimeKit's
+// test data), and a file starting with a UTF-8 byte-order mark.
+func TestMboxSeparators(t *testing.T) {
+	cases := []struct {
+		file     string
+		subjects []string
+		inBody   string // a body line that must stay in the first message
+	}{
+		{"testdata/content-length.mbox", []string{"one", "two", "three"}, "From the top of the body: not a separator\n"},
+		{"testdata/bom.mbox", []string{"bom one", "bom two"}, "first\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			names, bodies := collect(t, []string{c.file}, "")
+			if len(names) != len(c.subjects) {
+				t.Fatalf("%d messages %q, want %d", len(names), names, len(c.subjects))
+			}
+			for i, b := range bodies {
+				if !strings.Contains(b, "Subject: "+c.subjects[i]+"\n") {
+					t.Errorf("message %d = %q, want subject %q", i+1, b, c.subjects[i])
+				}
+				if strings.HasPrefix(b, "From ") || strings.HasPrefix(b, "\xEF\xBB\xBF") {
+					t.Errorf("message %d keeps its separator: %q", i+1, b)
+				}
+			}
+			if !strings.Contains(bodies[0], c.inBody) {
+				t.Errorf("first message lost %q: %q", c.inBody, bodies[0])
+			}
+		})
+	}
+}

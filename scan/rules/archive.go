@@ -42,6 +42,7 @@ type inspector struct {
 	members  int
 	files    []file
 	problems []string // malformed reasons
+	notes    []string // problems in alternative readings (Part.Alternative)
 	seen     map[string]bool
 }
 

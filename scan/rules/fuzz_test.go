@@ -58,7 +58,10 @@ func FuzzScan(f *testing.F) {
 			t.Fatal(err)
 		}
 		for _, fd := range fs {
-			if fd.Category != scan.Content || fd.Rule == "" || fd.Reason == "" {
+			if fd.Rule == RuleNote && (fd.Category != scan.Spam || fd.Score != 0) {
+				t.Fatalf("a note that scores: %+v", fd)
+			}
+			if fd.Rule != RuleNote && fd.Category != scan.Content || fd.Rule == "" || fd.Reason == "" {
 				t.Fatalf("bad finding %+v", fd)
 			}
 		}

@@ -4,17 +4,21 @@
 // archives past their limits) as a content finding, never as clean.
 //
 // What is "malformed": every mimewalk.Problem marked Malformed (structure
-// clients may read differently than we did: colon-less header lines, NUL
-// in headers, conflicting boundaries or Content-Type headers, missing or
-// absent boundaries, parts after the end, attachments in unknown transfer
-// encodings or with bytes outside the base64 alphabet; and the depth,
-// parts, decoded-size and work limits), plus archives that cannot be
-// inspected within the limits
-// (unpack budget, nesting depth, member count, corrupt zip/gzip/tar). Mere
-// notes, which do not change the verdict: unknown charsets, 8-bit headers,
-// unknown or broken encodings in text parts (decoded as far as they go),
-// base64 padding slips every decoder reads alike, headerless parts,
-// unterminated quotes.
+// that could hide content from one reader: readings that disagree on the
+// attachments, NUL in headers, conflicting boundaries or Content-Type
+// headers, missing or absent boundaries, parts after the end, attachments
+// in unknown transfer encodings or with bytes outside the base64 alphabet;
+// and the depth, parts, decoded-size and work limits), plus archives that
+// cannot be inspected within the limits (unpack budget, nesting depth,
+// member count, corrupt zip/gzip/tar) outside an alternative reading.
+// Mere notes, which never change the verdict and are reported in one
+// zero-score finding MIME_NOTE: header continuation lines without white
+// space, comments in field names, unknown charsets, 8-bit headers,
+// over-long boundaries present in the body, a transfer encoding on a
+// multipart and the problems of its decoded reading when that reading
+// shows no file of its own, unknown or broken encodings in text parts
+// (decoded as far as they go), base64 padding slips every decoder reads
+// alike, headerless parts, unterminated quotes.
 //
 // Encrypted archive members (and members in compression methods Go cannot
 // read) cannot be checked against file-type rules. Their names are still
@@ -105,6 +109,9 @@ func (s *Scanner) Scan(ctx context.Context, msg *scan.Message) ([]scan.Finding, 
 	}
 	out = append(out, fileFindings(uses, in.files)...)
 	out = append(out, s.contentFindings(uses, m)...)
+	if f, ok := notes(m, in.notes); ok {
+		out = append(out, f)
+	}
 	return out, nil
 }
 
@@ -125,7 +132,14 @@ func (s *Scanner) inspectFiles(ctx context.Context, m *mimewalk.Message) *inspec
 		if strings.HasPrefix(p.MediaType, "text/") && !p.Attachment {
 			continue
 		}
+		n := len(in.problems)
 		in.inspect(partWhere(p), p.Names, p.Body, nil, int64(len(p.Body)), 0)
+		if p.Alternative {
+			// A second reading that shows no file of its own: its
+			// files are checked, its breakage is a note.
+			in.notes = append(in.notes, in.problems[n:]...)
+			in.problems = in.problems[:n]
+		}
 	}
 	return in
 }
@@ -171,10 +185,7 @@ func malformed(m *mimewalk.Message, archive []string) (scan.Finding, bool) {
 	if len(reasons) == 0 {
 		return scan.Finding{}, false
 	}
-	reason := "malformed: " + reasons[0]
-	if len(reasons) > 1 {
-		reason += fmt.Sprintf(" (and %d more problems)", len(reasons)-1)
-	}
+	reason := summarize("malformed: ", reasons, "problems")
 	return scan.Finding{Scanner: Name, Category: scan.Content, Rule: RuleMalformed, Reason: reason, Rules: reasons}, true
 }
 
