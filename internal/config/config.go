@@ -36,6 +36,7 @@ type Config struct {
 	Scanners Scanners `toml:"scanners"`
 	Greylist Greylist `toml:"greylist"`
 	Defaults Defaults `toml:"defaults"`
+	Notices  Notices  `toml:"notices"`
 	Limits   Limits   `toml:"limits"`
 	Metrics  Metrics  `toml:"metrics"`
 
@@ -151,6 +152,14 @@ type Defaults struct {
 	ContentDays   int      `toml:"content_retention_days" doc:"days a content-filter catch stays in quarantine" default:"30"`
 }
 
+// Notices bounds the virus notices sent. One message yields at most one
+// notice per notified address; these limits stop a flood of infected
+// messages from becoming a flood of notices.
+type Notices struct {
+	PerAddressHour int `toml:"per_address_hour" doc:"most virus notices one address gets per hour; more are dropped and counted; 0 = no limit" default:"20"`
+	GlobalHour     int `toml:"global_hour" doc:"most virus notices queued per hour in all; 0 = no limit" default:"500"`
+}
+
 // Limits bound the work done on one message (hostile input).
 type Limits struct {
 	MimeDepth    int      `toml:"mime_depth" doc:"deepest MIME / message/rfc822 nesting that is parsed" default:"20"`
@@ -181,6 +190,7 @@ func Default() *Config {
 		Defaults: Defaults{SpamLevel: 3, SpamAction: "quarantine", VirusAction: "quarantine",
 			ContentAction: "quarantine", MaxSize: 25 * MB, NotifyVirus: "recipient",
 			VirusDays: 14, SpamDays: 30, ContentDays: 30},
+		Notices: Notices{PerAddressHour: 20, GlobalHour: 500},
 		Scanners: Scanners{Bayes: Bayes{Enabled: true, MinSpam: 200, MinHam: 200},
 			Heuristics: Heuristics{Enabled: true, DNSTimeout: Duration(5 * time.Second)}},
 		Limits:  Limits{MimeDepth: 20, MimeParts: 1000, ArchiveDepth: 4, Unpacked: 200 * MB, Decoded: 64 * MB},

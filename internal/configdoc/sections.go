@@ -28,6 +28,11 @@ var sectionDocs = map[string]string{
 		"attempt is answered 4xx; real mail servers retry, most spam software does not.",
 	"defaults": "The global policy. Domains (`mailtower domain set`) and users (`mailtower user set`) " +
 		"override it. Spam level thresholds (SpamAssassin points) for levels 1 to 5: 12, 8, 5, 3.5, 2.5.",
+	"notices": "Virus notices go to the recipient and/or the domain admin (defaults.notify_virus), " +
+		"never to the sender, one per message per notified address: an admin gets one notice listing " +
+		"the recipients. An address of a catch-all domain that is not a known user gets no notice of " +
+		"its own (its admin is told instead). Past a rate limit a notice is dropped with a warning " +
+		"and counted in mailtower_virus_notices_suppressed_total; the limits count from the daemon's start.",
 	"limits": "Bounds on the work spent on one message, against hostile input. A message past a " +
 		"limit gets a verdict (content: malformed), never a crash and never a pass.",
 	"metrics": "The Prometheus endpoint (/metrics). Keep it on loopback or behind a firewall.",
