@@ -84,9 +84,12 @@ func (ff *filterFlags) register(cmd *cobra.Command, withSearch bool) {
 	fl.StringVar(&ff.until, "until", "", "received before: RFC 3339 time, date or age")
 	if withSearch {
 		fl.StringVar(&ff.f.Search, "search", "", "words in the subject, sender or From header (all must match; word* = prefix)")
+		requireNonEmpty(fl, "search")
 	} else {
 		fl.StringVar(&ff.before, "before", "", "received before (same as --until)")
+		requireNonEmpty(fl, "before")
 	}
+	requireNonEmpty(fl, "category", "recipient", "domain", "sender", "since", "until")
 }
 
 // selection checks the filter flags against the command's clock.
