@@ -48,6 +48,7 @@ func (c *Config) Check() []error {
 		bad("greylist.auto_allow: must not be negative")
 	}
 	errs = append(errs, c.Defaults.check()...)
+	errs = append(errs, c.checkExposure()...)
 	if c.Notices.PerAddressHour < 0 || c.Notices.GlobalHour < 0 {
 		bad("notices: per_address_hour and global_hour must not be negative (0 = no limit)")
 	}

@@ -58,6 +58,8 @@ type Milter struct {
 	SpoolMemory ByteSize `toml:"spool_memory" doc:"messages up to this size are scanned from memory, larger ones from a spool file" default:"1MiB"`
 	// Timeout bounds the whole scan of one message.
 	Timeout Duration `toml:"timeout" doc:"upper bound for scanning one message; past it the message is tempfailed" default:"120s"`
+	// AllowPublic permits a listen address other hosts can reach.
+	AllowPublic bool `toml:"allow_public" doc:"allow listen on an address other hosts can reach (not loopback or a unix socket); the milter has no authentication, so only behind a firewall" default:"false"`
 }
 
 // Policyd configures the policy delegation listener.
@@ -75,6 +77,8 @@ type Policyd struct {
 	MaxAttributes int `toml:"max_attributes" doc:"most attributes in one policy request" default:"200"`
 	// MaxConnections bounds concurrent connections (one per smtpd process).
 	MaxConnections int `toml:"max_connections" doc:"most concurrent policy and socketmap connections each; more are closed at once" default:"2000"`
+	// AllowPublic permits listen and socketmap addresses other hosts can reach.
+	AllowPublic bool `toml:"allow_public" doc:"allow listen and socketmap on addresses other hosts can reach; neither has authentication, so only behind a firewall" default:"false"`
 }
 
 // Reinject configures the Postfix listener without milter.
@@ -174,6 +178,8 @@ type Limits struct {
 // Metrics configures the Prometheus endpoint.
 type Metrics struct {
 	Listen string `toml:"listen" doc:"HOST:PORT for /metrics; empty = off" default:"127.0.0.1:9891"`
+	// AllowPublic permits a listen address other hosts can reach.
+	AllowPublic bool `toml:"allow_public" doc:"allow listen on an address other hosts can reach (only behind a firewall that admits your Prometheus server)" default:"false"`
 }
 
 // Default returns a configuration holding every default.
