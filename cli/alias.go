@@ -63,6 +63,7 @@ func aliasListCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&domain, "domain", "", "only this domain's aliases")
+	requireNonEmpty(cmd.Flags(), "domain")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }

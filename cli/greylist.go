@@ -41,6 +41,7 @@ func (f *greylistFilter) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.client, "client", "", "client IP or network (matches the /24 or /64 greylisting keys on)")
 	cmd.Flags().StringVar(&f.sender, "sender", "", "envelope sender (normalised as greylisting does)")
 	cmd.Flags().StringVar(&f.recipient, "recipient", "", "recipient address")
+	requireNonEmpty(cmd.Flags(), "client", "sender", "recipient")
 }
 
 func (f *greylistFilter) filter() (greylist.Filter, error) {

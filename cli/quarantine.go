@@ -13,10 +13,6 @@ import (
 	"github.com/mailtower/mailtower/quarantine"
 )
 
-// envNow fixes the clock of the quarantine commands (tests of retention
-// and purge); the hidden --now flag does the same.
-const envNow = "MAILTOWER_NOW"
-
 // quarantineGlobals are the flags every quarantine sub-command shares.
 type quarantineGlobals struct {
 	*globals
@@ -26,15 +22,21 @@ type quarantineGlobals struct {
 func newQuarantineCmd(g *globals) *cobra.Command {
 	qg := &quarantineGlobals{globals: g}
 	cmd := &cobra.Command{Use: "quarantine", Short: "Search, inspect, release and delete quarantined mail"}
-	cmd.PersistentFlags().StringVar(&qg.now, "now", "", "pretend the time is this RFC 3339 instant (tests; also $"+envNow+")")
-	cmd.PersistentFlags().MarkHidden("now")
+	if testClock {
+		cmd.PersistentFlags().StringVar(&qg.now, "now", "", "pretend the time is this RFC 3339 instant (tests; also $"+envNow+")")
+		cmd.PersistentFlags().MarkHidden("now")
+	}
 	cmd.AddCommand(quarantineListCmd(qg), quarantineShowCmd(qg), quarantineReleaseCmd(qg),
 		quarantineDeleteCmd(qg), quarantinePurgeCmd(qg))
 	return cmd
 }
 
-// clock returns the time source: --now, $MAILTOWER_NOW, or the real clock.
+// clock returns the time source: in test builds --now or $MAILTOWER_NOW,
+// else the real clock.
 func (g *quarantineGlobals) clock() (func() time.Time, error) {
+	if !testClock {
+		return time.Now, nil
+	}
 	v := g.now
 	if v == "" {
 		v = os.Getenv(envNow)
@@ -84,9 +86,12 @@ func (ff *filterFlags) register(cmd *cobra.Command, withSearch bool) {
 	fl.StringVar(&ff.until, "until", "", "received before: RFC 3339 time, date or age")
 	if withSearch {
 		fl.StringVar(&ff.f.Search, "search", "", "words in the subject, sender or From header (all must match; word* = prefix)")
+		requireNonEmpty(fl, "search")
 	} else {
 		fl.StringVar(&ff.before, "before", "", "received before (same as --until)")
+		requireNonEmpty(fl, "before")
 	}
+	requireNonEmpty(fl, "category", "recipient", "domain", "sender", "since", "until")
 }
 
 // selection checks the filter flags against the command's clock.

@@ -101,6 +101,7 @@ func quarantineReleaseCmd(g *quarantineGlobals) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringSliceVar(&opt.Recipients, "recipient", nil, "release only for this quarantined recipient (repeatable)")
+	requireNonEmpty(fl, "recipient")
 	fl.BoolVar(&remember, "remember", false, "also allow the sender for these recipients and learn the message as not spam")
 	fl.BoolVar(&opt.Force, "force", false, "release even a virus, or a message past its retention")
 	fl.StringVar(&opt.By, "by", "", "who releases (header and history; default: the Unix user)")

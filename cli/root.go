@@ -45,6 +45,8 @@ func NewRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version.Get().String(),
+		// Refuse empty values of filter flags before any command runs.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return checkNonEmpty(cmd) },
 	}
 	root.PersistentFlags().StringVar(&g.configPath, "config", "",
 		"configuration file (default $"+config.EnvPath+" or "+config.DefaultPath+")")

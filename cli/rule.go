@@ -72,6 +72,8 @@ func ruleAddCmd(g *globals) *cobra.Command {
 	}
 	for _, k := range ruleKindFlag {
 		values[k] = cmd.Flags().String(string(k), "", "rule value for "+string(k))
+		// An empty --block-content pattern would match, and block, every message.
+		requireNonEmpty(cmd.Flags(), string(k))
 	}
 	cmd.Flags().StringVar(&comment, "comment", "", "free text kept with the rule")
 	return cmd
@@ -133,6 +135,7 @@ func ruleListCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().StringVar(&kind, "kind", "", "only rules of this kind")
+	requireNonEmpty(cmd.Flags(), "kind")
 	return cmd
 }
 

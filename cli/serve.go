@@ -156,6 +156,7 @@ func startMilterService(ctx context.Context, a *app, log *slog.Logger) (service,
 	if err != nil {
 		return nil, err
 	}
+	n.SetOptions(noticeOptions(a))
 	rt.Notify = n
 	f := milter.NewFilter(rt, log.With("service", "milter"))
 	srv, err := startMilter(f, a.cfg)
@@ -166,6 +167,12 @@ func startMilterService(ctx context.Context, a *app, log *slog.Logger) (service,
 	n.Start(nctx, time.Minute)
 	log.Info("milter listening", "addr", a.cfg.Milter.Listen, "engines", fmt.Sprint(engineNamesOf(rt)))
 	return &milterService{filter: f, server: srv, notifier: n, stop: stop, log: log}, nil
+}
+
+// noticeOptions are the virus notifier's rate limits ([notices]) and metrics.
+func noticeOptions(a *app) notify.Options {
+	return notify.Options{Limits: notify.Limits{PerAddress: a.cfg.Notices.PerAddressHour, Global: a.cfg.Notices.GlobalHour},
+		Events: a.metrics}
 }
 
 func engineNamesOf(rt *milter.Runtime) []string {
@@ -181,6 +188,7 @@ func (m *milterService) Reload(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	m.notifier.SetOptions(noticeOptions(a))
 	rt.Notify = m.notifier
 	m.filter.Reload(rt)
 	return nil

@@ -168,6 +168,7 @@ func userListCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().StringVar(&domain, "domain", "", "only this domain's users")
+	requireNonEmpty(cmd.Flags(), "domain")
 	return cmd
 }
 

@@ -59,6 +59,7 @@ func userImportCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&domain, "domain", "", "the domain the addresses belong to")
+	requireNonEmpty(cmd.Flags(), "domain")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }

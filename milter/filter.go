@@ -68,7 +68,8 @@ type VirusNotice struct {
 	Subject      string
 	Date         time.Time
 	Virus        string
-	Recipient    string
+	Recipient    string   // the first recipient (notices queued by older versions have only this)
+	Recipients   []string // every withheld recipient this notice is about
 	To           []string // whom to tell (recipient and/or admin)
 }
 

@@ -29,10 +29,25 @@ func compose(n milter.VirusNotice, to, hostname string, now time.Time) []byte {
 	h("Content-Transfer-Encoding", "8bit")
 	b.WriteString("\r\n")
 	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\r\n", args...) }
-	if to == n.Recipient {
+	rcpts := n.Recipients
+	if len(rcpts) == 0 { // queued by a version that had one recipient per notice
+		rcpts = []string{n.Recipient}
+	}
+	switch {
+	case len(rcpts) == 1 && to == rcpts[0]:
 		line("A message addressed to you was not delivered because it contains a virus.")
-	} else {
-		line("A message addressed to %s was not delivered because it contains a virus.", n.Recipient)
+	case len(rcpts) == 1:
+		line("A message addressed to %s was not delivered because it contains a virus.", oneLine(rcpts[0], 200))
+	default:
+		line("A message was not delivered to these %d recipients because it contains a virus:", len(rcpts))
+		line("")
+		for i, r := range rcpts {
+			if i == maxListed {
+				line("  ... and %d more", len(rcpts)-maxListed)
+				break
+			}
+			line("  %s", oneLine(r, 200))
+		}
 	}
 	line("")
 	line("  Virus:          %s", oneLine(n.Virus, 200))
@@ -53,6 +68,10 @@ func compose(n milter.VirusNotice, to, hostname string, now time.Time) []byte {
 	line("viruses forge sender addresses.")
 	return b.Bytes()
 }
+
+// maxListed bounds the recipients named in one notice (Postfix accepts
+// up to smtpd_recipient_limit, 1000 by default, per message).
+const maxListed = 50
 
 // oneLine strips line breaks and control characters (a subject is
 // attacker-controlled) and shortens s to n runes.

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,6 +31,18 @@ var migrations = []string{
 		last_error TEXT NOT NULL DEFAULT ''
 	);
 	CREATE INDEX notices_next_try ON notices(next_try);`,
+	// Notices that will never be sent: rows that cannot be decoded and
+	// rows given up after the last retry. Kept for the admin to inspect,
+	// never retried, so they cannot block the queue.
+	`CREATE TABLE notices_failed (
+		id INTEGER PRIMARY KEY,
+		rcpt TEXT NOT NULL,
+		notice TEXT NOT NULL,
+		created INTEGER NOT NULL,
+		attempts INTEGER NOT NULL,
+		failed INTEGER NOT NULL,
+		reason TEXT NOT NULL
+	);`,
 }
 
 // backoff is the wait after the n-th failed attempt; after the last one
@@ -45,6 +58,10 @@ type Notifier struct {
 	now      func() time.Time
 	kick     chan struct{}
 	wg       sync.WaitGroup
+	limit    limiter
+
+	mu     sync.Mutex
+	events Events
 }
 
 var _ milter.Notifier = (*Notifier)(nil)
@@ -57,8 +74,33 @@ func New(ctx context.Context, db *store.DB, sender reinject.Sender, hostname str
 	return &Notifier{db: db, sender: sender, hostname: hostname, log: log, now: time.Now, kick: make(chan struct{}, 1)}, nil
 }
 
-// VirusFound queues one notice per addressee. Errors are logged: the
-// message itself is already safe in the quarantine.
+// SetOptions sets the rate limits and the metrics sink; call it before
+// Start and again after a configuration reload.
+func (n *Notifier) SetOptions(o Options) {
+	n.limit.set(o.Limits)
+	n.mu.Lock()
+	n.events = o.Events
+	n.mu.Unlock()
+}
+
+// sink returns the metrics sink, or a no-op one.
+func (n *Notifier) sink() Events {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.events == nil {
+		return noEvents{}
+	}
+	return n.events
+}
+
+type noEvents struct{}
+
+func (noEvents) NoticeSuppressed(string) {}
+func (noEvents) NoticeFailed(string)     {}
+
+// VirusFound queues one notice per addressee, within the rate limits (a
+// notice over a limit is dropped with a warning and counted). Errors are
+// logged: the message itself is already safe in the quarantine.
 func (n *Notifier) VirusFound(ctx context.Context, v milter.VirusNotice) {
 	body, err := json.Marshal(v)
 	if err != nil {
@@ -66,6 +108,11 @@ func (n *Notifier) VirusFound(ctx context.Context, v milter.VirusNotice) {
 		return
 	}
 	for _, to := range v.To {
+		if ok, why := n.limit.allow(strings.ToLower(to), n.now()); !ok {
+			n.log.Warn("virus notice suppressed: rate limit", "reason", why, "queue_id", v.QueueID, "to", to)
+			n.sink().NoticeSuppressed(why)
+			continue
+		}
 		if _, err := n.db.ExecContext(ctx, `INSERT INTO notices (rcpt, notice, created, next_try) VALUES (?, ?, ?, ?)`,
 			to, string(body), n.now().Unix(), n.now().Unix()); err != nil {
 			n.log.Error("virus notice: queue", "err", err, "queue_id", v.QueueID, "to", to)
@@ -119,14 +166,26 @@ func (n *Notifier) SendDue(ctx context.Context) int {
 		return 0
 	}
 	var due []pending
+	var bad []badRow
 	for rows.Next() {
 		var p pending
 		var raw string
-		if err := rows.Scan(&p.id, &p.rcpt, &raw, &p.attempts); err == nil && json.Unmarshal([]byte(raw), &p.notice) == nil {
-			due = append(due, p)
+		if err := rows.Scan(&p.id, &p.rcpt, &raw, &p.attempts); err != nil {
+			n.log.Error("virus notices: read queue", "err", err)
+			break
 		}
+		if err := json.Unmarshal([]byte(raw), &p.notice); err != nil {
+			bad = append(bad, badRow{p.id, err})
+			continue
+		}
+		due = append(due, p)
 	}
 	rows.Close()
+	for _, b := range bad {
+		n.log.Error("virus notice cannot be decoded; moved to notices_failed", "err", b.err, "notice_id", b.id)
+		n.moveAside(ctx, b.id, "undecodable: "+b.err.Error())
+		n.sink().NoticeFailed("undecodable")
+	}
 	sent := 0
 	for _, p := range due {
 		if n.sendOne(ctx, p) {
@@ -149,8 +208,9 @@ func (n *Notifier) sendOne(ctx context.Context, p pending) bool {
 		return true
 	}
 	if p.attempts >= len(backoff) {
-		log.Error("virus notice given up", "err", err, "attempts", p.attempts+1)
-		n.db.ExecContext(ctx, `DELETE FROM notices WHERE id = ?`, p.id)
+		log.Error("virus notice given up; moved to notices_failed", "err", err, "attempts", p.attempts+1)
+		n.moveAside(ctx, p.id, "given up: "+err.Error())
+		n.sink().NoticeFailed("given_up")
 		return false
 	}
 	next := n.now().Add(backoff[p.attempts])
@@ -160,4 +220,30 @@ func (n *Notifier) sendOne(ctx context.Context, p pending) bool {
 		log.Error("virus notice: reschedule", "err", err)
 	}
 	return false
+}
+
+type badRow struct {
+	id  int64
+	err error
+}
+
+// moveAside moves a queued notice to notices_failed, so that it is never
+// tried again and never holds a place among the due rows.
+func (n *Notifier) moveAside(ctx context.Context, id int64, reason string) {
+	tx, err := n.db.BeginTx(ctx, nil)
+	if err == nil {
+		_, err = tx.ExecContext(ctx, `INSERT INTO notices_failed (id, rcpt, notice, created, attempts, failed, reason)
+			SELECT id, rcpt, notice, created, attempts, ?, ? FROM notices WHERE id = ?`, n.now().Unix(), reason, id)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `DELETE FROM notices WHERE id = ?`, id)
+		}
+		if err == nil {
+			err = tx.Commit()
+		} else {
+			tx.Rollback()
+		}
+	}
+	if err != nil {
+		n.log.Error("virus notice: move aside", "err", err, "notice_id", id)
+	}
 }

@@ -48,6 +48,10 @@ func (c *Config) Check() []error {
 		bad("greylist.auto_allow: must not be negative")
 	}
 	errs = append(errs, c.Defaults.check()...)
+	errs = append(errs, c.checkExposure()...)
+	if c.Notices.PerAddressHour < 0 || c.Notices.GlobalHour < 0 {
+		bad("notices: per_address_hour and global_hour must not be negative (0 = no limit)")
+	}
 	if c.Limits.MimeDepth < 1 || c.Limits.MimeParts < 1 || c.Limits.ArchiveDepth < 0 || c.Limits.Unpacked <= 0 || c.Limits.Decoded <= 0 {
 		bad("limits: mime_depth and mime_parts must be at least 1, archive_depth at least 0, unpacked_size and decoded_size positive")
 	}

@@ -36,6 +36,7 @@ type Config struct {
 	Scanners Scanners `toml:"scanners"`
 	Greylist Greylist `toml:"greylist"`
 	Defaults Defaults `toml:"defaults"`
+	Notices  Notices  `toml:"notices"`
 	Limits   Limits   `toml:"limits"`
 	Metrics  Metrics  `toml:"metrics"`
 
@@ -57,6 +58,8 @@ type Milter struct {
 	SpoolMemory ByteSize `toml:"spool_memory" doc:"messages up to this size are scanned from memory, larger ones from a spool file" default:"1MiB"`
 	// Timeout bounds the whole scan of one message.
 	Timeout Duration `toml:"timeout" doc:"upper bound for scanning one message; past it the message is tempfailed" default:"120s"`
+	// AllowPublic permits a listen address other hosts can reach.
+	AllowPublic bool `toml:"allow_public" doc:"allow listen on an address other hosts can reach (not loopback or a unix socket); the milter has no authentication, so only behind a firewall" default:"false"`
 }
 
 // Policyd configures the policy delegation listener.
@@ -74,6 +77,8 @@ type Policyd struct {
 	MaxAttributes int `toml:"max_attributes" doc:"most attributes in one policy request" default:"200"`
 	// MaxConnections bounds concurrent connections (one per smtpd process).
 	MaxConnections int `toml:"max_connections" doc:"most concurrent policy and socketmap connections each; more are closed at once" default:"2000"`
+	// AllowPublic permits listen and socketmap addresses other hosts can reach.
+	AllowPublic bool `toml:"allow_public" doc:"allow listen and socketmap on addresses other hosts can reach; neither has authentication, so only behind a firewall" default:"false"`
 }
 
 // Reinject configures the Postfix listener without milter.
@@ -151,6 +156,14 @@ type Defaults struct {
 	ContentDays   int      `toml:"content_retention_days" doc:"days a content-filter catch stays in quarantine" default:"30"`
 }
 
+// Notices bounds the virus notices sent. One message yields at most one
+// notice per notified address; these limits stop a flood of infected
+// messages from becoming a flood of notices.
+type Notices struct {
+	PerAddressHour int `toml:"per_address_hour" doc:"most virus notices one address gets per hour; more are dropped and counted; 0 = no limit" default:"20"`
+	GlobalHour     int `toml:"global_hour" doc:"most virus notices queued per hour in all; 0 = no limit" default:"500"`
+}
+
 // Limits bound the work done on one message (hostile input).
 type Limits struct {
 	MimeDepth    int      `toml:"mime_depth" doc:"deepest MIME / message/rfc822 nesting that is parsed" default:"20"`
@@ -165,6 +178,8 @@ type Limits struct {
 // Metrics configures the Prometheus endpoint.
 type Metrics struct {
 	Listen string `toml:"listen" doc:"HOST:PORT for /metrics; empty = off" default:"127.0.0.1:9891"`
+	// AllowPublic permits a listen address other hosts can reach.
+	AllowPublic bool `toml:"allow_public" doc:"allow listen on an address other hosts can reach (only behind a firewall that admits your Prometheus server)" default:"false"`
 }
 
 // Default returns a configuration holding every default.
@@ -181,6 +196,7 @@ func Default() *Config {
 		Defaults: Defaults{SpamLevel: 3, SpamAction: "quarantine", VirusAction: "quarantine",
 			ContentAction: "quarantine", MaxSize: 25 * MB, NotifyVirus: "recipient",
 			VirusDays: 14, SpamDays: 30, ContentDays: 30},
+		Notices: Notices{PerAddressHour: 20, GlobalHour: 500},
 		Scanners: Scanners{Bayes: Bayes{Enabled: true, MinSpam: 200, MinHam: 200},
 			Heuristics: Heuristics{Enabled: true, DNSTimeout: Duration(5 * time.Second)}},
 		Limits:  Limits{MimeDepth: 20, MimeParts: 1000, ArchiveDepth: 4, Unpacked: 200 * MB, Decoded: 64 * MB},

@@ -9,10 +9,14 @@ var sectionDocs = map[string]string{
 	"milter": "The milter Postfix calls at end of DATA (smtpd_milters). Use a TCP address on " +
 		"loopback, or a unix socket below Postfix's chroot: " +
 		"unix:/var/spool/postfix/mailtower/milter.sock (the package creates that directory, " +
-		"owned by mailtower, group postfix). `mailtower postfix-config` prints the matching main.cf lines.",
+		"owned by mailtower, group postfix). `mailtower postfix-config` prints the matching main.cf lines. " +
+		"The milter has no authentication: an address other hosts can reach is refused unless " +
+		"allow_public = true (for Postfix on another host, behind a firewall that admits only it).",
 	"policyd": "The Postfix policy service asked at RCPT time (check_policy_service): greylisting " +
 		"of catch-all domains, unknown recipients, block lists, outbound relay; and the socketmap " +
-		"tables that give Postfix the customer domains, their next hops and recipients.",
+		"tables that give Postfix the customer domains, their next hops and recipients. Neither listener " +
+		"has authentication (a client could list users and domains): addresses other hosts can reach " +
+		"are refused unless allow_public = true.",
 	"reinject": "Postfix's second smtpd without milter (see master.cf). Released quarantine " +
 		"messages, per-recipient copies and virus notices are sent back through it.",
 	"scanners.clamd": "ClamAV's clamd (Debian package clamav-daemon). The engine is used when " +
@@ -28,9 +32,15 @@ var sectionDocs = map[string]string{
 		"attempt is answered 4xx; real mail servers retry, most spam software does not.",
 	"defaults": "The global policy. Domains (`mailtower domain set`) and users (`mailtower user set`) " +
 		"override it. Spam level thresholds (SpamAssassin points) for levels 1 to 5: 12, 8, 5, 3.5, 2.5.",
+	"notices": "Virus notices go to the recipient and/or the domain admin (defaults.notify_virus), " +
+		"never to the sender, one per message per notified address: an admin gets one notice listing " +
+		"the recipients. An address of a catch-all domain that is not a known user gets no notice of " +
+		"its own (its admin is told instead). Past a rate limit a notice is dropped with a warning " +
+		"and counted in mailtower_virus_notices_suppressed_total; the limits count from the daemon's start.",
 	"limits": "Bounds on the work spent on one message, against hostile input. A message past a " +
 		"limit gets a verdict (content: malformed), never a crash and never a pass.",
-	"metrics": "The Prometheus endpoint (/metrics). Keep it on loopback or behind a firewall.",
+	"metrics": "The Prometheus endpoint (/metrics). An address other hosts can reach is refused " +
+		"unless allow_public = true: keep it on loopback, or behind a firewall that admits only your Prometheus server.",
 }
 
 // examples are shown for keys that have no default: the Debian package
