@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailtower/mailtower/address"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/store"
 )
@@ -67,6 +68,7 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
 // Recipient is one recipient whose copy is quarantined.
 type Recipient struct {
+	// Address as the MTA gave it; the index keeps address.Canonical of it.
 	Address  string
 	Category scan.Category
 	Reason   string
@@ -128,8 +130,12 @@ func (s *Store) index(ctx context.Context, id, rel, sum string, size int64, rece
 	}
 	overrides := map[string]DomainRetention{}
 	for _, r := range e.Recipients {
-		addr := strings.ToLower(r.Address)
-		domain := addr[strings.LastIndexByte(addr, '@')+1:]
+		// The index holds the canonical address (what list, release and
+		// delete compare); the milter hands the address as Postfix gave it.
+		addr, domain := strings.ToLower(r.Address), ""
+		if a, err := address.Parse(r.Address); err == nil {
+			addr, domain = a.Canonical(), a.Domain
+		}
 		dr, ok := overrides[domain]
 		if !ok {
 			if dr, err = domainRetention(ctx, tx, domain); err != nil {
