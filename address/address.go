@@ -50,12 +50,14 @@ func Parse(s string) (Address, error) {
 	if at < 0 {
 		return Address{}, &SyntaxError{s, "want local@domain"}
 	}
+	if at == 0 {
+		// A bare "@domain" is a domain, not an address; a quoted empty
+		// local part (""@domain) is an address Postfix relays.
+		return Address{}, &SyntaxError{s, "empty local part"}
+	}
 	local, err := unquote(in[:at])
 	if err != nil {
 		return Address{}, &SyntaxError{s, err.Error()}
-	}
-	if local == "" {
-		return Address{}, &SyntaxError{s, "empty local part"}
 	}
 	domain, err := Domain(in[at+1:])
 	if err != nil {

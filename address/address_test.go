@@ -28,6 +28,7 @@ func TestParse(t *testing.T) {
 		{"postmaster@[192.0.2.1]", "postmaster", "[192.0.2.1]", "postmaster@[192.0.2.1]"},
 		{"a@[IPv6:2001:DB8::1]", "a", "[ipv6:2001:db8::1]", "a@[ipv6:2001:db8::1]"},
 		{"a@under_score.test", "a", "under_score.test", "a@under_score.test"},
+		{`""@x.test`, "", "x.test", `""@x.test`},
 	} {
 		a, err := Parse(tc.in)
 		if err != nil {
@@ -42,7 +43,7 @@ func TestParse(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	for _, in := range []string{
-		"", "<>", "postmaster", "a@", "@x.test", `""@x.test`, `"alice@x.test`, `"a\`,
+		"", "<>", "postmaster", "a@", "@x.test", "<@x.test>", `"alice@x.test`, `"a\`,
 		"a@b..test", "a@b c.test", "a\r\n@x.test", "a@x.test\x00", "\xff@x.test", `a@"x".test`,
 		"a@[]", "a@[1.2.3.4\\]", "a@xn--a\xff.test",
 	} {

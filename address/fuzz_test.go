@@ -57,9 +57,10 @@ func FuzzCanonical(f *testing.F) {
 			t.Fatalf("Canonical(%q) = %q, then %q, %v: not idempotent", s, c, c2, err)
 		}
 		a, _ := Parse(s)
-		if strings.ContainsAny(a.Local, `"\`) || strings.TrimSpace(a.Local) != a.Local {
+		if strings.ContainsAny(a.Local, `"\`) || strings.TrimSpace(a.Local) != a.Local || a.Local == "" {
 			// The unquoted internal form of these is ambiguous (quotes,
-			// backslashes) or trimmed by Parse (outer spaces).
+			// backslashes), trimmed by Parse (outer spaces) or not an
+			// address ("@domain").
 			return
 		}
 		internal := a.Local + "@" + a.Domain
