@@ -136,6 +136,14 @@ func lastAt(s string) int {
 // quotes and backslashes (`"a\"b".c` is `a"b.c`); unquoted text, including
 // Postfix's internal form with specials, is kept as it is.
 func unquote(s string) (string, error) {
+	if strings.IndexByte(s, '"') < 0 { // the common case: nothing to remove
+		for i := 0; i < len(s); i++ {
+			if s[i] < 0x20 || s[i] == 0x7f {
+				return "", errors.New("control character in local part")
+			}
+		}
+		return s, nil
+	}
 	var b strings.Builder
 	quoted := false
 	for i := 0; i < len(s); i++ {

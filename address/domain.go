@@ -34,14 +34,14 @@ func Domain(s string) (string, error) {
 	if d == "" {
 		return "", fmt.Errorf("domain %q: empty", s)
 	}
-	for _, label := range strings.Split(d, ".") {
-		if label == "" {
-			return "", fmt.Errorf("domain %q: empty label", s)
-		}
-		for i := 0; i < len(label); i++ {
-			if c := label[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-				return "", fmt.Errorf("domain %q: bad character %q", s, c)
+	for i := 0; i < len(d); i++ {
+		switch c := d[i]; {
+		case c == '.':
+			if i == 0 || d[i-1] == '.' {
+				return "", fmt.Errorf("domain %q: empty label", s)
 			}
+		case !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_'):
+			return "", fmt.Errorf("domain %q: bad character %q", s, c)
 		}
 	}
 	return d, nil

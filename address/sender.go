@@ -29,21 +29,16 @@ func MatchSender(value, sender string) bool {
 	if err != nil {
 		return false
 	}
-	forms := []Address{a, a.Unwrap()}
+	u := a.Unwrap()
 	if parent, ok := strings.CutPrefix(value, "@"); ok {
-		for _, f := range forms {
-			if InDomain(f.Domain, parent) {
-				return true
-			}
-		}
+		return InDomain(a.Domain, parent) || InDomain(u.Domain, parent)
+	}
+	// Cheap pre-check before building canonical forms: the domains differ.
+	if !strings.HasSuffix(value, "@"+a.Domain) && !strings.HasSuffix(value, "@"+u.Domain) {
 		return false
 	}
-	for _, f := range forms {
-		if f.Canonical() == value || f.WithoutExtension().Canonical() == value {
-			return true
-		}
-	}
-	return false
+	return a.Canonical() == value || a.WithoutExtension().Canonical() == value ||
+		(u != a && (u.Canonical() == value || u.WithoutExtension().Canonical() == value))
 }
 
 // unwrapSRS returns the original local part and domain of an SRS local part
@@ -76,9 +71,8 @@ func isSRSSep(c byte) bool { return c == '=' || c == '+' || c == '-' }
 
 // stripBATV removes a BATV tag from a local part.
 func stripBATV(local string) string {
-	lower := strings.ToLower(local)
-	for _, p := range []string{"prvs=", "msprvs1="} {
-		if !strings.HasPrefix(lower, p) {
+	for _, p := range [...]string{"prvs=", "msprvs1="} {
+		if len(local) < len(p) || !strings.EqualFold(local[:len(p)], p) {
 			continue
 		}
 		rest := local[len(p):]
@@ -94,7 +88,7 @@ func stripBATV(local string) string {
 		}
 		return local
 	}
-	if strings.HasPrefix(lower, "btv1==") {
+	if len(local) >= 6 && strings.EqualFold(local[:6], "btv1==") {
 		if i := strings.Index(local[6:], "=="); i >= 0 && 6+i+2 < len(local) {
 			return local[6+i+2:]
 		}
