@@ -132,10 +132,7 @@ func (s *Store) index(ctx context.Context, id, rel, sum string, size int64, rece
 	for _, r := range e.Recipients {
 		// The index holds the canonical address (what list, release and
 		// delete compare); the milter hands the address as Postfix gave it.
-		addr, domain := strings.ToLower(r.Address), ""
-		if a, err := address.Parse(r.Address); err == nil {
-			addr, domain = a.Canonical(), a.Domain
-		}
+		addr, domain := recipientKey(r.Address), address.DomainOf(r.Address)
 		dr, ok := overrides[domain]
 		if !ok {
 			if dr, err = domainRetention(ctx, tx, domain); err != nil {
@@ -232,3 +229,13 @@ func (s *Store) Path(rel string) string { return filepath.Join(s.dir, rel) }
 
 // ErrNotFound is returned for an unknown message id.
 var ErrNotFound = fmt.Errorf("no such message in the quarantine (check the id with `mailtower quarantine list`)")
+
+// recipientKey is the form of a recipient address the index stores and
+// filters compare: address.Canonical ("Alice"@X.test is alice@x.test), or
+// the lower-cased text of what is not an address.
+func recipientKey(s string) string {
+	if c, err := address.Canonical(s); err == nil {
+		return c
+	}
+	return strings.ToLower(strings.Trim(strings.TrimSpace(s), "<>"))
+}
