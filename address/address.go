@@ -99,6 +99,17 @@ func (a Address) WithoutExtension() Address {
 	return a
 }
 
+// Equal reports whether a and b are the same address in canonical form;
+// text that is not an address is compared case-insensitively.
+func Equal(a, b string) bool {
+	ca, errA := Canonical(a)
+	cb, errB := Canonical(b)
+	if errA != nil || errB != nil {
+		return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+	}
+	return ca == cb
+}
+
 // Split returns the canonical local part and domain of s; ok is false when
 // s is not an address.
 func Split(s string) (local, domain string, ok bool) {

@@ -87,6 +87,24 @@ func TestWithoutExtension(t *testing.T) {
 	}
 }
 
+func TestEqual(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"Bob@Q.test", "bob@q.test", true},
+		{`"bob"@q.test`, "<BOB@q.test.>", true},
+		{"bob@q.test", "bob+x@q.test", false},
+		{"", "", true},
+		{"", "bob@q.test", false},
+		{"postmaster", "POSTMASTER", true},
+	} {
+		if got := Equal(tc.a, tc.b); got != tc.want {
+			t.Errorf("Equal(%q, %q) = %v", tc.a, tc.b, got)
+		}
+	}
+}
+
 func TestSplitAndDomainOf(t *testing.T) {
 	if l, d, ok := Split(`"Alice"@X.test`); !ok || l != "alice" || d != "x.test" {
 		t.Errorf("Split = %q %q %v", l, d, ok)

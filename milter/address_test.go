@@ -78,3 +78,30 @@ func TestAllowSenderMatchesLikePolicyd(t *testing.T) {
 		}
 	}
 }
+
+type recordingNotifier struct{ got []VirusNotice }
+
+func (r *recordingNotifier) VirusFound(_ context.Context, n VirusNotice) { r.got = append(r.got, n) }
+
+// A virus notice never goes to the sender, whatever case the sender wrote.
+func TestVirusNoticeNeverToSenderInOtherCase(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	rt := *f.filter.rt.Load()
+	n := &recordingNotifier{}
+	rt.Notify = n
+	f.filter.Reload(&rt)
+	rcpt := settings.NotifyRecipient
+	if err := f.settings.AddUser(ctx, settings.User{Address: "bob@q.test", Domain: "q.test",
+		Overrides: settings.Overrides{NotifyVirus: &rcpt}}); err != nil {
+		t.Fatal(err)
+	}
+	trx := newTrx("Subject: x\r\n", "VIRUS\r\n", "bob@q.test").
+		SetMailFrom(addr.NewMailFrom("Bob@Q.test", "", "smtp", "", ""))
+	if d, _ := f.filter.Decide(ctx, trx); d != mailfilter.Discard {
+		t.Fatalf("decision %v, want discard (quarantined)", d)
+	}
+	if len(n.got) != 0 {
+		t.Fatalf("notices %+v: the recipient is the sender (Bob@Q.test), none may be sent", n.got)
+	}
+}

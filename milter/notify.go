@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/mailtower/mailtower/address"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
 )
@@ -31,7 +32,7 @@ func (f *Filter) notify(ctx context.Context, rt *Runtime, env scan.Envelope, sub
 		var dest []string
 		for _, t := range to {
 			// Never the sender, even when the sender is also a recipient's admin.
-			if t != "" && t != env.Sender {
+			if t != "" && !address.Equal(t, env.Sender) {
 				dest = append(dest, t)
 			}
 		}
