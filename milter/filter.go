@@ -13,7 +13,6 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -139,7 +138,10 @@ func (f *Filter) Decide(ctx context.Context, trx mailfilter.Trx) (mailfilter.Dec
 	return f.apply(ctx, rt, trx, msg, raw, rep, plans, log)
 }
 
-// envelopeOf copies the transaction's envelope.
+// envelopeOf copies the transaction's envelope. Recipients stay exactly as
+// Postfix gave them: DelRcptTo and re-injection must name them so (go-milter
+// matches local parts case-sensitively); policy look-ups canonicalise
+// (settings.NormalizeAddress, address.Canonical).
 func envelopeOf(trx mailfilter.Trx) scan.Envelope {
 	env := scan.Envelope{QueueID: trx.QueueId()}
 	if c := trx.Connect(); c != nil {
@@ -152,7 +154,7 @@ func envelopeOf(trx mailfilter.Trx) scan.Envelope {
 		env.Sender = m.Addr
 	}
 	for _, r := range trx.RcptTos() {
-		env.Recipients = append(env.Recipients, strings.ToLower(r.Addr))
+		env.Recipients = append(env.Recipients, r.Addr)
 	}
 	return env
 }

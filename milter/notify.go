@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/mailtower/mailtower/address"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
 )
@@ -24,7 +25,7 @@ func (f *Filter) notify(ctx context.Context, rt *Runtime, env scan.Envelope, sub
 		}
 		for _, to := range noticeAddressees(p) {
 			// Never the sender, even when the sender is also a recipient's admin.
-			if to == "" || to == env.Sender {
+			if to == "" || address.Equal(to, env.Sender) {
 				continue
 			}
 			n := byTo[to]

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mailtower/mailtower/address"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
 )
@@ -81,15 +82,11 @@ func actionFor(v scan.Verdict, p settings.Policy) settings.Action {
 }
 
 // senderAllowed reports whether an allow-sender rule in the recipient's
-// scope matches the envelope sender (an address, or "@domain").
+// scope matches the envelope sender, as the policy daemon matches it
+// (address.MatchSender: "@domain" covers subdomains, "+ext" is ignored).
 func senderAllowed(rules []settings.Rule, sender string) bool {
-	s := strings.ToLower(sender)
-	at := strings.LastIndexByte(s, '@')
 	for _, r := range rules {
-		if r.Kind != settings.AllowSender {
-			continue
-		}
-		if r.Value == s || (at >= 0 && r.Value == s[at:]) {
+		if r.Kind == settings.AllowSender && address.MatchSender(r.Value, sender) {
 			return true
 		}
 	}

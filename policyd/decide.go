@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
-	"strings"
 
+	"github.com/mailtower/mailtower/address"
 	"github.com/mailtower/mailtower/policyd/greylist"
 	"github.com/mailtower/mailtower/settings"
 )
@@ -173,29 +173,6 @@ func (d *Decider) Decide(ctx context.Context, req Request) (Decision, error) {
 	return Decision{fmt.Sprintf("450 4.7.1 Greylisted, please try again in %d seconds", secs), "greylisted"}, nil
 }
 
-// senderForms returns the lower-case sender and its +ext-less form.
-func senderForms(sender string) []string {
-	s := strings.ToLower(strings.Trim(sender, "<>"))
-	return addressForms(s)
-}
-
-// matchSender reports whether an address rule value ("a@b" or "@b")
-// matches the sender.
-func matchSender(value, sender string) bool {
-	if sender == "" {
-		return false
-	}
-	if strings.HasPrefix(value, "@") {
-		return inDomain(senderDomain(sender), value[1:])
-	}
-	for _, f := range senderForms(sender) {
-		if f == value {
-			return true
-		}
-	}
-	return false
-}
-
 // blockDecision applies the block rules; the first match, in rule order
 // (oldest first), names itself in the reply.
 func blockDecision(rules []settings.Rule, client netip.Addr, hasClient bool, sender string) (Decision, bool) {
@@ -209,15 +186,16 @@ func blockDecision(rules []settings.Rule, client netip.Addr, hasClient bool, sen
 			}
 			what = "Client " + client.String()
 		case settings.BlockSender:
-			if !matchSender(r.Value, sender) {
+			if !address.MatchSender(r.Value, sender) {
 				continue
 			}
 			what = "Sender <" + sender + ">"
 		case settings.BlockSenderDomain:
-			if sender == "" || !inDomain(senderDomain(sender), r.Value) {
+			d := address.DomainOf(sender)
+			if d == "" || !address.InDomain(d, r.Value) {
 				continue
 			}
-			what = "Sender domain " + senderDomain(sender)
+			what = "Sender domain " + d
 		default:
 			continue
 		}
@@ -229,7 +207,7 @@ func blockDecision(rules []settings.Rule, client netip.Addr, hasClient bool, sen
 
 func allowedSender(rules []settings.Rule, sender string) bool {
 	for _, r := range rules {
-		if r.Kind == settings.AllowSender && matchSender(r.Value, sender) {
+		if r.Kind == settings.AllowSender && address.MatchSender(r.Value, sender) {
 			return true
 		}
 	}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
+	"github.com/mailtower/mailtower/address"
 	"github.com/mailtower/mailtower/settings"
 )
 
@@ -139,12 +139,12 @@ func (c *aliasCache) isAlias(ctx context.Context, addr string) (bool, error) {
 
 // addressForms returns addr and, for local+ext@domain, local@domain.
 func addressForms(addr string) []string {
-	at := strings.LastIndexByte(addr, '@')
-	if at < 0 {
+	a, err := address.Parse(addr)
+	if err != nil {
 		return []string{addr}
 	}
-	if plus := strings.IndexByte(addr[:at], '+'); plus > 0 {
-		return []string{addr, addr[:plus] + addr[at:]}
+	if base := a.WithoutExtension(); base != a {
+		return []string{addr, base.Canonical()}
 	}
 	return []string{addr}
 }

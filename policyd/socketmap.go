@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailtower/mailtower/address"
 	"github.com/mailtower/mailtower/settings"
 )
 
@@ -124,8 +125,8 @@ func (m *Socketmap) Lookup(ctx context.Context, req []byte) string {
 		// Postfix treats socketmap as a pattern table (like regexp): it
 		// asks with the whole recipient address, never with its domain.
 		var d *settings.Domain
-		if at := strings.LastIndexByte(key, '@'); at >= 0 {
-			key = key[at+1:]
+		if _, domain, ok := address.Split(key); ok {
+			key = domain
 		}
 		d, err = m.domain(ctx, key)
 		if found = d != nil; found {

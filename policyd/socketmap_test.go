@@ -31,6 +31,8 @@ func TestSocketmapLookup(t *testing.T) {
 		{"transport other.example", "NOTFOUND "},
 		{"recipients bob@valid.example", "OK OK"},
 		{"recipients bob+x@valid.example", "OK OK"},
+		{`recipients "Bob"@valid.example`, "OK OK"}, // quoted dot-atom: the same user
+		{`transport "bob"@valid.example`, "OK smtp:[mx.valid.example]:25"},
 		{"recipients sales@valid.example", "OK OK"},
 		{"recipients nobody@valid.example", "NOTFOUND "},
 		{"recipients @valid.example", "NOTFOUND "},

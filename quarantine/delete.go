@@ -37,7 +37,7 @@ func (s *Store) Delete(ctx context.Context, id string, recipients []string, by s
 	}
 	want := map[string]bool{}
 	for _, r := range recipients {
-		want[strings.ToLower(strings.Trim(strings.TrimSpace(r), "<>"))] = true
+		want[recipientKey(r)] = true
 	}
 	var ids []int64
 	seen := map[string]bool{}

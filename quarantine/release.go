@@ -137,7 +137,7 @@ func chooseTargets(items []Item, opt ReleaseOptions, now time.Time) ([]Item, []S
 	if len(opt.Recipients) > 0 {
 		chosen = nil
 		for _, r := range opt.Recipients {
-			r = strings.ToLower(strings.Trim(strings.TrimSpace(r), "<>"))
+			r = recipientKey(r)
 			var found bool
 			for _, it := range items {
 				if it.Recipient == r {

@@ -46,7 +46,7 @@ func (f Filter) where(wide bool) ([]string, []any, error) {
 		add("i.category = ?", string(f.Category))
 	}
 	if f.Recipient != "" {
-		add("i.recipient = ?", strings.ToLower(strings.Trim(strings.TrimSpace(f.Recipient), "<>")))
+		add("i.recipient = ?", recipientKey(f.Recipient))
 	}
 	if f.Domain != "" {
 		add("i.recipient_domain = ?", strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(f.Domain), "@"), ".")))

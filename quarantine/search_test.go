@@ -53,6 +53,7 @@ func testListFiltersAndSearch(t *testing.T) {
 		{"all newest first", Filter{}, "Payroll Weekly Your Invoice"},
 		{"recipient domain", Filter{Domain: "A.test"}, "Payroll Weekly Invoice"},
 		{"recipient", Filter{Recipient: "<Bob@a.test>"}, "Weekly Invoice"},
+		{"recipient quoted", Filter{Recipient: `"bob"@A.test`}, "Weekly Invoice"},
 		{"since", Filter{Since: base.Add(90 * time.Minute)}, "Payroll Weekly"},
 		{"until", Filter{Until: base.Add(time.Hour)}, "Invoice"},
 		{"range", Filter{Since: base.Add(time.Hour), Until: base.Add(3 * time.Hour)}, "Weekly Your"},

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailtower/mailtower/address"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/store"
 )
@@ -67,6 +68,7 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
 // Recipient is one recipient whose copy is quarantined.
 type Recipient struct {
+	// Address as the MTA gave it; the index keeps address.Canonical of it.
 	Address  string
 	Category scan.Category
 	Reason   string
@@ -128,8 +130,9 @@ func (s *Store) index(ctx context.Context, id, rel, sum string, size int64, rece
 	}
 	overrides := map[string]DomainRetention{}
 	for _, r := range e.Recipients {
-		addr := strings.ToLower(r.Address)
-		domain := addr[strings.LastIndexByte(addr, '@')+1:]
+		// The index holds the canonical address (what list, release and
+		// delete compare); the milter hands the address as Postfix gave it.
+		addr, domain := recipientKey(r.Address), address.DomainOf(r.Address)
 		dr, ok := overrides[domain]
 		if !ok {
 			if dr, err = domainRetention(ctx, tx, domain); err != nil {
@@ -226,3 +229,13 @@ func (s *Store) Path(rel string) string { return filepath.Join(s.dir, rel) }
 
 // ErrNotFound is returned for an unknown message id.
 var ErrNotFound = fmt.Errorf("no such message in the quarantine (check the id with `mailtower quarantine list`)")
+
+// recipientKey is the form of a recipient address the index stores and
+// filters compare: address.Canonical ("Alice"@X.test is alice@x.test), or
+// the lower-cased text of what is not an address.
+func recipientKey(s string) string {
+	if c, err := address.Canonical(s); err == nil {
+		return c
+	}
+	return strings.ToLower(strings.Trim(strings.TrimSpace(s), "<>"))
+}

@@ -79,7 +79,9 @@ type Scanner interface {
 	Scan(ctx context.Context, msg *Message) ([]Finding, error)
 }
 
-// Envelope is the SMTP transaction around a message.
+// Envelope is the SMTP transaction around a message. Sender and
+// Recipients are exactly as the MTA gave them (milter actions must name
+// them so); compare them through package address.
 type Envelope struct {
 	QueueID    string   `json:"queue_id"`
 	ClientAddr string   `json:"client_addr"`

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/mailtower/mailtower/address"
 )
 
 // ErrNotFound is returned when a domain or user does not exist.
@@ -39,10 +41,11 @@ type User struct {
 	Created   time.Time
 }
 
-// NormalizeDomain lower-cases a domain and checks its shape.
+// NormalizeDomain returns a domain's canonical form (address.Domain:
+// lower case, IDN labels as "xn--" A-labels) and checks its shape.
 func NormalizeDomain(s string) (string, error) {
-	d := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
-	if d == "" || len(d) > 253 || !strings.Contains(d, ".") {
+	d, err := address.Domain(s)
+	if err != nil || len(d) > 253 || !strings.Contains(d, ".") {
 		return "", fmt.Errorf("domain %q: want a fully qualified domain name such as example.com", s)
 	}
 	for _, label := range strings.Split(d, ".") {
@@ -50,7 +53,7 @@ func NormalizeDomain(s string) (string, error) {
 			return "", fmt.Errorf("domain %q: bad label %q", s, label)
 		}
 		for _, c := range label {
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c > 127) {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
 				return "", fmt.Errorf("domain %q: bad character %q", s, c)
 			}
 		}
@@ -58,24 +61,25 @@ func NormalizeDomain(s string) (string, error) {
 	return d, nil
 }
 
-// NormalizeAddress lower-cases the domain of an address (local parts are
-// compared case-insensitively too: every mail server in practice does)
-// and returns the address and its domain.
+// NormalizeAddress returns the canonical form of an address
+// (address.Canonical: local part lower-cased and unquoted when it is a
+// dot-atom, as Postfix does; canonical domain), which every settings
+// look-up compares, and its domain. The domain must be a fully qualified
+// domain name.
 func NormalizeAddress(s string) (addr, domain string, err error) {
-	a := strings.ToLower(strings.Trim(strings.TrimSpace(s), "<>"))
-	at := strings.LastIndexByte(a, '@')
-	if at <= 0 || at == len(a)-1 {
-		return "", "", fmt.Errorf("address %q: want local@domain", s)
+	a, err := address.Parse(s)
+	if err != nil {
+		return "", "", err // an *address.SyntaxError naming s
 	}
-	d, err := NormalizeDomain(a[at+1:])
+	d, err := NormalizeDomain(a.Domain)
 	if err != nil {
 		return "", "", fmt.Errorf("address %q: %w", s, err)
 	}
-	local := a[:at]
-	if strings.ContainsAny(local, " \t\r\n<>,;") || len(local) > 64 {
-		return "", "", fmt.Errorf("address %q: bad local part", s)
+	addr = a.Canonical()
+	if len(addr)-len(d)-1 > 64 {
+		return "", "", fmt.Errorf("address %q: local part longer than 64 characters", s)
 	}
-	return local + "@" + d, d, nil
+	return addr, d, nil
 }
 
 // CheckRelay validates a next hop "HOST", "HOST:PORT", "[IP]" or "[IP]:PORT".

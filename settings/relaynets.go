@@ -6,8 +6,9 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
+
+	"github.com/mailtower/mailtower/address"
 )
 
 // RelayNet is one network from which a domain's own servers send
@@ -80,12 +81,7 @@ func matchRelayNets(nets []RelayNet, client netip.Addr) []string {
 // SenderInDomain reports whether the envelope sender's domain is domain
 // or one of its subdomains.
 func SenderInDomain(sender, domain string) bool {
-	at := strings.LastIndexByte(sender, '@')
-	if at < 0 {
-		return false
-	}
-	d := strings.TrimSuffix(strings.ToLower(sender[at+1:]), ".")
-	return d == domain || strings.HasSuffix(d, "."+domain)
+	return address.InDomain(address.DomainOf(sender), domain)
 }
 
 // RelayIndex answers "is this client a customer's relay network?" on the

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
 	lru "github.com/hashicorp/golang-lru/v2"
+
+	"github.com/mailtower/mailtower/address"
 )
 
 // Resolver resolves recipients to policies on the per-message hot path,
@@ -95,10 +96,13 @@ func (r *Resolver) load(ctx context.Context, base Policy, addr, domain string) (
 		return Resolved{}, fmt.Errorf("resolve %s: %w", addr, err)
 	}
 	u, err := r.store.User(ctx, addr)
-	if errors.Is(err, ErrNotFound) && strings.Contains(addr, "+") {
+	if errors.Is(err, ErrNotFound) {
 		// user+ext@domain is user@domain's mailbox.
-		local := addr[:strings.LastIndexByte(addr, '@')]
-		u, err = r.store.User(ctx, local[:strings.IndexByte(local, '+')]+"@"+domain)
+		if a, perr := address.Parse(addr); perr == nil {
+			if base := a.WithoutExtension(); base != a {
+				u, err = r.store.User(ctx, base.Canonical())
+			}
+		}
 	}
 	if errors.Is(err, ErrNotFound) {
 		return Resolve(base, d, nil), nil
