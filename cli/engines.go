@@ -7,6 +7,7 @@ import (
 	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/clamd"
+	"github.com/mailtower/mailtower/scan/icap"
 	"github.com/mailtower/mailtower/scan/rspamd"
 	"github.com/mailtower/mailtower/scan/rules"
 	"github.com/mailtower/mailtower/scan/spamd"
@@ -25,6 +26,14 @@ func engine(s scan.Scanner, c *config.Scanner) scan.Engine {
 func buildEngines(ctx context.Context, a *app, cfg *config.Config) (inbound, virus []scan.Engine, err error) {
 	if c := cfg.Scanners.Clamd; c != nil {
 		s, err := clamd.New(*c)
+		if err != nil {
+			return nil, nil, err
+		}
+		inbound = append(inbound, engine(s, c))
+		virus = append(virus, engine(s, c))
+	}
+	if c := cfg.Scanners.ICAP; c != nil {
+		s, err := icap.New(*c)
 		if err != nil {
 			return nil, nil, err
 		}
