@@ -24,7 +24,8 @@ var sectionDocs = map[string]string{
 		"Like clamd: unreachable, too slow, an ICAP error or a reply that cannot be read tempfails (451). " +
 		"The ICAP server decides what it scans: with c-icap, list every file type group in " +
 		"virus_scan.ScanFileTypes (TEXT DATA EXECUTABLE ARCHIVE GRAPHICS STREAM DOCUMENT) and raise " +
-		"virus_scan.MaxObjectSize above the largest message, or it answers 204 (clean) unscanned.",
+		"virus_scan.MaxObjectSize above the largest message (or add ?sizelimit=off to the address), " +
+		"or it answers 204 (clean) unscanned.",
 	"scanners.spamd": "SpamAssassin's spamd (Debian package spamd). Used when this section is " +
 		"present; its score is compared with the recipient's spam level threshold.",
 	"scanners.rspamd":     "rspamd's normal worker (Debian package rspamd). Used when this section is present.",

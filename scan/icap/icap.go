@@ -117,7 +117,7 @@ func (s *Scanner) ScanContent(ctx context.Context, r io.Reader, size int64, id s
 func (s *Scanner) respmod(c *sock.Conn, r io.Reader, size int64, preview int, id string) ([]string, error) {
 	bw := bufio.NewWriterSize(c, 32<<10)
 	br := bufio.NewReaderSize(c, 16<<10)
-	reqHdr := "GET /" + url.PathEscape(queueRef(id)) + " HTTP/1.1\r\nHost: mailtower\r\n\r\n"
+	reqHdr := "GET /" + queueRef(id) + " HTTP/1.1\r\nHost: mailtower\r\n\r\n"
 	resHdr := "HTTP/1.1 200 OK\r\nContent-Type: message/rfc822\r\nContent-Length: " + strconv.FormatInt(size, 10) + "\r\n\r\n"
 	head := "RESPMOD " + s.uri + " ICAP/1.0\r\nHost: " + s.host + "\r\nAllow: 204\r\nConnection: close\r\n"
 	if preview >= 0 {
@@ -183,7 +183,7 @@ func queueRef(id string) string {
 	if id == "" {
 		return "message"
 	}
-	return "message/" + id
+	return "message/" + url.PathEscape(id)
 }
 
 // writePreview writes the first n bytes of r (the body of size bytes)

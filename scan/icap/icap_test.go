@@ -120,7 +120,7 @@ func TestRequestShape(t *testing.T) {
 	r := f.requests[1]
 	for _, want := range []string{"RESPMOD " + f.addr() + " ICAP/1.0\r\n", "Allow: 204\r\n", "Preview: 1024\r\n",
 		"Host: " + strings.TrimPrefix(strings.TrimSuffix(f.addr(), "/virus_scan"), "icap://") + "\r\n",
-		"Encapsulated: req-hdr=0, res-hdr=49, res-body=117\r\n"} {
+		"Encapsulated: req-hdr=0, res-hdr=47, res-body=115\r\n"} {
 		if !strings.Contains(r, want) {
 			t.Errorf("request lacks %q:\n%s", want, r)
 		}
