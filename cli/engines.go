@@ -6,6 +6,7 @@ import (
 
 	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/scan"
+	"github.com/mailtower/mailtower/scan/avparts"
 	"github.com/mailtower/mailtower/scan/clamd"
 	"github.com/mailtower/mailtower/scan/icap"
 	"github.com/mailtower/mailtower/scan/rspamd"
@@ -16,6 +17,13 @@ import (
 // engine wraps a scanner with its [scanners.*] limits and error policy.
 func engine(s scan.Scanner, c *config.Scanner) scan.Engine {
 	return scan.Engine{Scanner: s, Timeout: c.Timeout.D(), SkipOnError: c.OnError == "skip", MaxSize: int64(c.MaxSize)}
+}
+
+// addAntivirus adds an antivirus engine to both lists, wrapped so that it
+// scans the raw message and every part mailtower decoded (avparts).
+func addAntivirus(inbound, virus []scan.Engine, s avparts.ContentScanner, c *config.Scanner, lim config.Limits) ([]scan.Engine, []scan.Engine) {
+	av := engine(avparts.New(s, lim), c)
+	return append(inbound, av), append(virus, av)
 }
 
 // buildEngines returns the engines for inbound mail and the subset that
@@ -29,16 +37,14 @@ func buildEngines(ctx context.Context, a *app, cfg *config.Config) (inbound, vir
 		if err != nil {
 			return nil, nil, err
 		}
-		inbound = append(inbound, engine(s, c))
-		virus = append(virus, engine(s, c))
+		inbound, virus = addAntivirus(inbound, virus, s, c, cfg.Limits)
 	}
 	if c := cfg.Scanners.ICAP; c != nil {
 		s, err := icap.New(*c)
 		if err != nil {
 			return nil, nil, err
 		}
-		inbound = append(inbound, engine(s, c))
-		virus = append(virus, engine(s, c))
+		inbound, virus = addAntivirus(inbound, virus, s, c, cfg.Limits)
 	}
 	if c := cfg.Scanners.Spamd; c != nil {
 		s, err := spamd.New(*c)
