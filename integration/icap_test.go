@@ -107,8 +107,9 @@ func (c *ICAP) Stop() { c.p.stop() }
 // TestICAPEngine: with the ICAP engine as mailtower's only antivirus
 // engine (clamd sits behind c-icap, not in mailtower's config), an EICAR
 // attachment sent through real Postfix is quarantined as a virus named by
-// the icap engine; with c-icap stopped the same message is refused with a
-// 4xx and nothing is delivered, queued or quarantined.
+// the icap engine, and so is EICAR behind an RFC 2231 boundary, found in
+// the part mailtower decoded; with c-icap stopped the same message is
+// refused with a 4xx and nothing is delivered, queued or quarantined.
 func TestICAPEngine(t *testing.T) {
 	e := NewEnv(t, EnvOptions{ICAP: true, NoSpamd: true})
 	e.addDomain(t, "clean.test")
@@ -130,7 +131,6 @@ func TestICAPEngine(t *testing.T) {
 			t.Fatalf("the EICAR file reached the customer server (to %v)", m.To)
 		}
 	}
-	delivered := e.Sink.Count() // the settle marker and the virus notice
 	items := e.quarantined(t, "virus", "dave@virus.test")
 	if len(items) != 1 {
 		t.Fatalf("quarantine list --category virus has %d entries for dave@virus.test, want 1", len(items))
@@ -141,6 +141,22 @@ func TestICAPEngine(t *testing.T) {
 	}
 	t.Logf("quarantined: %s", items[0].Reason)
 
+	// The ICAP engine gets the decoded parts too (scan/avparts): EICAR
+	// behind an RFC 2231 boundary, which clamd behind c-icap does not
+	// split, is found in the part mailtower decoded.
+	e.sendOK(t, "mallory@sender.example", []string{"erin@virus.test"}, message([]string{
+		"From: <mallory@sender.example>", "To: <erin@virus.test>", "Subject: split boundary", "MIME-Version: 1.0",
+		`Content-Type: multipart/mixed; boundary*0="b"; boundary*1="1"`},
+		"--b1\nContent-Type: text/plain\n\nSee attached.\n--b1\nContent-Type: application/octet-stream; name=\"e.com\"\n"+
+			"Content-Transfer-Encoding: base64\n\n"+enc+"\n--b1--\n"))
+	e.settle(t)
+	if v := e.quarantined(t, "virus", "erin@virus.test"); len(v) != 1 || !strings.Contains(v[0].Reason, "ICAP engine in part 2 (e.com)") {
+		t.Fatalf("virus entries for erin@virus.test: %+v, want one found by the ICAP engine in part 2", v)
+	} else {
+		t.Logf("quarantined: %s", v[0].Reason)
+	}
+
+	delivered := e.Sink.Count() // settle markers and virus notices
 	e.ICAP.Stop()
 	r, err := send(e.Postfix.Addr(), "mallory@sender.example", []string{"dave@virus.test"}, msg("while c-icap is down"))
 	if err != nil {
