@@ -25,6 +25,8 @@ type fakeServer struct {
 	// answers the preview instead of 100 Continue.
 	answer       func(body []byte) string
 	previewReply string
+	// discard drops the bodies instead of recording them (benchmarks).
+	discard bool
 
 	mu       sync.Mutex
 	bodies   [][]byte
@@ -33,7 +35,7 @@ type fakeServer struct {
 
 const fakeOptions = "ICAP/1.0 200 OK\r\nMethods: RESPMOD, REQMOD\r\nPreview: 1024\r\nAllow: 204\r\nOptions-TTL: 3600\r\nEncapsulated: null-body=0\r\n\r\n"
 
-func newFake(t *testing.T, answer func([]byte) string) *fakeServer {
+func newFake(t testing.TB, answer func([]byte) string) *fakeServer {
 	t.Helper()
 	f := &fakeServer{options: fakeOptions, answer: answer}
 	f.address = socktest.Serve(t, "tcp", f.serve)
@@ -74,14 +76,14 @@ func (f *fakeServer) serve(c net.Conn) {
 	if _, err := io.CopyN(io.Discard, br, int64(n)); err != nil {
 		return
 	}
-	body, ieof := readChunks(br)
+	body, ieof := readChunks(br, f.discard)
 	if strings.Contains(h, "Preview:") && !ieof {
 		if f.previewReply != "" {
 			io.WriteString(c, f.previewReply)
 			return
 		}
 		io.WriteString(c, "ICAP/1.0 100 Continue\r\n\r\n")
-		rest, _ := readChunks(br)
+		rest, _ := readChunks(br, f.discard)
 		body = append(body, rest...)
 	}
 	f.mu.Lock()
@@ -90,8 +92,9 @@ func (f *fakeServer) serve(c net.Conn) {
 	io.WriteString(c, f.answer(body))
 }
 
-// readChunks reads chunks up to the last one and reports "; ieof".
-func readChunks(br *bufio.Reader) (body []byte, ieof bool) {
+// readChunks reads chunks up to the last one and reports "; ieof"; with
+// discard it keeps nothing.
+func readChunks(br *bufio.Reader, discard bool) (body []byte, ieof bool) {
 	for {
 		line, err := br.ReadString('\n')
 		if err != nil {
@@ -105,6 +108,12 @@ func readChunks(br *bufio.Reader) (body []byte, ieof bool) {
 		if n == 0 {
 			br.ReadString('\n')
 			return body, strings.TrimSpace(ext) == "ieof"
+		}
+		if discard {
+			if _, err := io.CopyN(io.Discard, br, n+2); err != nil {
+				return body, false
+			}
+			continue
 		}
 		buf := make([]byte, n+2)
 		if _, err := io.ReadFull(br, buf); err != nil {

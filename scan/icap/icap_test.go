@@ -18,7 +18,7 @@ import (
 
 const eicar = `X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*`
 
-func newScanner(t *testing.T, addr string, timeout time.Duration) *Scanner {
+func newScanner(t testing.TB, addr string, timeout time.Duration) *Scanner {
 	t.Helper()
 	s, err := New(config.Scanner{Address: addr, Timeout: config.Duration(timeout)})
 	if err != nil {
