@@ -52,10 +52,12 @@ func (s *Store) rescan(ctx context.Context, id string, f io.ReadSeeker, opt Rele
 	return reason + " (released with --force)", nil
 }
 
-// markVirus makes every quarantined row of message id a virus entry.
+// markVirus makes every quarantined row of message id a virus entry;
+// rows that already are keep their original reason.
 func (s *Store) markVirus(ctx context.Context, id, reason string) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE quarantine_items SET category = ?, reason = ?
-		WHERE message_id = ? AND state IN ('quarantined', 'releasing')`, string(scan.Virus), reason, id)
+		WHERE message_id = ? AND state IN ('quarantined', 'releasing') AND category != ?`,
+		string(scan.Virus), reason, id, string(scan.Virus))
 	return err
 }
 
