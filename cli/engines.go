@@ -1,12 +1,18 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 
 	"github.com/mailtower/mailtower/internal/config"
+	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/scan"
+	"github.com/mailtower/mailtower/scan/avparts"
 	"github.com/mailtower/mailtower/scan/clamd"
+	"github.com/mailtower/mailtower/scan/icap"
 	"github.com/mailtower/mailtower/scan/rspamd"
 	"github.com/mailtower/mailtower/scan/rules"
 	"github.com/mailtower/mailtower/scan/spamd"
@@ -17,20 +23,61 @@ func engine(s scan.Scanner, c *config.Scanner) scan.Engine {
 	return scan.Engine{Scanner: s, Timeout: c.Timeout.D(), SkipOnError: c.OnError == "skip", MaxSize: int64(c.MaxSize)}
 }
 
+// antivirusEngines returns the configured antivirus engines (clamd,
+// ICAP), each wrapped so that it scans the raw message and every part
+// mailtower decoded (avparts). They scan inbound and outbound mail, and
+// quarantined messages again before release.
+func antivirusEngines(cfg *config.Config) ([]scan.Engine, error) {
+	var out []scan.Engine
+	if c := cfg.Scanners.Clamd; c != nil {
+		s, err := clamd.New(*c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, engine(avparts.New(s, cfg.Limits), c))
+	}
+	if c := cfg.Scanners.ICAP; c != nil {
+		s, err := icap.New(*c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, engine(avparts.New(s, cfg.Limits), c))
+	}
+	return out, nil
+}
+
+// rescanner scans a quarantined message again with the antivirus engines
+// before release (nil when none is configured). The message is read into
+// memory: the CLI releases one message at a time.
+func rescanner(cfg *config.Config) (quarantine.Rescanner, error) {
+	engines, err := antivirusEngines(cfg)
+	if err != nil || len(engines) == 0 {
+		return nil, err
+	}
+	return func(ctx context.Context, raw io.Reader) (string, error) {
+		b, err := io.ReadAll(raw)
+		if err != nil {
+			return "", fmt.Errorf("rescan: read message: %w", err)
+		}
+		rep, err := scan.Run(ctx, engines, scan.NewMessage(scan.Envelope{}, bytes.NewReader(b), int64(len(b))), nil)
+		if err != nil {
+			return "", fmt.Errorf("rescan: %w", err)
+		}
+		return quarantine.VirusNames(rep.Findings), nil
+	}, nil
+}
+
 // buildEngines returns the engines for inbound mail and the subset that
 // scans outbound mail from customers' relay networks (viruses only), wired
 // explicitly from the configuration: an absent [scanners.X] section means
 // engine X is not used; the built-in engines (bayes, heuristics) are on
 // unless disabled.
 func buildEngines(ctx context.Context, a *app, cfg *config.Config) (inbound, virus []scan.Engine, err error) {
-	if c := cfg.Scanners.Clamd; c != nil {
-		s, err := clamd.New(*c)
-		if err != nil {
-			return nil, nil, err
-		}
-		inbound = append(inbound, engine(s, c))
-		virus = append(virus, engine(s, c))
+	virus, err = antivirusEngines(cfg)
+	if err != nil {
+		return nil, nil, err
 	}
+	inbound = append(inbound, virus...)
 	if c := cfg.Scanners.Spamd; c != nil {
 		s, err := spamd.New(*c)
 		if err != nil {

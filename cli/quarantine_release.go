@@ -50,12 +50,15 @@ func quarantineReleaseCmd(g *quarantineGlobals) *cobra.Command {
 	var remember, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "release ID...",
-		Short: "Deliver quarantined messages to their quarantined recipients (through Postfix, without scanning)",
+		Short: "Deliver quarantined messages to their quarantined recipients (through Postfix, after an antivirus rescan)",
 		Long: "Re-inject each message through Postfix's listener without milter ([reinject] smtp) with its original\n" +
 			"envelope sender and its quarantined recipients (or --recipient), with an X-Mailtower-Released header.\n" +
 			"A message is marked released only after Postfix answered 250; releasing again sends nothing.\n" +
 			"--remember also allows the sender for each released recipient (spam checks skipped; antivirus and\n" +
-			"content filter still apply) and teaches the built-in engine that the message is not spam.",
+			"content filter still apply) and teaches the built-in engine that the message is not spam.\n" +
+			"Before sending, the message is scanned again by the antivirus engines ([scanners.clamd], [scanners.icap])\n" +
+			"with today's signatures: a virus found now refuses the release and turns the entry into a virus entry;\n" +
+			"an engine that cannot scan refuses it too. --force releases anyway (the entry is still updated).",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opt.By == "" {
@@ -74,6 +77,9 @@ func quarantineReleaseCmd(g *quarantineGlobals) *cobra.Command {
 				if ham, err = hamLearner(cmd.Context(), a); err != nil {
 					return err
 				}
+			}
+			if opt.Rescan, err = rescanner(a.cfg); err != nil {
+				return err
 			}
 			snd := reinjectClient(a.cfg)
 			var views []releaseView
@@ -154,6 +160,9 @@ func printRelease(out, errw io.Writer, v releaseView) {
 	if v.Error != "" && len(r.Recipients) == 0 {
 		fmt.Fprintf(errw, "mailtower: %s\n", v.Error)
 		return
+	}
+	if r.Rescan != "" && (len(r.Recipients) > 0 || v.Error == "") {
+		fmt.Fprintf(out, "%s: %s\n", v.ID, r.Rescan)
 	}
 	if len(r.Recipients) > 0 {
 		fmt.Fprintf(out, "%s: released to %s (envelope sender <%s>); Postfix accepted it\n", v.ID,

@@ -170,7 +170,7 @@ func printShow(out io.Writer, v showView) error {
 // isQuarantineErr reports errors whose text already says what to do.
 func isQuarantineErr(err error) bool {
 	for _, e := range []error{quarantine.ErrNotFound, quarantine.ErrPurged, quarantine.ErrDeleted, quarantine.ErrVirus,
-		quarantine.ErrExpired, quarantine.ErrFileMissing, quarantine.ErrBusy, quarantine.ErrRecipient} {
+		quarantine.ErrExpired, quarantine.ErrFileMissing, quarantine.ErrBusy, quarantine.ErrRecipient, quarantine.ErrRescan} {
 		if errors.Is(err, e) {
 			return true
 		}

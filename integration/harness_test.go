@@ -80,6 +80,7 @@ type Env struct {
 	Postfix   *Postfix
 	Sink      *Sink
 	Clamd     *Clamd
+	ICAP      *ICAP // with EnvOptions.ICAP
 	Spamd     *Spamd
 	Mailtower *Mailtower
 	ownSpamd  bool // Spamd belongs to this Env (stopped at its end)
@@ -94,6 +95,9 @@ type EnvOptions struct {
 	NoMilter bool
 	// NoClamd and NoSpamd leave the scanner out of mailtower's config.
 	NoClamd, NoSpamd bool
+	// ICAP starts c-icap in front of the Env's clamd and makes it
+	// mailtower's antivirus engine ([scanners.icap]) instead of clamd.
+	ICAP bool
 	// OwnSpamd starts a spamd for this Env instead of using the shared
 	// one, for tests that stop it.
 	OwnSpamd bool
@@ -139,6 +143,12 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 			t.Fatal(err)
 		}
 	}
+	if o.ICAP && e.Clamd != nil {
+		if e.ICAP, err = startICAP(e.sub(t, "c-icap"), e.Clamd.Port); err != nil {
+			t.Fatal(err)
+		}
+		o.MailtowerExtra += fmt.Sprintf("\n[scanners.icap]\naddress = %q\ntimeout = \"30s\"\n", e.ICAP.Addr())
+	}
 	if o.OwnSpamd && !o.NoSpamd {
 		if e.Spamd, err = startSpamd(e.sub(t, "spamd")); err != nil {
 			t.Fatal(err)
@@ -152,7 +162,7 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 	}
 	// The config is written even without the milter: the CLI needs it.
 	e.Mailtower, err = writeMailtowerConfig(e.sub(t, "mailtower"), MailtowerOptions{
-		ClamdAddr: e.clamdAddr(), SpamdAddr: e.spamdAddr(o),
+		ClamdAddr: e.clamdAddr(o), SpamdAddr: e.spamdAddr(o),
 		ReinjectAddr: e.Postfix.ReinjectAddr(), Extra: o.MailtowerExtra, LogLevel: o.LogLevel,
 	})
 	if err != nil {
@@ -211,8 +221,8 @@ func (e *Env) generatedMain(names []string) (string, error) {
 	return b.String(), nil
 }
 
-func (e *Env) clamdAddr() string {
-	if e.Clamd == nil {
+func (e *Env) clamdAddr(o EnvOptions) string {
+	if e.Clamd == nil || o.ICAP {
 		return ""
 	}
 	return e.Clamd.Addr()
@@ -240,6 +250,9 @@ func (e *Env) cleanup(t testing.TB) {
 	e.Mailtower.Stop()
 	if e.Postfix != nil {
 		e.Postfix.Stop()
+	}
+	if e.ICAP != nil {
+		e.ICAP.Stop()
 	}
 	if e.Clamd != nil {
 		e.Clamd.Stop()

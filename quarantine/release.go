@@ -51,6 +51,9 @@ type ReleaseOptions struct {
 	By string
 	// Force releases viruses and expired messages.
 	Force bool
+	// Rescan, when set, scans the message again before it is sent
+	// (rescan.go).
+	Rescan Rescanner
 }
 
 // Released is what one Release did.
@@ -65,6 +68,8 @@ type Released struct {
 	Skipped []Skip `json:"skipped,omitempty"`
 	// Header is the header line added on top of the message.
 	Header string `json:"header,omitempty"`
+	// Rescan says what scanning it again found.
+	Rescan string `json:"rescan,omitempty"`
 }
 
 // Skip is a recipient that Release left alone.
@@ -104,6 +109,9 @@ func (s *Store) Release(ctx context.Context, snd reinject.Sender, id string, opt
 		return out, fmt.Errorf("release %s: %s: %w", id, s.Path(items[0].Path), ErrFileMissing)
 	}
 	defer f.Close()
+	if out.Rescan, err = s.rescan(ctx, id, f, opt); err != nil {
+		return out, err
+	}
 	if err := s.transition(ctx, targets, []string{StateQuarantined, StateReleasing}, StateReleasing, opt.By, now); err != nil {
 		return out, fmt.Errorf("release %s: %w", id, err)
 	}

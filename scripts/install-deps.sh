@@ -22,6 +22,7 @@ packages=(
 	spamd            # SpamAssassin's daemon
 	spamassassin
 	rspamd           # the rspamd engine (integration tests of scan/rspamd)
+	c-icap libc-icap-mod-virus-scan  # an ICAP antivirus server (tests of scan/icap)
 	swaks            # SMTP test client
 	sqlite3          # inspecting the database
 	gcc libc6-dev    # cgo for github.com/mattn/go-sqlite3

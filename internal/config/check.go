@@ -89,6 +89,10 @@ func (c *Config) checkScanners() []error {
 		}
 	}
 	check("clamd", c.Scanners.Clamd, ParseClamdAddress)
+	check("icap", c.Scanners.ICAP, func(s string) (string, string, error) {
+		network, address, _, err := ParseICAPAddress(s)
+		return network, address, err
+	})
 	check("spamd", c.Scanners.Spamd, ParseListen)
 	check("rspamd", c.Scanners.Rspamd, ParseHTTPAddress)
 	if b := c.Scanners.Bayes; b.MinSpam < 1 || b.MinHam < 1 {

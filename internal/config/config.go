@@ -87,10 +87,11 @@ type Reinject struct {
 }
 
 // Scanners configures the scan engines. For the external ones (clamd,
-// spamd, rspamd) an absent section means the engine is not used; the
+// ICAP, spamd, rspamd) an absent section means the engine is not used; the
 // built-in ones (bayes, heuristics) are on unless disabled.
 type Scanners struct {
 	Clamd      *Scanner   `toml:"clamd"`
+	ICAP       *Scanner   `toml:"icap"`
 	Spamd      *Scanner   `toml:"spamd"`
 	Rspamd     *Scanner   `toml:"rspamd"`
 	Bayes      Bayes      `toml:"bayes"`
@@ -120,7 +121,7 @@ type Heuristics struct {
 
 // Scanner is one external engine.
 type Scanner struct {
-	Address string   `toml:"address" doc:"tcp:HOST:PORT or unix:PATH (clamd), HOST:PORT (spamd), http://HOST:PORT (rspamd)"`
+	Address string   `toml:"address" doc:"tcp:HOST:PORT or unix:PATH (clamd), icap://HOST[:PORT]/SERVICE (ICAP), HOST:PORT (spamd), http://HOST:PORT (rspamd)"`
 	Timeout Duration `toml:"timeout" doc:"per-message time limit for this engine" default:"60s"`
 	// OnError decides what an engine failure means. "tempfail" (the
 	// default) answers 451 so the sender retries; "skip" is an explicit

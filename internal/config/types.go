@@ -128,6 +128,28 @@ func ParseHTTPAddress(s string) (network, address string, err error) {
 	return "tcp", u.Host, nil
 }
 
+// ParseICAPAddress reads an ICAP service URI, "icap://HOST[:PORT]/SERVICE"
+// with an optional query of service arguments (RFC 3507 section 4.2; the
+// port defaults to 1344), and returns the network, HOST:PORT and the URI
+// as it goes on the request line.
+func ParseICAPAddress(s string) (network, address, uri string, err error) {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "icap" || u.Host == "" || u.User != nil || u.Fragment != "" ||
+		strings.Trim(u.Path, "/") == "" || strings.ContainsAny(s, " \t\r\n") {
+		return "", "", "", fmt.Errorf("%q: want icap://HOST[:PORT]/SERVICE", s)
+	}
+	hp := u.Host
+	if u.Port() == "" {
+		hp = net.JoinHostPort(u.Hostname(), "1344")
+	}
+	network, address, err = hostPort("tcp", hp)
+	if err != nil {
+		return "", "", "", err
+	}
+	u.Host = address
+	return network, address, u.String(), nil
+}
+
 func hostPort(network, s string) (string, string, error) {
 	host, port, err := net.SplitHostPort(s)
 	if err != nil {

@@ -91,7 +91,7 @@ func TestUncommentedFileIsTheDefaults(t *testing.T) {
 		got.Scanners.Spamd == nil || got.Scanners.Spamd.Address != "127.0.0.1:783" {
 		t.Errorf("scanner examples not the Debian addresses: %+v", got.Scanners)
 	}
-	got.Scanners.Clamd, got.Scanners.Spamd, got.Scanners.Rspamd = nil, nil, nil
+	got.Scanners.Clamd, got.Scanners.ICAP, got.Scanners.Spamd, got.Scanners.Rspamd = nil, nil, nil, nil
 	got.Path = ""
 	nilEmptySlices(reflect.ValueOf(got).Elem())
 	if want := config.Default(); !reflect.DeepEqual(got, want) {

@@ -22,6 +22,14 @@ var sectionDocs = map[string]string{
 	"scanners.clamd": "ClamAV's clamd (Debian package clamav-daemon). The engine is used when " +
 		"this section is present. If clamd is unreachable or too slow, mail is tempfailed (451) " +
 		"and the sender retries: it is never passed unscanned unless on_error = \"skip\".",
+	"scanners.icap": "An antivirus engine over ICAP (RFC 3507), such as c-icap with its virus_scan " +
+		"module (Debian packages c-icap, libc-icap-mod-virus-scan) or a commercial engine's ICAP " +
+		"server. Used when this section is present; messages are sent by RESPMOD with preview. " +
+		"Like clamd: unreachable, too slow, an ICAP error or a reply that cannot be read tempfails (451). " +
+		"The ICAP server decides what it scans: with c-icap, list every file type group in " +
+		"virus_scan.ScanFileTypes (TEXT DATA EXECUTABLE ARCHIVE GRAPHICS STREAM DOCUMENT) and raise " +
+		"virus_scan.MaxObjectSize above the largest message (or add ?sizelimit=off to the address), " +
+		"or it answers 204 (clean) unscanned.",
 	"scanners.spamd": "SpamAssassin's spamd (Debian package spamd). Used when this section is " +
 		"present; its score is compared with the recipient's spam level threshold.",
 	"scanners.rspamd":     "rspamd's normal worker (Debian package rspamd). Used when this section is present.",
@@ -47,6 +55,7 @@ var sectionDocs = map[string]string{
 // locations of the engines.
 var examples = map[string]string{
 	"scanners.clamd.address":  `"unix:/run/clamav/clamd.ctl"`,
+	"scanners.icap.address":   `"icap://127.0.0.1:1344/virus_scan"`,
 	"scanners.spamd.address":  `"127.0.0.1:783"`,
 	"scanners.rspamd.address": `"http://127.0.0.1:11333"`,
 }

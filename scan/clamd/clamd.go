@@ -62,13 +62,19 @@ func (s *Scanner) Name() string { return "clamd" }
 // Scan streams msg to clamd and returns one virus finding per signature
 // that matched, or none when clamd answered OK.
 func (s *Scanner) Scan(ctx context.Context, msg *scan.Message) ([]scan.Finding, error) {
+	return s.ScanContent(ctx, msg.Reader(), msg.Size(), msg.Envelope.QueueID)
+}
+
+// ScanContent streams size bytes of r (a whole message or one decoded
+// part) to clamd; clamd needs neither the size nor the id.
+func (s *Scanner) ScanContent(ctx context.Context, r io.Reader, size int64, id string) ([]scan.Finding, error) {
 	c, err := s.ep.Open(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
 
-	werr := sendStream(c, msg.Reader())
+	werr := sendStream(c, r)
 	var me *sock.ReadError
 	if errors.As(werr, &me) {
 		return nil, fmt.Errorf("%s: %w", s.ep.Label, werr)

@@ -44,6 +44,10 @@ type inspector struct {
 	problems []string // malformed reasons
 	notes    []string // problems in alternative readings (Part.Alternative)
 	seen     map[string]bool
+	// emit, when set, gets the whole content of every file (members are
+	// read in full within the budget, not only what detection needs):
+	// EachFile's callback.
+	emit func(where string, data []byte)
 }
 
 func (in *inspector) problem(reason string) {
@@ -81,6 +85,16 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 func (in *inspector) inspect(where string, names []string, data []byte, r io.Reader, size int64, depth int) {
 	if in.ctx.Err() != nil {
 		return
+	}
+	if in.emit != nil {
+		if data == nil {
+			var err error
+			if data, err = in.readAll(r, size); err != nil {
+				in.readError(where, err)
+				return
+			}
+		}
+		in.emit(where, data)
 	}
 	f := file{Where: where, Exts: map[string]bool{}}
 	for _, n := range names {

@@ -117,12 +117,7 @@ func (s *Scanner) Scan(ctx context.Context, msg *scan.Message) ([]scan.Finding, 
 
 // inspectFiles detects the type of every leaf and looks inside archives.
 func (s *Scanner) inspectFiles(ctx context.Context, m *mimewalk.Message) *inspector {
-	decoded := int64(s.lim.Decoded)
-	if decoded <= 0 {
-		decoded = mimewalk.DefaultMaxPartBytes
-	}
-	in := &inspector{ctx: ctx, budget: int64(s.lim.Unpacked), maxDepth: s.lim.ArchiveDepth,
-		bufCap: min(int64(s.lim.Unpacked), decoded)}
+	in := newInspector(ctx, s.lim)
 	for _, p := range m.Parts {
 		if p.Body == nil {
 			continue
