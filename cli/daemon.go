@@ -69,7 +69,7 @@ func reinjectClient(cfg *config.Config) *reinject.Client {
 }
 
 // startMilter listens on [milter] listen.
-func startMilter(f *milter.Filter, cfg *config.Config) (*milter.Server, error) {
+func startMilter(f *milter.Filter, cfg *config.Config, panicked func(component string)) (*milter.Server, error) {
 	network, address, err := config.ParseMilterListen(cfg.Milter.Listen)
 	if err != nil {
 		return nil, err
@@ -86,6 +86,7 @@ func startMilter(f *milter.Filter, cfg *config.Config) (*milter.Server, error) {
 		// message_size_limit and the per-recipient limits apply long before.
 		MaxBody:    1 << 30,
 		MaxHeaders: 10000,
+		Panicked:   panicked,
 	})
 }
 

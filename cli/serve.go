@@ -158,7 +158,7 @@ func startMilterService(ctx context.Context, a *app, log *slog.Logger) (service,
 	}
 	rt.Notify = n
 	f := milter.NewFilter(rt, log.With("service", "milter"))
-	srv, err := startMilter(f, a.cfg)
+	srv, err := startMilter(f, a.cfg, a.metrics.Panic)
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,9 @@ type ServerOptions struct {
 	MaxBody int64
 	// MaxHeaders is the most header fields accepted (552 above).
 	MaxHeaders uint32
+	// Panicked is told "milter" for every panic recovered in a decision
+	// (metrics); may be nil.
+	Panicked func(component string)
 }
 
 // Server is a running milter listener.
@@ -36,7 +39,7 @@ func Listen(f *Filter, opts ServerOptions) (*Server, error) {
 			return nil, fmt.Errorf("milter: remove stale socket %s: %w", opts.Address, err)
 		}
 	}
-	mf, err := mailfilter.New(opts.Network, opts.Address, f.Decide,
+	mf, err := mailfilter.New(opts.Network, opts.Address, guard(f.log, opts.Panicked, f.Decide),
 		mailfilter.WithDecisionAt(mailfilter.DecisionAtEndOfMessage),
 		mailfilter.WithErrorHandling(mailfilter.TempFailWhenError),
 		mailfilter.WithBody(opts.MaxMemory, opts.MaxBody, mailfilter.RejectMessageWhenTooBig),

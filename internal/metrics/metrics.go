@@ -34,6 +34,7 @@ type Metrics struct {
 	scanSecs *prometheus.HistogramVec
 	scanErrs *prometheus.CounterVec
 	policy   *prometheus.CounterVec
+	robust   robust
 	now      func() time.Time // clock for the size cache
 }
 
@@ -59,12 +60,13 @@ func New(reg *prometheus.Registry, b Build) (*Metrics, error) {
 		policy: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "policy_decisions_total",
 			Help: "Policy daemon answers to Postfix, by action (DUNNO, OK, REJECT, DEFER_IF_PERMIT, 4xx, 5xx, ...)."},
 			[]string{"action"}),
+		robust: newRobust(),
 	}
 	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: Namespace, Name: "build_info",
 		Help: "Always 1; the labels say which build is running."}, []string{"version", "commit", "goversion"})
 	info.WithLabelValues(b.Version, b.Commit, b.GoVersion).Set(1)
-	for _, c := range []prometheus.Collector{m.messages, m.scanSecs, m.scanErrs, m.policy, info,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
+	for _, c := range append([]prometheus.Collector{m.messages, m.scanSecs, m.scanErrs, m.policy, info,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})}, m.robust.collectors()...) {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
