@@ -20,29 +20,25 @@ func retry(queueID string) string {
 		"From: a@example.org\r\nSubject: buy\r\nMessage-ID: <1@example.org>\r\n\r\nSPAMMY\r\n"
 }
 
-func putAs(t *testing.T, s *Store, queueID, sender, raw string, rcpts ...string) string {
+// putAs stores raw for rcpts as spam (the queue id plays no part).
+func putAs(t *testing.T, s *Store, sender, raw string, rcpts ...string) string {
 	t.Helper()
 	var rs []Recipient
 	for _, r := range rcpts {
 		rs = append(rs, Recipient{Address: r, Category: scan.Spam, Reason: "spam", Score: 9})
 	}
-	id, err := s.Put(context.Background(), Entry{Envelope: scan.Envelope{QueueID: queueID, Sender: sender},
-		Raw: strings.NewReader(raw), Size: int64(len(raw)), Recipients: rs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
+	return put(t, s, sender, "buy", raw, rs...)
 }
 
 func TestPutStoresARetriedMessageOnce(t *testing.T) {
 	s, dir := newStore(t)
 	now := time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)
 	s.SetClock(func() time.Time { return now })
-	first := putAs(t, s, "4AAA1", "a@example.org", retry("4AAA1"), "bob@x.test", "carol@x.test")
+	first := putAs(t, s, "a@example.org", retry("4AAA1"), "bob@x.test", "carol@x.test")
 	now = now.Add(10 * time.Minute)
 	// The retry: another queue id and Received header, recipients in
 	// another order and case.
-	second := putAs(t, s, "4BBB2", "A@example.org", retry("4BBB2"), "Carol@x.test", "bob@x.test")
+	second := putAs(t, s, "A@example.org", retry("4BBB2"), "Carol@x.test", "bob@x.test")
 	if second != first {
 		t.Fatalf("retried message stored again as %s (first %s)", second, first)
 	}
@@ -74,7 +70,7 @@ func TestPutStoresARetriedMessageOnce(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			now = now.Add(tc.later)
-			if id := putAs(t, s, "4X", tc.sender, tc.raw, tc.rcpts...); id == first {
+			if id := putAs(t, s, tc.sender, tc.raw, tc.rcpts...); id == first {
 				t.Fatalf("a different message was merged into %s", first)
 			}
 		})
