@@ -157,8 +157,13 @@ func startMilterService(ctx context.Context, a *app, log *slog.Logger) (service,
 		return nil, err
 	}
 	rt.Notify = n
+	if removed, err := milter.PrepareSpool(rt.SpoolDir); err != nil {
+		return nil, err
+	} else if removed > 0 {
+		log.Warn("removed spool files left by an earlier run", "dir", rt.SpoolDir, "files", removed)
+	}
 	f := milter.NewFilter(rt, log.With("service", "milter"))
-	srv, err := startMilter(f, a.cfg, a.metrics.Panic)
+	srv, err := startMilter(f, a.cfg, a.metrics)
 	if err != nil {
 		return nil, err
 	}
