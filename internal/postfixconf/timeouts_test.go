@@ -11,7 +11,7 @@ import (
 func TestCheckTimeouts(t *testing.T) {
 	cfg := config.Default() // decision: 10s wait + 120s timeout
 	for _, tc := range []struct{ postconf, want string }{
-		{"milter_content_timeout = 150s\n", ""}, // Postfix's default
+		{"milter_content_timeout = 300s\n", ""}, // Postfix's default
 		{"milter_content_timeout = 140s", ""},
 		{"milter_content_timeout = 139s", "too short"},
 		{"milter_content_timeout = 2m", "too short"},
