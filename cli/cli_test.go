@@ -133,3 +133,23 @@ func TestDomainAddTellsAboutRecipientValidation(t *testing.T) {
 		t.Errorf("a catch-all domain accepts any local part:\n%s", out)
 	}
 }
+
+func TestConfigCheckComparesPostfixTimeout(t *testing.T) {
+	cfg := testConfig(t)
+	bin := t.TempDir()
+	// A stand-in postconf that prints what the test sets and records its arguments.
+	os.WriteFile(filepath.Join(bin, "postconf"), []byte("#!/bin/sh\necho \"$@\" > \"$0.args\"\ncat \"$0.out\"\n"), 0o755)
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	os.WriteFile(filepath.Join(bin, "postconf.out"), []byte("milter_content_timeout = 60s\n"), 0o644)
+	out, err := run(t, cfg, "config", "check", "--postfix-dir", "/etc/postfix-x")
+	if err == nil || !strings.Contains(out, "milter_content_timeout = 60s is too short") {
+		t.Fatalf("Postfix waiting 60s for a 120s decision: %v\n%s", err, out)
+	}
+	if args, _ := os.ReadFile(filepath.Join(bin, "postconf.args")); string(args) != "-c /etc/postfix-x milter_content_timeout\n" {
+		t.Errorf("postconf called with %q", args)
+	}
+	os.WriteFile(filepath.Join(bin, "postconf.out"), []byte("milter_content_timeout = 160s\n"), 0o644)
+	if out := mustRun(t, cfg, "config", "check"); !strings.Contains(out, "ok") {
+		t.Fatalf("config check with Postfix waiting 160s: %s", out)
+	}
+}

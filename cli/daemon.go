@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mailtower/mailtower/internal/config"
+	"github.com/mailtower/mailtower/internal/metrics"
 	"github.com/mailtower/mailtower/milter"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/reinject"
@@ -71,7 +72,7 @@ func reinjectClient(cfg *config.Config) *reinject.Client {
 }
 
 // startMilter listens on [milter] listen.
-func startMilter(f *milter.Filter, cfg *config.Config) (*milter.Server, error) {
+func startMilter(f *milter.Filter, cfg *config.Config, m *metrics.Metrics) (*milter.Server, error) {
 	network, address, err := config.ParseMilterListen(cfg.Milter.Listen)
 	if err != nil {
 		return nil, err
@@ -88,5 +89,9 @@ func startMilter(f *milter.Filter, cfg *config.Config) (*milter.Server, error) {
 		// message_size_limit and the per-recipient limits apply long before.
 		MaxBody:    1 << 30,
 		MaxHeaders: 10000,
+		Panicked:   m.Panic,
+		// The bound on concurrent scans sets peak memory (docs/security.md).
+		MaxScans: cfg.Milter.MaxScans, MaxScanWait: cfg.Milter.MaxScanWait.D(),
+		Refused: m.ScanRefused, Waiting: m.ScanWaiting,
 	})
 }

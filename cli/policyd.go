@@ -37,7 +37,8 @@ type policydService struct {
 
 func startPolicydService(ctx context.Context, a *app, log *slog.Logger) (service, error) {
 	d, err := policyd.New(ctx, policyd.Options{Config: a.cfg, DB: a.db, Settings: a.settings,
-		Base: basePolicy(a.cfg.Defaults), Logger: log.With("service", "policyd"), Decided: a.metrics.PolicyDecision})
+		Base: basePolicy(a.cfg.Defaults), Logger: log.With("service", "policyd"), Decided: a.metrics.PolicyDecision,
+		Panicked: a.metrics.Panic})
 	if err != nil {
 		return nil, err
 	}

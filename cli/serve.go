@@ -158,8 +158,13 @@ func startMilterService(ctx context.Context, a *app, log *slog.Logger) (service,
 	}
 	n.SetOptions(noticeOptions(a))
 	rt.Notify = n
+	if removed, err := milter.PrepareSpool(rt.SpoolDir); err != nil {
+		return nil, err
+	} else if removed > 0 {
+		log.Warn("removed spool files left by an earlier run", "dir", rt.SpoolDir, "files", removed)
+	}
 	f := milter.NewFilter(rt, log.With("service", "milter"))
-	srv, err := startMilter(f, a.cfg)
+	srv, err := startMilter(f, a.cfg, a.metrics)
 	if err != nil {
 		return nil, err
 	}

@@ -40,6 +40,10 @@ func (f *Filter) apply(ctx context.Context, rt *Runtime, trx mailfilter.Trx, msg
 	}
 	groups := groupDelivered(plans)
 	engines := rep.Ran // only the engines that scanned this message
+	if len(groups) > 1 && ctx.Err() != nil { // nothing queued yet: a retry duplicates nothing
+		log.Warn("decision deadline passed before re-injection, tempfail", "err", ctx.Err())
+		return tempFail, nil
+	}
 	for _, g := range groups[min(1, len(groups)):] {
 		ed := editFor(g[0], engines, rt.Hostname)
 		copyMsg, err := rewrite(raw.Reader(), ed)

@@ -44,7 +44,8 @@ type Runtime struct {
 	Notify      Notifier
 	SpoolDir    string
 	SpoolMemory int64
-	// Timeout bounds the scan of one message.
+	// Timeout is the deadline of the whole decision on one message
+	// (scan, quarantine, re-injection; see decisionBudget).
 	Timeout  time.Duration
 	Hostname string
 	// Observe receives scanner timings and errors (metrics); may be nil.
@@ -95,6 +96,9 @@ var tempFail = mailfilter.CustomErrorResponse(451, "4.7.1 Message could not be s
 // Decide is the mailfilter decision function, called at end of message.
 func (f *Filter) Decide(ctx context.Context, trx mailfilter.Trx) (mailfilter.Decision, error) {
 	rt := f.rt.Load()
+	scanEnd, end := decisionBudget(time.Now(), rt.Timeout)
+	ctx, cancelDecision := context.WithDeadline(ctx, end)
+	defer cancelDecision()
 	env := envelopeOf(trx)
 	log := f.log.With("queue_id", env.QueueID)
 	body := trx.Body()
@@ -123,7 +127,7 @@ func (f *Filter) Decide(ctx context.Context, trx mailfilter.Trx) (mailfilter.Dec
 		engines = rt.VirusEngines
 	}
 	msg := scan.NewMessage(env, raw, raw.size)
-	sctx, cancel := context.WithTimeout(ctx, rt.Timeout)
+	sctx, cancel := context.WithDeadline(ctx, scanEnd)
 	defer cancel()
 	rep, err := scan.Run(sctx, engines, msg, rt.Observe)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/d--j/go-milter/mailfilter"
 )
@@ -21,6 +22,17 @@ type ServerOptions struct {
 	MaxBody int64
 	// MaxHeaders is the most header fields accepted (552 above).
 	MaxHeaders uint32
+	// Panicked is told "milter" for every panic recovered in a decision
+	// (metrics); may be nil.
+	Panicked func(component string)
+	// MaxScans bounds the messages decided at once (0: DefaultMaxScans);
+	// a message beyond it waits up to MaxScanWait, then gets 451.
+	MaxScans    int
+	MaxScanWait time.Duration
+	// Refused counts messages tempfailed for want of a slot, Waiting the
+	// messages waiting for one (metrics); may be nil.
+	Refused func()
+	Waiting func(delta int)
 }
 
 // Server is a running milter listener.
@@ -36,7 +48,10 @@ func Listen(f *Filter, opts ServerOptions) (*Server, error) {
 			return nil, fmt.Errorf("milter: remove stale socket %s: %w", opts.Address, err)
 		}
 	}
-	mf, err := mailfilter.New(opts.Network, opts.Address, f.Decide,
+	lim := newScanLimiter(opts.MaxScans, opts.MaxScanWait, f.log, opts.Refused, opts.Waiting)
+	// guard is outermost: a panic in a decision still frees its slot.
+	decide := guard(f.log, opts.Panicked, lim.wrap(f.Decide))
+	mf, err := mailfilter.New(opts.Network, opts.Address, decide,
 		mailfilter.WithDecisionAt(mailfilter.DecisionAtEndOfMessage),
 		mailfilter.WithErrorHandling(mailfilter.TempFailWhenError),
 		mailfilter.WithBody(opts.MaxMemory, opts.MaxBody, mailfilter.RejectMessageWhenTooBig),

@@ -5,7 +5,40 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 )
+
+// PrepareSpool makes dir (mailtower's own, under data_dir) the place
+// where message bodies are spooled, and removes what a crashed run left
+// there. It is called once at start, before the milter listens.
+//
+// go-milter keeps a body in memory up to ServerOptions.MaxMemory and then
+// writes it to os.CreateTemp("", "body-*"); v0.10.2 has no option for the
+// directory, and os.TempDir reads $TMPDIR on every call, so TMPDIR is set
+// for the process. Without this, bodies went to /tmp (often a tmpfs, so
+// RAM) and stayed there after a crash. mailtower's own spool files
+// ("msg-*") are unlinked at creation; a crash between creation and
+// unlinking leaves one, removed here too.
+func PrepareSpool(dir string) (removed int, err error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, fmt.Errorf("spool dir: %w", err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if e.Type().IsRegular() && (strings.HasPrefix(name, "body-") || strings.HasPrefix(name, "msg-")) {
+			if err := os.Remove(filepath.Join(dir, name)); err != nil {
+				return removed, fmt.Errorf("spool dir: remove leftover: %w", err)
+			}
+			removed++
+		}
+	}
+	if err := os.Setenv("TMPDIR", dir); err != nil {
+		return removed, fmt.Errorf("spool dir: %w", err)
+	}
+	return removed, nil
+}
 
 // spooled is a message held for scanning: in memory when small, in a
 // temporary file under the spool directory when large, so that memory use

@@ -31,6 +31,9 @@ type Options struct {
 	// Decided is told the action of every answer sent to Postfix
 	// (metrics.PolicyDecision); nil = nobody.
 	Decided func(action string)
+	// Panicked is told "policy" or "socketmap" for every panic recovered
+	// in a connection (metrics.Panic); nil = nobody.
+	Panicked func(component string)
 }
 
 // Daemon is the policy server, the socketmap server and the greylist
@@ -89,9 +92,9 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	}
 	p := o.Config.Policyd
 	srv := NewServer(dec, ServerConfig{Limits: Limits{MaxBytes: int(p.MaxRequest), MaxAttributes: p.MaxAttributes},
-		IdleTimeout: p.IdleTimeout.D(), MaxConnections: p.MaxConnections, Logger: o.Logger, Decided: o.Decided})
+		IdleTimeout: p.IdleTimeout.D(), MaxConnections: p.MaxConnections, Logger: o.Logger, Decided: o.Decided, Panicked: o.Panicked})
 	sm := newSocketmap(domains, resolver, dec.aliases, SocketmapConfig{IdleTimeout: p.IdleTimeout.D(),
-		MaxConnections: p.MaxConnections, Logger: o.Logger})
+		MaxConnections: p.MaxConnections, Logger: o.Logger, Panicked: o.Panicked})
 	return &Daemon{Policy: srv, Socketmap: sm, Greylist: gl, Decider: dec, PurgeEvery: 5 * time.Minute,
 		cfg: o.Config, log: o.Logger, resolver: resolver}, nil
 }

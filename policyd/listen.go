@@ -55,6 +55,8 @@ type acceptor struct {
 	name string
 	max  int
 	log  *slog.Logger
+	// panicked counts a panic that escaped a handler (metrics); may be nil.
+	panicked func(component string)
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -107,7 +109,9 @@ func (a *acceptor) serve(ctx context.Context, ln net.Listener, handle func(ctx c
 			defer a.wg.Done()
 			defer a.untrack(c)
 			defer c.Close()
-			handle(ctx, c)
+			// Last resort: a panic outside the guarded decision (reading,
+			// writing) closes this connection only.
+			safely(a.log, a.name, a.panicked, func() { handle(ctx, c) }, "client", c.RemoteAddr().String())
 		}()
 	}
 }

@@ -36,6 +36,9 @@ type ServerConfig struct {
 	Logger         *slog.Logger
 	// Decided is told the action of every answer (metrics); may be nil.
 	Decided func(action string)
+	// Panicked is told "policy" for every panic recovered while answering
+	// (metrics); may be nil.
+	Panicked func(component string)
 }
 
 // Server answers Postfix policy requests on persistent connections, one
@@ -60,7 +63,7 @@ func NewServer(h Handler, cfg ServerConfig) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Server{h: h, cfg: cfg, acc: acceptor{name: "policy", max: cfg.MaxConnections, log: cfg.Logger}}
+	return &Server{h: h, cfg: cfg, acc: acceptor{name: "policy", max: cfg.MaxConnections, log: cfg.Logger, panicked: cfg.Panicked}}
 }
 
 // Serve answers connections from ln until ctx ends; then it stops
@@ -110,12 +113,16 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 		}
 		req, err := ReadRequest(br, s.cfg.Limits)
 		var dec Decision
+		hangUp := false
 		switch {
 		case err == nil:
 			dctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
-			dec, err = s.h.Decide(dctx, req)
+			hangUp = !safely(log, "policy", s.cfg.Panicked, func() { dec, err = s.h.Decide(dctx, req) },
+				"queue_id", req["queue_id"], "from", req.Sender(), "to", req.Recipient(), "client", req["client_address"])
 			cancel()
-			if err != nil {
+			if hangUp {
+				dec = Decision{Action: ActionTempfail, Reason: "panic"}
+			} else if err != nil {
 				log.Error("policy decision failed; answering temporary failure", "err", err,
 					"queue_id", req["queue_id"], "from", req.Sender(), "to", req.Recipient(), "client", req["client_address"])
 				dec = Decision{Action: ActionTempfail, Reason: "error"}
@@ -136,6 +143,9 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 		}
 		if err := WriteReply(bw, dec.Action); err != nil {
 			log.Debug("policy reply failed", "err", err)
+			return
+		}
+		if hangUp {
 			return
 		}
 	}

@@ -38,6 +38,9 @@ type SocketmapConfig struct {
 	IdleTimeout    time.Duration
 	MaxConnections int
 	Logger         *slog.Logger
+	// Panicked is told "socketmap" for every panic recovered while
+	// answering (metrics); may be nil.
+	Panicked func(component string)
 }
 
 // Socketmap serves Postfix socketmap look-ups from the settings, so that
@@ -60,7 +63,7 @@ func newSocketmap(domains *domainCache, resolver Resolver, aliases *aliasCache, 
 		cfg.Logger = slog.Default()
 	}
 	return &Socketmap{domains: domains, resolver: resolver, aliases: aliases, cfg: cfg,
-		acc: acceptor{name: "socketmap", max: cfg.MaxConnections, log: cfg.Logger}}
+		acc: acceptor{name: "socketmap", max: cfg.MaxConnections, log: cfg.Logger, panicked: cfg.Panicked}}
 }
 
 // Serve answers connections from ln until ctx ends (see Server.Serve).
@@ -87,10 +90,15 @@ func (m *Socketmap) serveConn(ctx context.Context, c net.Conn) {
 		}
 		c.SetWriteDeadline(time.Now().Add(30 * time.Second))
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		reply := m.Lookup(lctx, req)
+		var reply string
+		ok := safely(m.cfg.Logger, "socketmap", m.cfg.Panicked, func() { reply = m.Lookup(lctx, req) },
+			"peer", c.RemoteAddr().String(), "request", string(req))
 		cancel()
+		if !ok {
+			reply = "TEMP internal error"
+		}
 		m.cfg.Logger.Debug("socketmap look-up", "request", string(req), "reply", reply)
-		if err := WriteNetstring(bw, reply); err != nil {
+		if err := WriteNetstring(bw, reply); err != nil || !ok {
 			return
 		}
 	}

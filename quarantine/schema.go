@@ -131,4 +131,10 @@ var migrations = []string{
 	// one-go merge of the segments of a large index holds the write lock
 	// for seconds and would stall the milter's Put.
 	`INSERT INTO quarantine_fts (quarantine_fts) VALUES ('automerge=8');`,
+
+	// Migration 4: dedupe_key recognises a message retried after a
+	// temporary failure (new queue id, same envelope and content) so that
+	// it is not stored twice (see DedupeWindow). Rows from before have ''.
+	`ALTER TABLE quarantine_messages ADD COLUMN dedupe_key TEXT NOT NULL DEFAULT '';
+	CREATE INDEX quarantine_messages_dedupe ON quarantine_messages(dedupe_key, received) WHERE dedupe_key != '';`,
 }

@@ -11,8 +11,10 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -89,7 +91,9 @@ type Entry struct {
 }
 
 // Put stores the message once and one index row per recipient, durably,
-// and returns the message id.
+// and returns the message id. A message stored within DedupeWindow with
+// the same sender, recipients and content (Received headers aside) is not
+// stored again: Put returns that message's id (see DedupeWindow).
 func (s *Store) Put(ctx context.Context, e Entry) (string, error) {
 	if len(e.Recipients) == 0 {
 		return "", fmt.Errorf("quarantine: no recipients")
@@ -100,33 +104,55 @@ func (s *Store) Put(ctx context.Context, e Entry) (string, error) {
 	}
 	received := s.now()
 	rel := filepath.Join(received.UTC().Format("2006/01/02"), id+".eml")
-	sum, size, err := s.writeFile(rel, e.Raw)
+	content := newContentHash()
+	sum, size, err := s.writeFile(rel, io.TeeReader(e.Raw, content))
 	if err != nil {
 		return "", fmt.Errorf("quarantine %s (queue id %s): %w", id, e.Envelope.QueueID, err)
 	}
-	if err := s.index(ctx, id, rel, sum, size, received, e); err != nil {
+	key := dedupeKey(e.Envelope.Sender, e.Recipients, content.sum())
+	stored, err := s.index(ctx, id, rel, sum, key, size, received, e)
+	if err != nil || stored != id {
 		os.Remove(filepath.Join(s.dir, rel))
+	}
+	if err != nil {
 		return "", fmt.Errorf("quarantine %s (queue id %s): %w", id, e.Envelope.QueueID, err)
 	}
-	return id, nil
+	return stored, nil
 }
 
-func (s *Store) index(ctx context.Context, id, rel, sum string, size int64, received time.Time, e Entry) error {
+// index adds the rows of message id, or returns the id of the same
+// message stored within DedupeWindow (and adds nothing). Only an entry
+// nobody has acted on yet counts: once any copy of it was released or
+// deleted, an identical message is stored as a new entry, so a user never
+// loses a message into an item they already dealt with.
+func (s *Store) index(ctx context.Context, id, rel, sum, key string, size int64, received time.Time, e Entry) (string, error) {
 	findings, err := json.Marshal(e.Findings)
 	if err != nil {
-		return fmt.Errorf("encode findings: %w", err)
+		return "", fmt.Errorf("encode findings: %w", err)
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("index: %w", err)
+		return "", fmt.Errorf("index: %w", err)
 	}
 	defer tx.Rollback()
+	var earlier string
+	err = tx.QueryRowContext(ctx, `SELECT id FROM quarantine_messages WHERE dedupe_key = ? AND received >= ?
+		AND file_removed = 0 AND NOT EXISTS (SELECT 1 FROM quarantine_items i
+			WHERE i.message_id = quarantine_messages.id AND i.state <> 'quarantined')
+		ORDER BY received DESC LIMIT 1`, key, received.Add(-DedupeWindow).Unix()).Scan(&earlier)
+	switch {
+	case err == nil:
+		return earlier, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return "", fmt.Errorf("look for an earlier copy: %w", err)
+	}
 	env := e.Envelope
 	if _, err := tx.ExecContext(ctx, `INSERT INTO quarantine_messages (id, queue_id, sender, client_addr, client_host,
-		helo, subject, header_from, size, received, path, sha256, findings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		helo, subject, header_from, size, received, path, sha256, findings, dedupe_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		id, env.QueueID, strings.ToLower(env.Sender), env.ClientAddr, env.ClientHost, env.Helo, e.Subject, e.HeaderFrom,
-		size, received.Unix(), rel, sum, string(findings)); err != nil {
-		return fmt.Errorf("index message: %w", err)
+		size, received.Unix(), rel, sum, string(findings), key); err != nil {
+		return "", fmt.Errorf("index message: %w", err)
 	}
 	overrides := map[string]DomainRetention{}
 	for _, r := range e.Recipients {
@@ -136,7 +162,7 @@ func (s *Store) index(ctx context.Context, id, rel, sum string, size int64, rece
 		dr, ok := overrides[domain]
 		if !ok {
 			if dr, err = domainRetention(ctx, tx, domain); err != nil {
-				return err
+				return "", err
 			}
 			overrides[domain] = dr
 		}
@@ -145,10 +171,13 @@ func (s *Store) index(ctx context.Context, id, rel, sum string, size int64, rece
 			reason, score, received, expires, sender, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, addr, domain, string(r.Category), r.Reason, r.Score, received.Unix(), expires.Unix(),
 			strings.ToLower(env.Sender), size); err != nil {
-			return fmt.Errorf("index recipient %s: %w", r.Address, err)
+			return "", fmt.Errorf("index recipient %s: %w", r.Address, err)
 		}
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return "", fmt.Errorf("index: %w", err)
+	}
+	return id, nil
 }
 
 // writeFile writes raw to dir/rel through a temporary file, fsyncs file

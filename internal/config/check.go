@@ -26,6 +26,9 @@ func (c *Config) Check() []error {
 	if c.Milter.Timeout <= 0 {
 		bad("milter.timeout: must be positive")
 	}
+	if c.Milter.MaxScans < 0 || c.Milter.MaxScanWait < 0 {
+		bad("milter: max_scans and max_scan_wait must not be negative")
+	}
 	if _, _, err := ParseListen(c.Policyd.Listen); err != nil {
 		bad("policyd.listen: %v", err)
 	}

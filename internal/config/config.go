@@ -56,8 +56,21 @@ type Milter struct {
 	// SpoolMemory is the size up to which a message is held in memory while
 	// it is scanned; larger messages are spooled to data_dir/spool.
 	SpoolMemory ByteSize `toml:"spool_memory" doc:"messages up to this size are scanned from memory, larger ones from a spool file" default:"1MiB"`
-	// Timeout bounds the whole scan of one message.
-	Timeout Duration `toml:"timeout" doc:"upper bound for scanning one message; past it the message is tempfailed" default:"120s"`
+	// Timeout is the deadline of the whole decision on one message: spool,
+	// scan, quarantine and re-injection of differently treated copies.
+	// Scanning may use all but a quarter of it (at most 30 s are kept for
+	// the rest). Postfix's milter_content_timeout must be longer (by
+	// max_scan_wait and a margin); `config check` verifies it.
+	Timeout Duration `toml:"timeout" doc:"deadline for the whole decision on one message (scan, quarantine, re-injection); past it the message is tempfailed; keep below Postfix's milter_content_timeout" default:"120s"`
+	// MaxScans bounds the messages decided at the same time, and so the
+	// memory they take (each holds up to spool_memory of the message and
+	// up to limits.decoded_size of decoded MIME parts). 0 picks
+	// max(4, 2 × CPUs): scans wait on clamd and spamd as much as they
+	// compute.
+	MaxScans int `toml:"max_scans" doc:"most messages scanned at the same time; 0 = max(4, 2 × CPUs)" default:"0"`
+	// MaxScanWait is how long a message waits for a free scan slot before
+	// it is tempfailed (451); it adds to timeout in Postfix's wait.
+	MaxScanWait Duration `toml:"max_scan_wait" doc:"how long a message waits for a free scan slot (max_scans) before it is tempfailed" default:"10s"`
 	// AllowPublic permits a listen address other hosts can reach.
 	AllowPublic bool `toml:"allow_public" doc:"allow listen on an address other hosts can reach (not loopback or a unix socket); the milter has no authentication, so only behind a firewall" default:"false"`
 }
@@ -188,7 +201,8 @@ func Default() *Config {
 	return &Config{
 		DataDir: "/var/lib/mailtower",
 		Log:     Log{Level: "info", Format: "text"},
-		Milter:  Milter{Listen: "inet:127.0.0.1:8891", SpoolMemory: 1 << 20, Timeout: Duration(120 * time.Second)},
+		Milter: Milter{Listen: "inet:127.0.0.1:8891", SpoolMemory: 1 << 20, Timeout: Duration(120 * time.Second),
+			MaxScanWait: Duration(10 * time.Second)},
 		Policyd: Policyd{Listen: "127.0.0.1:10040", Socketmap: "127.0.0.1:10041", IdleTimeout: Duration(330 * time.Second),
 			MaxRequest: 64 << 10, MaxAttributes: 200, MaxConnections: 2000},
 		Reinject: Reinject{SMTP: "127.0.0.1:10026"},

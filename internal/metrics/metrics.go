@@ -35,6 +35,7 @@ type Metrics struct {
 	scanErrs *prometheus.CounterVec
 	policy   *prometheus.CounterVec
 	notices  notices
+	robust   robust
 	now      func() time.Time // clock for the size cache
 }
 
@@ -61,12 +62,13 @@ func New(reg *prometheus.Registry, b Build) (*Metrics, error) {
 			Help: "Policy daemon answers to Postfix, by action (DUNNO, OK, REJECT, DEFER_IF_PERMIT, 4xx, 5xx, ...)."},
 			[]string{"action"}),
 		notices: newNotices(),
+		robust:  newRobust(),
 	}
 	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: Namespace, Name: "build_info",
 		Help: "Always 1; the labels say which build is running."}, []string{"version", "commit", "goversion"})
 	info.WithLabelValues(b.Version, b.Commit, b.GoVersion).Set(1)
 	for _, c := range append([]prometheus.Collector{m.messages, m.scanSecs, m.scanErrs, m.policy, info,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})}, m.notices.collectors()...) {
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})}, append(m.notices.collectors(), m.robust.collectors()...)...) {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
