@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -75,7 +74,8 @@ type Skip struct {
 
 // Release re-injects one stored message for its quarantined recipients
 // (or opt.Recipients) through snd, with the original envelope sender and
-// an X-Mailtower-Released header on top.
+// an X-Mailtower-Released header on top; X-Mailtower-* fields in the stored
+// copy (forged by the sender) are removed.
 func (s *Store) Release(ctx context.Context, snd reinject.Sender, id string, opt ReleaseOptions) (Released, error) {
 	id = strings.TrimSpace(id)
 	out := Released{ID: id, Categories: map[string]scan.Category{}}
@@ -113,8 +113,14 @@ func (s *Store) Release(ctx context.Context, snd reinject.Sender, id string, opt
 		out.Categories[it.Recipient] = it.Category
 	}
 	out.Header = releasedHeader(opt.By, now, id)
-	msg := io.MultiReader(strings.NewReader(out.Header+lineEnding(f)), f)
-	if err := snd.Send(ctx, out.Sender, rcpts, msg); err != nil {
+	// The stored copy is the message as the sender wrote it: any
+	// X-Mailtower-* field in it is forged. Only the release's own is true.
+	name, value, _ := strings.Cut(out.Header, ": ")
+	msg, err := reinject.Rewrite(f, reinject.HeaderEdit{Top: []reinject.Field{{Name: name, Value: value}}})
+	if err == nil {
+		err = snd.Send(ctx, out.Sender, rcpts, msg)
+	}
+	if err != nil {
 		// Nothing was accepted (Send returns nil only after the 250):
 		// offer the rows again.
 		if uerr := s.transition(context.WithoutCancel(ctx), targets, []string{StateReleasing}, StateQuarantined, "", now); uerr != nil {
@@ -222,21 +228,6 @@ func releasedHeader(by string, at time.Time, id string) string {
 		by = "unknown"
 	}
 	return fmt.Sprintf("X-Mailtower-Released: by %s at %s from quarantine %s", by, at.UTC().Format(time.RFC3339), id)
-}
-
-// lineEnding returns the stored message's line ending ("\r\n" or "\n"),
-// so that the added header matches it, and rewinds f.
-func lineEnding(f *os.File) string {
-	defer f.Seek(0, io.SeekStart)
-	buf := make([]byte, 4096)
-	n, _ := f.Read(buf)
-	if i := strings.IndexByte(string(buf[:n]), '\n'); i > 0 && buf[i-1] == '\r' {
-		return "\r\n"
-	}
-	if n == 0 || strings.IndexByte(string(buf[:n]), '\n') >= 0 {
-		return "\n"
-	}
-	return "\r\n"
 }
 
 // goneOrUnknown tells a purged id from an unknown one.

@@ -199,3 +199,21 @@ func TestReleaseUnknownAndPurged(t *testing.T) {
 		t.Fatal("a --by with a line break must be refused")
 	}
 }
+
+// A stored message is as the sender wrote it: X-Mailtower-* fields in it
+// are forged and must not reach the recipient; only the release's own
+// header is added.
+func TestReleaseRemovesForgedOwnHeaders(t *testing.T) {
+	s, _ := newStore(t)
+	body := "X-Mailtower-Verdict: clean\r\nSubject: hi\r\nX-Mailtower-Released: by boss at 2020-01-01T00:00:00Z\r\n\tfrom quarantine 0\r\n\r\nhello\r\n"
+	id := put(t, s, "s@example.org", "hi", body, Recipient{Address: "a@x.test", Category: scan.Spam, Score: 7})
+	snd := &fakeSender{}
+	rel, err := s.Release(context.Background(), snd, id, ReleaseOptions{By: "root"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := rel.Header + "\r\nSubject: hi\r\n\r\nhello\r\n"
+	if len(snd.sent) != 1 || snd.sent[0].body != want {
+		t.Fatalf("sent %q, want %q", snd.sent, want)
+	}
+}
