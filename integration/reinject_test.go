@@ -3,9 +3,14 @@
 package integration
 
 import (
+	"net"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
 )
 
 // TestReleaseRemovesForgedHeaders: a quarantined message carrying a forged
@@ -94,4 +99,103 @@ func releaseWorks(t *testing.T, e *Env) {
 		t.Fatalf("release: %v\n%s", err, out)
 	}
 	e.waitDelivered(t, rcpt)
+}
+
+// TestTraceAndDSNKept: copies that mailtower re-injects (a differently
+// treated recipient's copy, a released message) keep the trace of the
+// original transaction — a Received field naming its client, HELO and
+// queue id — and the sender's DSN parameters (issue 11, item 7).
+func TestTraceAndDSNKept(t *testing.T) {
+	e := NewEnv(t, EnvOptions{NoClamd: true, Domains: append(defaultDomains, "pass.test")})
+	e.addDomain(t, "clean.test")
+	e.addDomain(t, "quarantine.test", "--spam-action", "quarantine")
+	e.addDomain(t, "tag.test", "--spam-action", "tag")
+	e.addDomain(t, "pass.test", "--spam-action", "pass")
+	const from = "spammer@sender.example"
+	rcpts := []string{"q1@quarantine.test", "t1@tag.test", "p1@pass.test"}
+	sendDSN(t, e.Postfix.Addr(), from, rcpts, message([]string{"From: <" + from + ">",
+		"To: <q1@quarantine.test>, <t1@tag.test>, <p1@pass.test>", "Subject: trace"}, "Offer.\n"+gtube+"\n"))
+	e.settle(t)
+
+	// The untagged copy stays in Postfix's transaction: Postfix's own
+	// Received field names the queue id.
+	plain := e.waitDelivered(t, "p1@pass.test")
+	m := regexp.MustCompile(`by gw\.mailtower\.test \(Postfix\) with ESMTP id ([0-9A-Za-z]+)`).FindStringSubmatch(
+		strings.Join(plain.Header("Received"), "\n"))
+	if m == nil {
+		t.Fatalf("no Received field of the gateway in the delivered copy: %q", plain.Header("Received"))
+	}
+	want := "from sender.example (unknown [127.0.0.1])\tby gw.mailtower.test (mailtower) with ESMTP id " + m[1]
+	checkDSN(t, plain, "p1@pass.test")
+
+	tagged := e.waitDelivered(t, "t1@tag.test")
+	items := e.qlist(t, "--recipient", "q1@quarantine.test")
+	if len(items) != 1 {
+		t.Fatalf("%d quarantined for q1, want 1", len(items))
+	}
+	if out, err := e.Mailtower.CLI("quarantine", "release", items[0].ID); err != nil {
+		t.Fatalf("release: %v\n%s", err, out)
+	}
+	released := e.waitDelivered(t, "q1@quarantine.test")
+	for _, c := range []struct {
+		name string
+		m    Received
+	}{{"re-injected tagged copy", tagged}, {"released copy", released}} {
+		found := false
+		for _, r := range c.m.Header("Received") {
+			found = found || strings.HasPrefix(r, want)
+		}
+		if !found {
+			t.Errorf("%s: no Received field %q...; has %q", c.name, want, c.m.Header("Received"))
+		}
+		checkDSN(t, c.m, c.m.To[0])
+	}
+}
+
+// checkDSN checks that the sink got the parameters sendDSN gives.
+func checkDSN(t *testing.T, m Received, rcpt string) {
+	t.Helper()
+	if m.Mail.Return != smtp.DSNReturnHeaders || m.Mail.EnvelopeID != "trace-17" {
+		t.Errorf("to %s: MAIL FROM RET=%q ENVID=%q, want HDRS, trace-17", rcpt, m.Mail.Return, m.Mail.EnvelopeID)
+	}
+	if len(m.Rcpt) != 1 || len(m.Rcpt[0].Notify) != 1 || m.Rcpt[0].Notify[0] != smtp.DSNNotifyNever ||
+		m.Rcpt[0].OriginalRecipient != "orig+"+rcpt {
+		t.Errorf("to %s: RCPT parameters %+v, want NOTIFY=NEVER ORCPT=rfc822;orig+%s", rcpt, m.Rcpt, rcpt)
+	}
+}
+
+// sendDSN sends through addr with RET=HDRS ENVID=trace-17 and, for every
+// recipient, NOTIFY=NEVER ORCPT=rfc822;orig+RCPT.
+func sendDSN(t *testing.T, addr, from string, to []string, msg []byte) {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := smtp.NewClient(conn)
+	c.CommandTimeout, c.SubmissionTimeout = 3*time.Minute, 3*time.Minute
+	defer c.Close()
+	if err := c.Hello("sender.example"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail(from, &smtp.MailOptions{Return: smtp.DSNReturnHeaders, EnvelopeID: "trace-17"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range to {
+		if err := c.Rcpt(r, &smtp.RcptOptions{Notify: []smtp.DSNNotify{smtp.DSNNotifyNever},
+			OriginalRecipientType: smtp.DSNAddressTypeRFC822, OriginalRecipient: "orig+" + r}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(msg); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("end of DATA: %v", err)
+	}
+	_ = c.Quit()
 }

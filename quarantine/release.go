@@ -117,8 +117,12 @@ func (s *Store) Release(ctx context.Context, snd reinject.Sender, id string, opt
 	// X-Mailtower-* field in it is forged. Only the release's own is true.
 	name, value, _ := strings.Cut(out.Header, ": ")
 	msg, err := reinject.Rewrite(f, reinject.HeaderEdit{Top: []reinject.Field{{Name: name, Value: value}}})
+	var env reinject.Envelope
 	if err == nil {
-		err = snd.Send(ctx, out.Sender, rcpts, msg)
+		env, err = s.releaseEnvelope(ctx, id, out.Sender, targets)
+	}
+	if err == nil {
+		err = reinject.Deliver(ctx, snd, env, msg)
 	}
 	if err != nil {
 		// Nothing was accepted (Send returns nil only after the 250):
@@ -135,6 +139,25 @@ func (s *Store) Release(ctx context.Context, snd reinject.Sender, id string, opt
 	}
 	out.Recipients = rcpts
 	return out, nil
+}
+
+// releaseEnvelope is the original envelope for the targets, with the DSN
+// parameters the sender gave (RET, ENVID, NOTIFY, ORCPT).
+func (s *Store) releaseEnvelope(ctx context.Context, id, sender string, targets []Item) (reinject.Envelope, error) {
+	env := reinject.Envelope{From: sender}
+	err := s.db.QueryRowContext(ctx, `SELECT dsn_ret, dsn_envid FROM quarantine_messages WHERE id = ?`, id).Scan(&env.RET, &env.EnvID)
+	if err != nil {
+		return env, fmt.Errorf("DSN parameters: %w", err)
+	}
+	for _, it := range targets {
+		r := reinject.Rcpt{Addr: it.Recipient}
+		err := s.db.QueryRowContext(ctx, `SELECT dsn_notify, dsn_orcpt FROM quarantine_items WHERE id = ?`, it.Item).Scan(&r.Notify, &r.ORcpt)
+		if err != nil {
+			return env, fmt.Errorf("DSN parameters of %s: %w", it.Recipient, err)
+		}
+		env.To = append(env.To, r)
+	}
+	return env, nil
 }
 
 // chooseTargets picks the items to send and the ones to skip, or refuses.

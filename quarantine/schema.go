@@ -131,4 +131,12 @@ var migrations = []string{
 	// one-go merge of the segments of a large index holds the write lock
 	// for seconds and would stall the milter's Put.
 	`INSERT INTO quarantine_fts (quarantine_fts) VALUES ('automerge=8');`,
+
+	// Migration 4: the DSN parameters (RFC 3461) of the original
+	// transaction, so that a release keeps what the sender asked for:
+	// RET and ENVID per message, NOTIFY and ORCPT per recipient ("" = none).
+	`ALTER TABLE quarantine_messages ADD COLUMN dsn_ret TEXT NOT NULL DEFAULT '';
+	ALTER TABLE quarantine_messages ADD COLUMN dsn_envid TEXT NOT NULL DEFAULT '';
+	ALTER TABLE quarantine_items ADD COLUMN dsn_notify TEXT NOT NULL DEFAULT '';
+	ALTER TABLE quarantine_items ADD COLUMN dsn_orcpt TEXT NOT NULL DEFAULT '';`,
 }
