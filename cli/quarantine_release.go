@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"sort"
 	"strings"
 
@@ -146,8 +147,13 @@ func releaseErrText(err error, addr string) string {
 	case isQuarantineErr(err):
 		return err.Error()
 	case strings.Contains(err.Error(), "not delivered, still quarantined"):
-		return err.Error() + "\n  Is Postfix's re-injection listener running at " + addr +
+		hint := "\n  Is Postfix's re-injection listener running at " + addr +
 			" ([reinject] smtp; see `mailtower postfix-config`)? Then run the release again."
+		if errors.Is(err, fs.ErrPermission) {
+			hint = "\n  Only root, postfix and group postdrop may use the socket " + addr +
+				": run the release as root or as a member of postdrop."
+		}
+		return err.Error() + hint
 	}
 	return err.Error()
 }

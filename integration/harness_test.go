@@ -107,6 +107,10 @@ type EnvOptions struct {
 	LogLevel string
 	// ExtraMaster is appended to Postfix's master.cf (more listeners).
 	ExtraMaster string
+	// ReinjectSocket makes [reinject] smtp the unix socket form (the
+	// default in production), queue/public/mailtower-reinject, instead
+	// of a loopback port.
+	ReinjectSocket bool
 	// PostfixMain names main.cf parameters whose lines are taken from
 	// `mailtower postfix-config --main` (overriding the harness's own),
 	// so that tests run the configuration admins install.
@@ -160,10 +164,13 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 	if e.Postfix, err = newPostfix(e.sub(t, "postfix")); err != nil {
 		t.Fatal(err)
 	}
+	if o.ReinjectSocket {
+		e.Postfix.ReinjectSocket = filepath.Join(e.Postfix.Dir, "queue", "public", "mailtower-reinject")
+	}
 	// The config is written even without the milter: the CLI needs it.
 	e.Mailtower, err = writeMailtowerConfig(e.sub(t, "mailtower"), MailtowerOptions{
 		ClamdAddr: e.clamdAddr(o), SpamdAddr: e.spamdAddr(o),
-		ReinjectAddr: e.Postfix.ReinjectAddr(), Extra: o.MailtowerExtra, LogLevel: o.LogLevel,
+		ReinjectAddr: e.Postfix.ReinjectConfig(), Extra: o.MailtowerExtra, LogLevel: o.LogLevel,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -176,8 +183,12 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(reinject, e.Postfix.ReinjectAddr()+" ") {
-		t.Fatalf("postfix-config --master does not listen on [reinject] smtp %s:\n%s", e.Postfix.ReinjectAddr(), reinject)
+	service := e.Postfix.ReinjectAddr() + " inet "
+	if o.ReinjectSocket {
+		service = filepath.Base(e.Postfix.ReinjectSocket) + " unix "
+	}
+	if !strings.Contains(reinject, "\n"+service) {
+		t.Fatalf("postfix-config --master does not listen on [reinject] smtp %s:\n%s", e.Postfix.ReinjectConfig(), reinject)
 	}
 	mainExtra, err := e.generatedMain(o.PostfixMain)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +23,10 @@ type Postfix struct {
 	Log          string // maillog_file, captured from master's stdout
 	SMTPPort     int    // smtpd with smtpd_milters
 	ReinjectPort int    // smtpd without milters
-	master       *proc
+	// ReinjectSocket, when set, is the re-injection listener's unix socket
+	// (queue/public/NAME) instead of ReinjectPort.
+	ReinjectSocket string
+	master         *proc
 }
 
 // PostfixOptions shape main.cf for one instance.
@@ -151,6 +155,13 @@ func (pf *Postfix) Start(o PostfixOptions) error {
 		if err := dialable(pf.Addr()); err != nil {
 			return err
 		}
+		if pf.ReinjectSocket != "" {
+			c, err := net.Dial("unix", pf.ReinjectSocket)
+			if err == nil {
+				c.Close()
+			}
+			return err
+		}
 		return dialable(pf.ReinjectAddr())
 	})
 	if err != nil {
@@ -165,6 +176,15 @@ func (pf *Postfix) Addr() string { return fmt.Sprintf("127.0.0.1:%d", pf.SMTPPor
 
 // ReinjectAddr is the listener without milter.
 func (pf *Postfix) ReinjectAddr() string { return fmt.Sprintf("127.0.0.1:%d", pf.ReinjectPort) }
+
+// ReinjectConfig is [reinject] smtp for this instance: the unix socket
+// when ReinjectSocket is set, else ReinjectAddr.
+func (pf *Postfix) ReinjectConfig() string {
+	if pf.ReinjectSocket != "" {
+		return "unix:" + pf.ReinjectSocket
+	}
+	return pf.ReinjectAddr()
+}
 
 // Stop stops master and every Postfix process of this instance.
 func (pf *Postfix) Stop() { pf.master.stop() }

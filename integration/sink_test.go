@@ -19,6 +19,11 @@ type Received struct {
 	From string
 	To   []string
 	Data []byte // exactly the bytes after DATA, CRLF line ends, dots unstuffed
+	// Mail and Rcpt are the MAIL FROM and RCPT TO parameters (Rcpt in
+	// the order of To); the sink announces DSN, so Postfix passes RET,
+	// ENVID, NOTIFY and ORCPT on.
+	Mail smtp.MailOptions
+	Rcpt []smtp.RcptOptions
 }
 
 // Header returns the values of the header field name (case-insensitive),
@@ -102,6 +107,7 @@ func (s *Sink) Start() error {
 	srv.Domain = "customer.test"
 	srv.MaxMessageBytes = 64 << 20
 	srv.MaxRecipients = 1000
+	srv.EnableDSN = true
 	srv.ReadTimeout = time.Minute
 	srv.WriteTimeout = time.Minute
 	s.srv = srv
@@ -180,17 +186,26 @@ type sinkSession struct {
 	sink *Sink
 	from string
 	to   []string
+	mail smtp.MailOptions
+	rcpt []smtp.RcptOptions
 }
 
 var _ smtp.Session = (*sinkSession)(nil)
 
-func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+func (ss *sinkSession) Mail(from string, o *smtp.MailOptions) error {
 	ss.from = from
+	if o != nil {
+		ss.mail = *o
+	}
 	return nil
 }
 
-func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+func (ss *sinkSession) Rcpt(to string, o *smtp.RcptOptions) error {
 	ss.to = append(ss.to, to)
+	if o == nil {
+		o = &smtp.RcptOptions{}
+	}
+	ss.rcpt = append(ss.rcpt, *o)
 	return nil
 }
 
@@ -199,12 +214,12 @@ func (ss *sinkSession) Data(r io.Reader) error {
 	if _, err := buf.ReadFrom(r); err != nil {
 		return err
 	}
-	ss.sink.add(Received{From: ss.from, To: ss.to, Data: buf.Bytes()})
+	ss.sink.add(Received{From: ss.from, To: ss.to, Data: buf.Bytes(), Mail: ss.mail, Rcpt: ss.rcpt})
 	return nil
 }
 
 func (ss *sinkSession) Reset() {
-	ss.from, ss.to = "", nil
+	ss.from, ss.to, ss.mail, ss.rcpt = "", nil, smtp.MailOptions{}, nil
 }
 
 func (ss *sinkSession) Logout() error { return nil }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/d--j/go-milter/mailfilter"
 
 	"github.com/mailtower/mailtower/quarantine"
+	"github.com/mailtower/mailtower/reinject"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
 )
@@ -33,22 +35,23 @@ func (f *Filter) apply(ctx context.Context, rt *Runtime, trx mailfilter.Trx, msg
 		subject = unfold(hdr.Value("Subject"))
 	}
 	subject = strings.TrimSpace(subject)
-	qid, err := f.quarantine(ctx, rt, env, hdr.Value("From"), subject, raw, rep.Findings, plans)
+	trace := traceField(trx, time.Now())
+	qid, err := f.quarantine(ctx, rt, trx, trace, env, hdr.Value("From"), subject, raw, rep.Findings, plans)
 	if err != nil {
 		log.Error("quarantine write failed, tempfail", "err", err)
 		return tempFail, nil
 	}
 	groups := groupDelivered(plans)
-	engines := rep.Ran // only the engines that scanned this message
+	engines := rep.Ran                       // only the engines that scanned this message
 	if len(groups) > 1 && ctx.Err() != nil { // nothing queued yet: a retry duplicates nothing
 		log.Warn("decision deadline passed before re-injection, tempfail", "err", ctx.Err())
 		return tempFail, nil
 	}
 	for _, g := range groups[min(1, len(groups)):] {
 		ed := editFor(g[0], engines, rt.Hostname)
-		copyMsg, err := rewrite(raw.Reader(), ed)
+		copyMsg, err := rewrite(withTrace(trace, raw), ed)
 		if err == nil {
-			err = rt.Reinject.Send(ctx, env.Sender, addresses(g), copyMsg)
+			err = reinject.Deliver(ctx, rt.Reinject, dsnEnvelope(trx, env.Sender, addresses(g)), copyMsg)
 		}
 		if err != nil {
 			log.Error("re-injecting a differently treated copy failed, tempfail", "err", err, "to", addresses(g))
@@ -77,8 +80,8 @@ func (f *Filter) apply(ctx context.Context, rt *Runtime, trx mailfilter.Trx, msg
 
 // quarantine stores one copy for every recipient whose action is
 // quarantine and returns its id ("" when none).
-func (f *Filter) quarantine(ctx context.Context, rt *Runtime, env scan.Envelope, headerFrom, subject string,
-	raw *spooled, findings []scan.Finding, plans []recipientPlan) (string, error) {
+func (f *Filter) quarantine(ctx context.Context, rt *Runtime, trx mailfilter.Trx, trace reinject.Field, env scan.Envelope,
+	headerFrom, subject string, raw *spooled, findings []scan.Finding, plans []recipientPlan) (string, error) {
 	var rcpts []quarantine.Recipient
 	for _, p := range plans {
 		if p.Action == settings.ActionQuarantine {
@@ -88,14 +91,17 @@ func (f *Filter) quarantine(ctx context.Context, rt *Runtime, env scan.Envelope,
 			}
 			rcpts = append(rcpts, quarantine.Recipient{Address: p.Address, Category: cat,
 				Reason: p.Verdict.Reason(), Score: p.Verdict.Score})
+			dsn := dsnEnvelope(trx, env.Sender, []string{p.Address}).To[0]
+			rcpts[len(rcpts)-1].Notify, rcpts[len(rcpts)-1].ORcpt = dsn.Notify, dsn.ORcpt
 		}
 	}
 	if len(rcpts) == 0 {
 		return "", nil
 	}
+	dsn := dsnEnvelope(trx, env.Sender, nil)
 	return rt.Quarantine.Put(ctx, quarantine.Entry{Envelope: env, Subject: subject,
-		HeaderFrom: strings.TrimSpace(unfold(headerFrom)), Raw: raw.Reader(), Size: raw.size,
-		Findings: findings, Recipients: rcpts})
+		HeaderFrom: strings.TrimSpace(unfold(headerFrom)), Raw: withTrace(trace, raw), Size: raw.size,
+		Findings: findings, Recipients: rcpts, RET: dsn.RET, EnvID: dsn.EnvID})
 }
 
 // groupDelivered groups the recipients that get the message by treatment,

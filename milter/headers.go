@@ -1,13 +1,13 @@
 package milter
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/d--j/go-milter/mailfilter/header"
+
+	"github.com/mailtower/mailtower/reinject"
 )
 
 // field is one header field to add.
@@ -39,15 +39,11 @@ func editFor(p recipientPlan, engines []string, hostname string) headerEdit {
 	return ed
 }
 
-func isOurs(key string) bool {
-	return len(key) >= len(HeaderPrefix) && strings.EqualFold(key[:len(HeaderPrefix)], HeaderPrefix)
-}
-
 // applyToTrx applies ed to the message Postfix will deliver.
 func applyToTrx(h header.Header, ed headerEdit) {
 	fields := h.Fields()
 	for fields.Next() {
-		if isOurs(fields.Key()) {
+		if reinject.IsOwnField(fields.Key()) {
 			fields.Del()
 		}
 	}
@@ -62,58 +58,18 @@ func applyToTrx(h header.Header, ed headerEdit) {
 }
 
 // rewrite returns the raw message with ed applied, for a copy that is
-// re-injected: the same edits as applyToTrx, on bytes. Header lines that
-// are not fields (no colon) are kept as they are.
+// re-injected: the same edits as applyToTrx, on bytes (reinject.Rewrite
+// also removes every X-Mailtower-* field).
 func rewrite(raw io.Reader, ed headerEdit) (io.Reader, error) {
-	br := bufio.NewReader(raw)
-	var out bytes.Buffer
-	skipping, sawSubject := false, false
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil && err != io.EOF {
-			return nil, fmt.Errorf("rewrite header: %w", err)
-		}
-		if strings.TrimRight(line, "\r\n") == "" { // end of header (or of input)
-			break
-		}
-		if line[0] == ' ' || line[0] == '\t' { // continuation
-			if !skipping {
-				out.WriteString(line)
-			}
-			continue
-		}
-		name, value, isField := strings.Cut(line, ":")
-		skipping = isField && isOurs(name)
-		switch {
-		case skipping:
-		case isField && strings.EqualFold(strings.TrimSpace(name), "Subject") && ed.tag != "" && !sawSubject:
-			sawSubject = true
-			// Read the whole (possibly folded) value before tagging.
-			full := strings.TrimRight(value, "\r\n")
-			for {
-				b, _ := br.Peek(1)
-				if len(b) == 0 || (b[0] != ' ' && b[0] != '\t') {
-					break
-				}
-				cont, _ := br.ReadString('\n')
-				full += "\r\n" + strings.TrimRight(cont, "\r\n")
-			}
-			v, _ := tagSubject(full, ed.tag)
-			out.WriteString(name + ":" + v + "\r\n")
-		default:
-			out.WriteString(line)
-		}
-		if err == io.EOF {
-			break
-		}
-	}
-	if ed.tag != "" && !sawSubject {
-		v, _ := tagSubject("", ed.tag)
-		out.WriteString("Subject:" + v + "\r\n")
-	}
+	re := reinject.HeaderEdit{}
 	for _, a := range ed.add {
-		out.WriteString(a.name + ": " + a.value + "\r\n")
+		re.Add = append(re.Add, reinject.Field{Name: a.name, Value: a.value})
 	}
-	out.WriteString("\r\n")
-	return io.MultiReader(&out, br), nil
+	if ed.tag != "" {
+		re.Subject = func(v string) string {
+			v, _ = tagSubject(v, ed.tag)
+			return v
+		}
+	}
+	return reinject.Rewrite(raw, re)
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message/charset"
+
+	"github.com/mailtower/mailtower/reinject"
 )
 
 // Subject tags, as mail admins know them from other gateways.
@@ -16,7 +18,7 @@ const (
 
 // HeaderPrefix starts every header mailtower adds. Headers from the
 // outside that start with it are removed, so a sender cannot fake a verdict.
-const HeaderPrefix = "X-Mailtower-"
+const HeaderPrefix = reinject.HeaderPrefix
 
 var wordDecoder = &mime.WordDecoder{CharsetReader: func(cs string, r io.Reader) (io.Reader, error) {
 	return charset.Reader(cs, r)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -80,7 +79,8 @@ type Skip struct {
 
 // Release re-injects one stored message for its quarantined recipients
 // (or opt.Recipients) through snd, with the original envelope sender and
-// an X-Mailtower-Released header on top.
+// an X-Mailtower-Released header on top; X-Mailtower-* fields in the stored
+// copy (forged by the sender) are removed.
 func (s *Store) Release(ctx context.Context, snd reinject.Sender, id string, opt ReleaseOptions) (Released, error) {
 	id = strings.TrimSpace(id)
 	out := Released{ID: id, Categories: map[string]scan.Category{}}
@@ -121,8 +121,18 @@ func (s *Store) Release(ctx context.Context, snd reinject.Sender, id string, opt
 		out.Categories[it.Recipient] = it.Category
 	}
 	out.Header = releasedHeader(opt.By, now, id)
-	msg := io.MultiReader(strings.NewReader(out.Header+lineEnding(f)), f)
-	if err := snd.Send(ctx, out.Sender, rcpts, msg); err != nil {
+	// The stored copy is the message as the sender wrote it: any
+	// X-Mailtower-* field in it is forged. Only the release's own is true.
+	name, value, _ := strings.Cut(out.Header, ": ")
+	msg, err := reinject.Rewrite(f, reinject.HeaderEdit{Top: []reinject.Field{{Name: name, Value: value}}})
+	var env reinject.Envelope
+	if err == nil {
+		env, err = s.releaseEnvelope(ctx, id, out.Sender, targets)
+	}
+	if err == nil {
+		err = reinject.Deliver(ctx, snd, env, msg)
+	}
+	if err != nil {
 		// Nothing was accepted (Send returns nil only after the 250):
 		// offer the rows again.
 		if uerr := s.transition(context.WithoutCancel(ctx), targets, []string{StateReleasing}, StateQuarantined, "", now); uerr != nil {
@@ -137,6 +147,25 @@ func (s *Store) Release(ctx context.Context, snd reinject.Sender, id string, opt
 	}
 	out.Recipients = rcpts
 	return out, nil
+}
+
+// releaseEnvelope is the original envelope for the targets, with the DSN
+// parameters the sender gave (RET, ENVID, NOTIFY, ORCPT).
+func (s *Store) releaseEnvelope(ctx context.Context, id, sender string, targets []Item) (reinject.Envelope, error) {
+	env := reinject.Envelope{From: sender}
+	err := s.db.QueryRowContext(ctx, `SELECT dsn_ret, dsn_envid FROM quarantine_messages WHERE id = ?`, id).Scan(&env.RET, &env.EnvID)
+	if err != nil {
+		return env, fmt.Errorf("DSN parameters: %w", err)
+	}
+	for _, it := range targets {
+		r := reinject.Rcpt{Addr: it.Recipient}
+		err := s.db.QueryRowContext(ctx, `SELECT dsn_notify, dsn_orcpt FROM quarantine_items WHERE id = ?`, it.Item).Scan(&r.Notify, &r.ORcpt)
+		if err != nil {
+			return env, fmt.Errorf("DSN parameters of %s: %w", it.Recipient, err)
+		}
+		env.To = append(env.To, r)
+	}
+	return env, nil
 }
 
 // chooseTargets picks the items to send and the ones to skip, or refuses.
@@ -230,21 +259,6 @@ func releasedHeader(by string, at time.Time, id string) string {
 		by = "unknown"
 	}
 	return fmt.Sprintf("X-Mailtower-Released: by %s at %s from quarantine %s", by, at.UTC().Format(time.RFC3339), id)
-}
-
-// lineEnding returns the stored message's line ending ("\r\n" or "\n"),
-// so that the added header matches it, and rewinds f.
-func lineEnding(f *os.File) string {
-	defer f.Seek(0, io.SeekStart)
-	buf := make([]byte, 4096)
-	n, _ := f.Read(buf)
-	if i := strings.IndexByte(string(buf[:n]), '\n'); i > 0 && buf[i-1] == '\r' {
-		return "\r\n"
-	}
-	if n == 0 || strings.IndexByte(string(buf[:n]), '\n') >= 0 {
-		return "\n"
-	}
-	return "\r\n"
 }
 
 // goneOrUnknown tells a purged id from an unknown one.

@@ -3,6 +3,7 @@ package quarantine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -197,5 +198,56 @@ func TestReleaseUnknownAndPurged(t *testing.T) {
 	}
 	if _, err := s.Release(context.Background(), &fakeSender{}, id, ReleaseOptions{By: "x\r\nBcc: evil"}); err == nil {
 		t.Fatal("a --by with a line break must be refused")
+	}
+}
+
+// A stored message is as the sender wrote it: X-Mailtower-* fields in it
+// are forged and must not reach the recipient; only the release's own
+// header is added.
+func TestReleaseRemovesForgedOwnHeaders(t *testing.T) {
+	s, _ := newStore(t)
+	body := "X-Mailtower-Verdict: clean\r\nSubject: hi\r\nX-Mailtower-Released: by boss at 2020-01-01T00:00:00Z\r\n\tfrom quarantine 0\r\n\r\nhello\r\n"
+	id := put(t, s, "s@example.org", "hi", body, Recipient{Address: "a@x.test", Category: scan.Spam, Score: 7})
+	snd := &fakeSender{}
+	rel, err := s.Release(context.Background(), snd, id, ReleaseOptions{By: "root"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := rel.Header + "\r\nSubject: hi\r\n\r\nhello\r\n"
+	if len(snd.sent) != 1 || snd.sent[0].body != want {
+		t.Fatalf("sent %q, want %q", snd.sent, want)
+	}
+}
+
+// envSender records the envelope with its DSN parameters.
+type envSender struct {
+	fakeSender
+	env []reinject.Envelope
+}
+
+func (f *envSender) SendEnvelope(ctx context.Context, env reinject.Envelope, msg io.Reader) error {
+	f.env = append(f.env, env)
+	return f.Send(ctx, env.From, env.Addresses(), msg)
+}
+
+// A release keeps the sender's DSN parameters (issue 11, item 7).
+func TestReleaseKeepsDSNParameters(t *testing.T) {
+	s, _ := newStore(t)
+	id, err := s.Put(context.Background(), Entry{
+		Envelope: scan.Envelope{QueueID: "Q1", Sender: "s@example.org"}, Raw: strings.NewReader("Subject: x\r\n\r\nb\r\n"),
+		Recipients: []Recipient{{Address: "a@x.test", Category: scan.Spam, Notify: "NEVER", ORcpt: "rfc822;A@x.test"},
+			{Address: "b@x.test", Category: scan.Spam}},
+		RET: "HDRS", EnvID: "e1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snd := &envSender{}
+	if _, err := s.Release(context.Background(), snd, id, ReleaseOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := reinject.Envelope{From: "s@example.org", RET: "HDRS", EnvID: "e1", To: []reinject.Rcpt{
+		{Addr: "a@x.test", Notify: "NEVER", ORcpt: "rfc822;A@x.test"}, {Addr: "b@x.test"}}}
+	if len(snd.env) != 1 || fmt.Sprint(snd.env[0]) != fmt.Sprint(want) {
+		t.Fatalf("sent %+v, want %+v", snd.env, want)
 	}
 }

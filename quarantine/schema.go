@@ -137,4 +137,11 @@ var migrations = []string{
 	// it is not stored twice (see DedupeWindow). Rows from before have ''.
 	`ALTER TABLE quarantine_messages ADD COLUMN dedupe_key TEXT NOT NULL DEFAULT '';
 	CREATE INDEX quarantine_messages_dedupe ON quarantine_messages(dedupe_key, received) WHERE dedupe_key != '';`,
+	// Migration 5: the DSN parameters (RFC 3461) of the original
+	// transaction, so that a release keeps what the sender asked for:
+	// RET and ENVID per message, NOTIFY and ORCPT per recipient ("" = none).
+	`ALTER TABLE quarantine_messages ADD COLUMN dsn_ret TEXT NOT NULL DEFAULT '';
+	ALTER TABLE quarantine_messages ADD COLUMN dsn_envid TEXT NOT NULL DEFAULT '';
+	ALTER TABLE quarantine_items ADD COLUMN dsn_notify TEXT NOT NULL DEFAULT '';
+	ALTER TABLE quarantine_items ADD COLUMN dsn_orcpt TEXT NOT NULL DEFAULT '';`,
 }

@@ -75,6 +75,9 @@ type Recipient struct {
 	Category scan.Category
 	Reason   string
 	Score    float64
+	// Notify and ORcpt are the recipient's DSN parameters (RFC 3461), kept
+	// for release; "" = not given.
+	Notify, ORcpt string
 }
 
 // Entry is what Put stores.
@@ -88,6 +91,8 @@ type Entry struct {
 	// Findings are every scanner finding (shown by `quarantine show`).
 	Findings   []scan.Finding
 	Recipients []Recipient
+	// RET and EnvID are the sender's DSN parameters, kept for release.
+	RET, EnvID string
 }
 
 // Put stores the message once and one index row per recipient, durably,
@@ -148,10 +153,10 @@ func (s *Store) index(ctx context.Context, id, rel, sum, key string, size int64,
 	}
 	env := e.Envelope
 	if _, err := tx.ExecContext(ctx, `INSERT INTO quarantine_messages (id, queue_id, sender, client_addr, client_host,
-		helo, subject, header_from, size, received, path, sha256, findings, dedupe_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		helo, subject, header_from, size, received, path, sha256, findings, dedupe_key, dsn_ret, dsn_envid)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		id, env.QueueID, strings.ToLower(env.Sender), env.ClientAddr, env.ClientHost, env.Helo, e.Subject, e.HeaderFrom,
-		size, received.Unix(), rel, sum, string(findings), key); err != nil {
+		size, received.Unix(), rel, sum, string(findings), key, e.RET, e.EnvID); err != nil {
 		return "", fmt.Errorf("index message: %w", err)
 	}
 	overrides := map[string]DomainRetention{}
@@ -168,9 +173,9 @@ func (s *Store) index(ctx context.Context, id, rel, sum, key string, size int64,
 		}
 		expires := received.Add(s.retentionFor(dr, r.Category))
 		if _, err := tx.ExecContext(ctx, `INSERT INTO quarantine_items (message_id, recipient, recipient_domain, category,
-			reason, score, received, expires, sender, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			reason, score, received, expires, sender, size, dsn_notify, dsn_orcpt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, addr, domain, string(r.Category), r.Reason, r.Score, received.Unix(), expires.Unix(),
-			strings.ToLower(env.Sender), size); err != nil {
+			strings.ToLower(env.Sender), size, r.Notify, r.ORcpt); err != nil {
 			return "", fmt.Errorf("index recipient %s: %w", r.Address, err)
 		}
 	}

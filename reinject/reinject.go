@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/smtp"
 	"net/textproto"
+	"strings"
 	"time"
 )
 
@@ -21,9 +22,24 @@ type Sender interface {
 	Send(ctx context.Context, from string, to []string, msg io.Reader) error
 }
 
+// EnvelopeSender also sends the DSN parameters of the envelope. *Client
+// implements it; use Deliver to send through any Sender.
+type EnvelopeSender interface {
+	SendEnvelope(ctx context.Context, env Envelope, msg io.Reader) error
+}
+
+// Deliver sends msg through s with env's DSN parameters when s supports
+// them (EnvelopeSender), else with the addresses only.
+func Deliver(ctx context.Context, s Sender, env Envelope, msg io.Reader) error {
+	if es, ok := s.(EnvelopeSender); ok {
+		return es.SendEnvelope(ctx, env, msg)
+	}
+	return s.Send(ctx, env.From, env.Addresses(), msg)
+}
+
 // Client is the SMTP client for the re-injection listener.
 type Client struct {
-	// Addr is HOST:PORT of the listener.
+	// Addr is "unix:PATH" or HOST:PORT of the listener ([reinject] smtp).
 	Addr string
 	// Hostname is sent in EHLO.
 	Hostname string
@@ -31,7 +47,10 @@ type Client struct {
 	Timeout time.Duration
 }
 
-var _ Sender = (*Client)(nil)
+var (
+	_ Sender         = (*Client)(nil)
+	_ EnvelopeSender = (*Client)(nil)
+)
 
 // Error is a refusal by Postfix, with its SMTP code.
 type Error struct {
@@ -49,7 +68,18 @@ func (e *Error) Temporary() bool { return e.Code >= 400 && e.Code < 500 }
 // not end its lines in a way Postfix rejects: bare LF lines are sent as
 // CRLF by net/smtp's dot-writer.
 func (c *Client) Send(ctx context.Context, from string, to []string, msg io.Reader) error {
-	if len(to) == 0 {
+	env := Envelope{From: from}
+	for _, r := range to {
+		env.To = append(env.To, Rcpt{Addr: r})
+	}
+	return c.SendEnvelope(ctx, env, msg)
+}
+
+// SendEnvelope is Send with the DSN parameters of env (RET, ENVID,
+// NOTIFY, ORCPT), sent when Postfix announces DSN; invalid ones are
+// dropped.
+func (c *Client) SendEnvelope(ctx context.Context, env Envelope, msg io.Reader) error {
+	if len(env.To) == 0 {
 		return errors.New("reinject: no recipients")
 	}
 	if _, ok := ctx.Deadline(); !ok {
@@ -61,16 +91,27 @@ func (c *Client) Send(ctx context.Context, from string, to []string, msg io.Read
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	err := c.send(ctx, from, to, msg)
+	err := c.send(ctx, env.sanitized(), msg)
 	if err != nil {
 		return fmt.Errorf("reinject via %s: %w", c.Addr, err)
 	}
 	return nil
 }
 
-func (c *Client) send(ctx context.Context, from string, to []string, msg io.Reader) error {
+// dial connects to "unix:PATH" or HOST:PORT.
+func (c *Client) dial(ctx context.Context) (net.Conn, string, error) {
 	var d net.Dialer
+	if path, ok := strings.CutPrefix(c.Addr, "unix:"); ok {
+		conn, err := d.DialContext(ctx, "unix", path)
+		return conn, "localhost", err
+	}
 	conn, err := d.DialContext(ctx, "tcp", c.Addr)
+	host, _, _ := net.SplitHostPort(c.Addr)
+	return conn, host, err
+}
+
+func (c *Client) send(ctx context.Context, env Envelope, msg io.Reader) error {
+	conn, host, err := c.dial(ctx)
 	if err != nil {
 		return err
 	}
@@ -78,7 +119,6 @@ func (c *Client) send(ctx context.Context, from string, to []string, msg io.Read
 	if dl, ok := ctx.Deadline(); ok {
 		conn.SetDeadline(dl)
 	}
-	host, _, _ := net.SplitHostPort(c.Addr)
 	sc, err := smtp.NewClient(conn, host)
 	if err != nil {
 		return smtpErr(err)
@@ -91,12 +131,13 @@ func (c *Client) send(ctx context.Context, from string, to []string, msg io.Read
 	if err := sc.Hello(hostname); err != nil {
 		return smtpErr(err)
 	}
-	if err := sc.Mail(from); err != nil {
+	if err := mail(sc, env); err != nil {
 		return smtpErr(err)
 	}
-	for _, rcpt := range to {
-		if err := sc.Rcpt(rcpt); err != nil {
-			return smtpErr(fmt.Errorf("recipient %s: %w", rcpt, err))
+	dsn, _ := sc.Extension("DSN")
+	for _, r := range env.To {
+		if err := rcpt(sc, r, dsn); err != nil {
+			return smtpErr(fmt.Errorf("recipient %s: %w", r.Addr, err))
 		}
 	}
 	w, err := sc.Data()
@@ -114,6 +155,50 @@ func (c *Client) send(ctx context.Context, from string, to []string, msg io.Read
 	// quarantine release would put it back and deliver it a second time.
 	_ = sc.Quit()
 	return nil
+}
+
+// mail sends MAIL FROM with BODY=8BITMIME and SMTPUTF8 where Postfix
+// announces them (as net/smtp's Mail does) and the DSN parameters;
+// net/smtp's Mail and Rcpt cannot send other parameters.
+func mail(sc *smtp.Client, env Envelope) error {
+	if strings.ContainsAny(env.From, "\r\n<>") {
+		return fmt.Errorf("sender %q: bad characters", env.From)
+	}
+	cmd := "MAIL FROM:<" + env.From + ">"
+	if ok, _ := sc.Extension("8BITMIME"); ok {
+		cmd += " BODY=8BITMIME"
+	}
+	if ok, _ := sc.Extension("SMTPUTF8"); ok {
+		cmd += " SMTPUTF8"
+	}
+	if ok, _ := sc.Extension("DSN"); ok {
+		cmd += env.mailParams()
+	}
+	return command(sc, 250, cmd)
+}
+
+func rcpt(sc *smtp.Client, r Rcpt, dsn bool) error {
+	if strings.ContainsAny(r.Addr, "\r\n<>") {
+		return fmt.Errorf("bad characters")
+	}
+	cmd := "RCPT TO:<" + r.Addr + ">"
+	if dsn {
+		cmd += r.params()
+	}
+	return command(sc, 25, cmd)
+}
+
+// command sends one command and reads its reply (expect: a code or its
+// first digits, as textproto.Conn.ReadResponse takes it).
+func command(sc *smtp.Client, expect int, cmd string) error {
+	id, err := sc.Text.Cmd("%s", cmd)
+	if err != nil {
+		return err
+	}
+	sc.Text.StartResponse(id)
+	defer sc.Text.EndResponse(id)
+	_, _, err = sc.Text.ReadResponse(expect)
+	return err
 }
 
 func smtpErr(err error) error {

@@ -75,3 +75,76 @@ func TestSendSucceedsWhenQuitFails(t *testing.T) {
 		t.Fatalf("%d messages at the server", n)
 	}
 }
+
+// DSN parameters of the original transaction reach Postfix (issue 11,
+// item 7); invalid ones (e.g. from a damaged database row) are dropped
+// rather than written into a command.
+func TestSendEnvelopeDSN(t *testing.T) {
+	f := newFake(t, "250 ok", "250 2.0.0 Ok: queued as ABC")
+	c := &Client{Addr: f.Addr(), Timeout: 5 * time.Second}
+	env := Envelope{From: "s@x.test", RET: "HDRS", EnvID: "QQ+2B1", To: []Rcpt{
+		{Addr: "a@y.test", Notify: "NEVER", ORcpt: "rfc822;A+2Bx@y.test"},
+		{Addr: "b@y.test"},
+		{Addr: "c@y.test", Notify: "NEVER\r\nRCPT TO:<evil@z>", ORcpt: "rfc822;x y"},
+	}}
+	if err := Deliver(context.Background(), c, env, strings.NewReader("Subject: x\r\n\r\nb\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	got := f.Messages()
+	want := []string{"<a@y.test> NOTIFY=NEVER ORCPT=rfc822;A+2Bx@y.test", "<b@y.test>", "<c@y.test>"}
+	if len(got) != 1 || got[0].MailParams != "BODY=8BITMIME RET=HDRS ENVID=QQ+2B1" ||
+		strings.Join(got[0].To, "|") != strings.Join(want, "|") {
+		t.Fatalf("server got %+v", got)
+	}
+}
+
+// The default listener is a unix socket ("unix:PATH").
+func TestSendUnixSocket(t *testing.T) {
+	path := t.TempDir() + "/reinject"
+	f := smtptest.Listen(t, "unix", path)
+	c := &Client{Addr: "unix:" + path, Timeout: 5 * time.Second}
+	if err := c.Send(context.Background(), "", []string{"r@y.test"}, strings.NewReader("Subject: x\r\n\r\nb\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.Messages()); n != 1 {
+		t.Fatalf("%d messages at the server", n)
+	}
+}
+
+func TestDSNArgs(t *testing.T) {
+	for _, tc := range []struct{ args, a, b string }{
+		{"RET=hdrs ENVID=abc+2B SIZE=10", "HDRS", "abc+2B"},
+		{"RET=MAYBE ENVID=a=b", "", ""},
+		{"ENVID=x+zz", "", ""},
+	} {
+		if a, b := MailDSN(tc.args); a != tc.a || b != tc.b {
+			t.Errorf("MailDSN(%q) = %q, %q", tc.args, a, b)
+		}
+	}
+	for _, tc := range []struct{ args, a, b string }{
+		{"NOTIFY=success,failure ORCPT=rfc822;bob@x.test", "SUCCESS,FAILURE", "rfc822;bob@x.test"},
+		{"NOTIFY=NEVER,SUCCESS ORCPT=bob@x.test", "", ""},
+		{"notify=never orcpt=rfc822;", "NEVER", ""},
+	} {
+		if a, b := RcptDSN(tc.args); a != tc.a || b != tc.b {
+			t.Errorf("RcptDSN(%q) = %q, %q", tc.args, a, b)
+		}
+	}
+}
+
+// FuzzDSNArgs: whatever Postfix passes, a kept value is one token of
+// printable ASCII (it goes into a command line).
+func FuzzDSNArgs(f *testing.F) {
+	f.Add("NOTIFY=NEVER ORCPT=rfc822;a@b RET=FULL ENVID=x")
+	f.Fuzz(func(t *testing.T, args string) {
+		a, b := MailDSN(args)
+		c, d := RcptDSN(args)
+		for _, v := range []string{a, b, c, d} {
+			for i := 0; i < len(v); i++ {
+				if v[i] <= ' ' || v[i] > '~' {
+					t.Fatalf("value %q from %q", v, args)
+				}
+			}
+		}
+	})
+}

@@ -58,12 +58,21 @@ fi
 # main.cf: every "name = value" line mailtower prints replaces ours.
 "$BIN" --config "$CONFIG" postfix-config --main | grep -v '^#' | grep . |
 	while IFS= read -r line; do postconf -e "$line"; done
-# master.cf: the re-injection listener, once (its first line names the port).
+# master.cf: the re-injection listener. A previous generated entry (an
+# older install's loopback port, say) is replaced by the current one.
 entry=$("$BIN" --config "$CONFIG" postfix-config --master)
-listen=$(printf '%s\n' "$entry" | grep -v '^#' | grep -m1 . | awk '{print $1}')
-if ! grep -q "^${listen}[[:space:]]" /etc/postfix/master.cf; then
-	printf '\n%s\n' "$entry" >>/etc/postfix/master.cf
-fi
+awk '
+/^# --- mailtower: re-injection listener/ { skip = 1; svc = 0; next }
+skip && !svc && /^#/ { next }
+skip && !svc && /^[^ \t#]/ { svc = 1; next }
+skip && svc && /^[ \t]/ { next }
+{ skip = 0; print }
+' /etc/postfix/master.cf >/etc/postfix/master.cf.mailtower
+printf '%s\n' "$entry" >>/etc/postfix/master.cf.mailtower
+mv /etc/postfix/master.cf.mailtower /etc/postfix/master.cf
+# The listener's socket (public/ in Postfix's queue) is reachable by group
+# postdrop only: mailtower sends releases, copies and notices through it.
+adduser mailtower postdrop >/dev/null
 postfix check
 
 say "services"

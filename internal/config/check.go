@@ -40,8 +40,8 @@ func (c *Config) Check() []error {
 	if c.Policyd.IdleTimeout <= 0 || c.Policyd.MaxRequest < 1024 || c.Policyd.MaxAttributes < 10 || c.Policyd.MaxConnections < 1 {
 		bad("policyd: idle_timeout must be positive, max_request at least 1KiB, max_attributes at least 10, max_connections at least 1")
 	}
-	if _, _, err := ParseListen(c.Reinject.SMTP); err != nil || strings.HasPrefix(c.Reinject.SMTP, "unix:") {
-		bad("reinject.smtp %q: want HOST:PORT", c.Reinject.SMTP)
+	if _, _, err := ParseReinject(c.Reinject.SMTP); err != nil {
+		bad("reinject.smtp: %v", err)
 	}
 	errs = append(errs, c.checkScanners()...)
 	if c.Greylist.Delay < 0 || c.Greylist.RetryWindow <= c.Greylist.Delay {

@@ -96,7 +96,7 @@ type Policyd struct {
 
 // Reinject configures the Postfix listener without milter.
 type Reinject struct {
-	SMTP string `toml:"smtp" doc:"Postfix listener without milter, used for release and notifications" default:"127.0.0.1:10026"`
+	SMTP string `toml:"smtp" doc:"Postfix listener without milter, used for release, per-recipient copies and notices: unix:QUEUE_DIRECTORY/public/NAME (a socket only root, postfix and group postdrop can reach) or HOST:PORT on loopback (reachable by every local process)" default:"unix:/var/spool/postfix/public/mailtower-reinject"`
 }
 
 // Scanners configures the scan engines. For the external ones (clamd,
@@ -205,7 +205,7 @@ func Default() *Config {
 			MaxScanWait: Duration(10 * time.Second)},
 		Policyd: Policyd{Listen: "127.0.0.1:10040", Socketmap: "127.0.0.1:10041", IdleTimeout: Duration(330 * time.Second),
 			MaxRequest: 64 << 10, MaxAttributes: 200, MaxConnections: 2000},
-		Reinject: Reinject{SMTP: "127.0.0.1:10026"},
+		Reinject: Reinject{SMTP: DefaultReinject},
 		Greylist: Greylist{Delay: Duration(30 * time.Second), RetryWindow: Duration(48 * time.Hour),
 			Remember: Duration(35 * 24 * time.Hour), AutoAllow: 5},
 		Defaults: Defaults{SpamLevel: 3, SpamAction: "quarantine", VirusAction: "quarantine",

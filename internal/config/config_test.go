@@ -136,3 +136,29 @@ func TestDefaultsPassCheck(t *testing.T) {
 		t.Fatalf("defaults have problems: %v", errs)
 	}
 }
+
+func TestParseReinject(t *testing.T) {
+	for _, tc := range []struct {
+		in, network, address string
+		ok                   bool
+	}{
+		{DefaultReinject, "unix", "/var/spool/postfix/public/mailtower-reinject", true},
+		{"unix:/srv/q/public/r.sock", "unix", "/srv/q/public/r.sock", true},
+		{"127.0.0.1:10026", "tcp", "127.0.0.1:10026", true},
+		{"[::1]:10026", "tcp", "[::1]:10026", true},
+		{"127.0.0.9:10026", "tcp", "127.0.0.9:10026", true},
+		{"0.0.0.0:10026", "", "", false},
+		{"192.0.2.1:10026", "", "", false},
+		{"localhost:10026", "", "", false},
+		{"unix:/var/spool/postfix/private/reinject", "", "", false},
+		{"unix:/var/spool/postfix/mailtower/reinject.sock", "", "", false},
+		{"unix:public/reinject", "", "", false},
+		{"unix:/q/public/../public/x", "", "", false},
+		{"10026", "", "", false},
+	} {
+		n, a, err := ParseReinject(tc.in)
+		if (err == nil) != tc.ok || n != tc.network || a != tc.address {
+			t.Errorf("ParseReinject(%q) = %q, %q, %v", tc.in, n, a, err)
+		}
+	}
+}

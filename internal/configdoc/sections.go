@@ -18,7 +18,12 @@ var sectionDocs = map[string]string{
 		"has authentication (a client could list users and domains): addresses other hosts can reach " +
 		"are refused unless allow_public = true.",
 	"reinject": "Postfix's second smtpd without milter (see master.cf). Released quarantine " +
-		"messages, per-recipient copies and virus notices are sent back through it.",
+		"messages, per-recipient copies and virus notices are sent back through it; it relays " +
+		"unscanned to any recipient, so only mailtower may reach it. The default is a unix socket " +
+		"that Postfix's master creates for the master.cf service that `mailtower postfix-config " +
+		"--master` prints, in the public directory of Postfix's queue: only root, postfix and group " +
+		"postdrop (the package adds the mailtower user) can enter it. HOST:PORT on loopback still " +
+		"works, but every local process can connect to it.",
 	"scanners.clamd": "ClamAV's clamd (Debian package clamav-daemon). The engine is used when " +
 		"this section is present. If clamd is unreachable or too slow, mail is tempfailed (451) " +
 		"and the sender retries: it is never passed unscanned unless on_error = \"skip\".",

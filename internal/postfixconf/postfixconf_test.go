@@ -49,9 +49,27 @@ func TestRequiredLines(t *testing.T) {
 		}
 	}
 	ms := Master(cfg)
-	if !strings.HasPrefix(strings.SplitN(ms, "\n", 4)[3], "127.0.0.1:10026 inet n - n - - smtpd") ||
-		!strings.Contains(ms, "-o smtpd_milters=\n") {
+	if !strings.Contains(ms, "\nmailtower-reinject unix n - n - - smtpd\n") || !strings.Contains(ms, "-o smtpd_milters=\n") {
 		t.Errorf("master.cf re-injection entry wrong:\n%s", ms)
+	}
+}
+
+// The re-injection listener accepts mail for any recipient unscanned: only
+// mailtower's own client address may use it (issue 11, item 5).
+func TestReinjectListenerForms(t *testing.T) {
+	for _, tc := range []struct{ smtp, service, mynetworks string }{
+		{"unix:/var/spool/postfix/public/mailtower-reinject", "mailtower-reinject unix n - n - - smtpd", "127.0.0.1/32"},
+		{"unix:/srv/pf/queue/public/reinject", "reinject unix n - n - - smtpd", "127.0.0.1/32"},
+		{"127.0.0.1:10026", "127.0.0.1:10026 inet n - n - - smtpd", "127.0.0.1/32"},
+		{"[::1]:10026", "[::1]:10026 inet n - n - - smtpd", "[::1]/128"},
+	} {
+		cfg := config.Default()
+		cfg.Reinject.SMTP = tc.smtp
+		ms := Master(cfg)
+		if !strings.Contains(ms, "\n"+tc.service+"\n") || !strings.Contains(ms, "-o mynetworks="+tc.mynetworks+"\n") ||
+			strings.Contains(ms, "127.0.0.0/8") || !strings.Contains(ms, "-o smtpd_client_restrictions=permit_mynetworks,reject\n") {
+			t.Errorf("%s:\n%s", tc.smtp, ms)
+		}
 	}
 }
 

@@ -13,9 +13,11 @@ import (
 
 // Message is one accepted transaction.
 type Message struct {
-	From string   // MAIL FROM path, brackets kept, parameters dropped: "<a@b>"
-	To   []string // accepted RCPT TO arguments
-	Data string   // DATA with dot-stuffing removed, CRLF kept
+	From string // MAIL FROM path, brackets kept, parameters dropped: "<a@b>"
+	// MailParams are MAIL FROM's parameters ("BODY=8BITMIME RET=HDRS").
+	MailParams string
+	To         []string // accepted RCPT TO arguments, parameters included
+	Data       string   // DATA with dot-stuffing removed, CRLF kept
 }
 
 // Server is a fake SMTP server. Set replies before or between sessions.
@@ -39,7 +41,13 @@ func (s *Server) DropQuit() {
 // New listens on 127.0.0.1 on a free port; the listener closes with the test.
 func New(t testing.TB) *Server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return Listen(t, "tcp", "127.0.0.1:0")
+}
+
+// Listen is New on another network and address (a unix socket).
+func Listen(t testing.TB, network, address string) *Server {
+	t.Helper()
+	ln, err := net.Listen(network, address)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,9 +105,11 @@ func (s *Server) serve(c net.Conn) {
 		switch {
 		case strings.HasPrefix(cmd, "EHLO"):
 			say("250-smtptest")
+			say("250-DSN")
 			say("250 8BITMIME")
 		case strings.HasPrefix(cmd, "MAIL FROM:"):
-			m = Message{From: strings.Fields(line[len("MAIL FROM:"):] + " ")[0]} // parameters (BODY=...) dropped
+			path, params, _ := strings.Cut(line[len("MAIL FROM:"):], " ")
+			m = Message{From: path, MailParams: params}
 			say("250 ok")
 		case strings.HasPrefix(cmd, "RCPT TO:"):
 			if strings.HasPrefix(rcptReply, "2") {
