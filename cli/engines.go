@@ -56,5 +56,8 @@ func buildEngines(ctx context.Context, a *app, cfg *config.Config) (inbound, vir
 		return nil, nil, err
 	}
 	inbound = append(inbound, builtin...)
+	if err := setCombiner(cfg, slog.Default()); err != nil {
+		return nil, nil, err
+	}
 	return inbound, virus, nil
 }

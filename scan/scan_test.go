@@ -148,3 +148,31 @@ func TestDecide(t *testing.T) {
 		t.Fatalf("rule names %s", got)
 	}
 }
+
+type fixedCombiner struct{}
+
+func (fixedCombiner) Combine(spam []Finding) (float64, []Finding) {
+	out := append([]Finding(nil), spam...)
+	for i := range out {
+		out[i].Score = 1
+	}
+	return 42, out
+}
+
+// Decide asks the current combiner for the spam score; without one it
+// sums, as before the combiner.
+func TestDecideUsesCombiner(t *testing.T) {
+	fs := []Finding{{Scanner: "a", Category: Spam, Rule: "A", Score: 2}, {Scanner: "b", Category: Spam, Rule: "B", Score: 2}}
+	if v := Decide(fs, "", 5, false); v.Score != 4 || v.Category != Clean {
+		t.Fatalf("sum: %+v", v)
+	}
+	SetCombiner(fixedCombiner{})
+	defer SetCombiner(nil)
+	v := Decide(fs, "", 5, false)
+	if v.Score != 42 || v.Category != Spam || len(v.Findings) != 2 || v.Findings[0].Score != 1 {
+		t.Fatalf("combined: %+v", v)
+	}
+	if fs[0].Score != 2 {
+		t.Error("Decide changed its input")
+	}
+}

@@ -13,7 +13,9 @@
 #
 # Environment: SPLIT (time, kfold or both, the default), K (folds, default 5), EVAL_CACHE (download cache, default
 # ~/.cache/mailtower-eval), EVAL_WORK (scratch, default a temp dir),
-# MISSES=1 lists level-3 misses and false positives.
+# MISSES=1 lists level-3 misses and false positives, FIT=1 fits the
+# combiner on out-of-fold evidence of the time split's training side and
+# uses it for the time split (else the shipped model decides).
 set -eu
 
 K=${K:-5}
@@ -45,7 +47,7 @@ fi
 
 # 2. Binary and report tool.
 BIN=$WORK/mailtower
-(cd "$ROOT" && go build -o "$BIN" . && go build -o "$WORK/evalreport" ./scripts/evalreport && go build -o "$WORK/evalsplit" ./scripts/evalsplit)
+(cd "$ROOT" && go build -o "$BIN" . && go build -o "$WORK/evalreport" ./scripts/evalreport && go build -o "$WORK/evalsplit" ./scripts/evalsplit && go build -o "$WORK/evalfit" ./scripts/evalfit)
 
 # learn_and_scan NAME TRAIN_SPAM TRAIN_HAM TEST_SPAM TEST_HAM: a fresh
 # data_dir $WORK/run/NAME, `mailtower learn` on the training directories
@@ -63,6 +65,7 @@ learn_and_scan() {
 	# shellcheck disable=SC2086
 	"$BIN" --config "$run/mailtower.toml" learn ham $3 >"$run/learn-ham.txt"
 	t1=$(now)
+	[ -n "${COMBINER:-}" ] && cp "$COMBINER" "$run/data/combiner.json"
 	LEARN_N=$((LEARN_N + n)) LEARN_T=$(awk -v a="$LEARN_T" -v b="$t0" -v c="$t1" 'BEGIN { print a + c - b }')
 	m=$(find -L "$4" "$5" -name '*.txt' | wc -l)
 	t0=$(now)
@@ -72,6 +75,39 @@ learn_and_scan() {
 	t1=$(now)
 	SCAN_N=$((SCAN_N + m)) SCAN_T=$(awk -v a="$SCAN_T" -v b="$t0" -v c="$t1" 'BEGIN { print a + c - b }')
 	echo "$1: $(cut -d'(' -f2 "$run/learn-ham.txt" | tr -d ')'); scanned $m held-out messages" >&2
+}
+
+# make_folds SPAM_DIR HAM_DIR OUT: file i (sorted) of each class goes to
+# OUT/(i mod K)/CLASS, as symlinks.
+make_folds() {
+	rm -rf "$3"
+	for class in spam ham; do
+		src=$1; [ "$class" = ham ] && src=$2
+		fold=0
+		while [ $fold -lt "$K" ]; do
+			mkdir -p "$3/$fold/$class"
+			find -L "$src" -name '*.txt' | sort | awk -v k="$K" -v f="$fold" '(NR - 1) % k == f' | xargs -r ln -s -t "$3/$fold/$class"
+			fold=$((fold + 1))
+		done
+	done
+}
+
+# kfold NAME FOLDS: learn_and_scan on every fold of FOLDS held out in
+# turn; sets SPAM_OUT and HAM_OUT to the held-out outputs.
+kfold() {
+	SPAM_OUT='' HAM_OUT=
+	fold=0
+	while [ $fold -lt "$K" ]; do
+		train_spam='' train_ham=
+		j=0
+		while [ $j -lt "$K" ]; do
+			[ $j -ne $fold ] && train_spam="$train_spam $2/$j/spam" && train_ham="$train_ham $2/$j/ham"
+			j=$((j + 1))
+		done
+		learn_and_scan "$1$fold" "$train_spam" "$train_ham" "$2/$fold/spam" "$2/$fold/ham"
+		SPAM_OUT="$SPAM_OUT,$WORK/run/$1$fold/spam.jsonl" HAM_OUT="$HAM_OUT,$WORK/run/$1$fold/ham.jsonl"
+		fold=$((fold + 1))
+	done
 }
 
 report() {
@@ -90,39 +126,28 @@ SPLIT=${SPLIT:-both}
 if [ "$SPLIT" != kfold ]; then
 	rm -rf "$WORK/time"
 	"$WORK/evalsplit" -spam "$CORPUS/package/data/spam-1" -ham "$CORPUS/package/data/easy-ham-1" -out "$WORK/time"
+	if [ "${FIT:-0}" = 1 ]; then
+		# The combiner's weights, fitted on out-of-fold evidence of the
+		# training side only: the test third stays unseen.
+		make_folds "$WORK/time/train/spam" "$WORK/time/train/ham" "$WORK/fitfolds"
+		kfold fit "$WORK/fitfolds"
+		"$WORK/evalfit" -spam "$SPAM_OUT" -ham "$HAM_OUT" >"$WORK/combiner.json"
+		echo "== combiner fitted on the older two thirds ($WORK/combiner.json):"
+		cat "$WORK/combiner.json"
+		COMBINER=$WORK/combiner.json
+	fi
 	learn_and_scan time "$WORK/time/train/spam" "$WORK/time/train/ham" "$WORK/time/test/spam" "$WORK/time/test/ham"
 	echo "== mailtower built-in engines (bayes + heuristics), time-ordered split of easy-ham-1 + spam-1 (newest third tested)"
 	report "$WORK/run/time/spam.jsonl" "$WORK/run/time/ham.jsonl"
+	COMBINER=
 fi
 
 # 4. k-fold cross-validation: file i (sorted) goes to fold i mod K, as
 # symlinks. Random folds of one period flatter a learner (the test mail
 # shares its vocabulary with the training mail); kept for comparison.
 if [ "$SPLIT" != time ]; then
-	rm -rf "$WORK/folds"
-	for class in spam ham; do
-		group=spam-1; [ "$class" = ham ] && group=easy-ham-1
-		fold=0
-		while [ $fold -lt "$K" ]; do
-			d=$WORK/folds/$fold/$class
-			mkdir -p "$d"
-			find "$CORPUS/package/data/$group" -name '*.txt' | sort | awk -v k="$K" -v f="$fold" '(NR - 1) % k == f' | xargs ln -s -t "$d"
-			fold=$((fold + 1))
-		done
-	done
-	SPAM_OUT='' HAM_OUT=
-	fold=0
-	while [ $fold -lt "$K" ]; do
-		train_spam='' train_ham=
-		j=0
-		while [ $j -lt "$K" ]; do
-			[ $j -ne $fold ] && train_spam="$train_spam $WORK/folds/$j/spam" && train_ham="$train_ham $WORK/folds/$j/ham"
-			j=$((j + 1))
-		done
-		learn_and_scan "fold$fold" "$train_spam" "$train_ham" "$WORK/folds/$fold/spam" "$WORK/folds/$fold/ham"
-		SPAM_OUT="$SPAM_OUT,$WORK/run/fold$fold/spam.jsonl" HAM_OUT="$HAM_OUT,$WORK/run/fold$fold/ham.jsonl"
-		fold=$((fold + 1))
-	done
+	make_folds "$CORPUS/package/data/spam-1" "$CORPUS/package/data/easy-ham-1" "$WORK/folds"
+	kfold fold "$WORK/folds"
 	echo "== mailtower built-in engines (bayes + heuristics), $K-fold cross-validation on easy-ham-1 + spam-1"
 	report "$SPAM_OUT" "$HAM_OUT"
 fi
