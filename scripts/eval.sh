@@ -13,9 +13,9 @@
 #
 # Environment: SPLIT (time, kfold or both, the default), K (folds, default 5), EVAL_CACHE (download cache, default
 # ~/.cache/mailtower-eval), EVAL_WORK (scratch, default a temp dir),
-# MISSES=1 lists level-3 misses and false positives, FIT=1 fits the
-# combiner on out-of-fold evidence of the time split's training side and
-# uses it for the time split (else the shipped model decides).
+# MISSES=1 lists level-3 misses and false positives, FIT=1 runs
+# `mailtower learn fit` after each learning (else the shipped combiner
+# model decides).
 set -eu
 
 K=${K:-5}
@@ -47,7 +47,7 @@ fi
 
 # 2. Binary and report tool.
 BIN=$WORK/mailtower
-(cd "$ROOT" && go build -o "$BIN" . && go build -o "$WORK/evalreport" ./scripts/evalreport && go build -o "$WORK/evalsplit" ./scripts/evalsplit && go build -o "$WORK/evalfit" ./scripts/evalfit)
+(cd "$ROOT" && go build -o "$BIN" . && go build -o "$WORK/evalreport" ./scripts/evalreport && go build -o "$WORK/evalsplit" ./scripts/evalsplit)
 
 # learn_and_scan NAME TRAIN_SPAM TRAIN_HAM TEST_SPAM TEST_HAM: a fresh
 # data_dir $WORK/run/NAME, `mailtower learn` on the training directories
@@ -65,7 +65,15 @@ learn_and_scan() {
 	# shellcheck disable=SC2086
 	"$BIN" --config "$run/mailtower.toml" learn ham $3 >"$run/learn-ham.txt"
 	t1=$(now)
-	[ -n "${COMBINER:-}" ] && cp "$COMBINER" "$run/data/combiner.json"
+	if [ "${FIT:-0}" = 1 ]; then
+		# The combiner fitted on the same training mail (leave-one-out
+		# classifier evidence), as an admin does after learning.
+		fitargs=''
+		for d in $2; do fitargs="$fitargs --spam $d"; done
+		for d in $3; do fitargs="$fitargs --ham $d"; done
+		# shellcheck disable=SC2086
+		"$BIN" --config "$run/mailtower.toml" learn fit $fitargs >"$run/fit.txt"
+	fi
 	LEARN_N=$((LEARN_N + n)) LEARN_T=$(awk -v a="$LEARN_T" -v b="$t0" -v c="$t1" 'BEGIN { print a + c - b }')
 	m=$(find -L "$4" "$5" -name '*.txt' | wc -l)
 	t0=$(now)
@@ -126,20 +134,9 @@ SPLIT=${SPLIT:-both}
 if [ "$SPLIT" != kfold ]; then
 	rm -rf "$WORK/time"
 	"$WORK/evalsplit" -spam "$CORPUS/package/data/spam-1" -ham "$CORPUS/package/data/easy-ham-1" -out "$WORK/time"
-	if [ "${FIT:-0}" = 1 ]; then
-		# The combiner's weights, fitted on out-of-fold evidence of the
-		# training side only: the test third stays unseen.
-		make_folds "$WORK/time/train/spam" "$WORK/time/train/ham" "$WORK/fitfolds"
-		kfold fit "$WORK/fitfolds"
-		"$WORK/evalfit" -spam "$SPAM_OUT" -ham "$HAM_OUT" >"$WORK/combiner.json"
-		echo "== combiner fitted on the older two thirds ($WORK/combiner.json):"
-		cat "$WORK/combiner.json"
-		COMBINER=$WORK/combiner.json
-	fi
 	learn_and_scan time "$WORK/time/train/spam" "$WORK/time/train/ham" "$WORK/time/test/spam" "$WORK/time/test/ham"
 	echo "== mailtower built-in engines (bayes + heuristics), time-ordered split of easy-ham-1 + spam-1 (newest third tested)"
 	report "$WORK/run/time/spam.jsonl" "$WORK/run/time/ham.jsonl"
-	COMBINER=
 fi
 
 # 4. k-fold cross-validation: file i (sorted) goes to fold i mod K, as

@@ -133,6 +133,18 @@ func Fit(samples []Sample, o FitOptions) *Model {
 		hamZ = append(hamZ, z)
 	}
 	m.Cuts = Cuts(hamZ, o.FPTargets)
+	// Before any learning the classifier is silent: the shipped
+	// untrained bias holds. Engines not in the samples (spamd and rspamd
+	// when the fitting mail was not scanned by them) get the weight at
+	// which their own spam threshold (5, 6) alone is level 3 when no
+	// classifier reports, as before the combiner.
+	def := DefaultModel()
+	m.BiasUntrained = def.BiasUntrained
+	for name, threshold := range map[string]float64{"spamd": 5, "rspamd": 6} {
+		if _, ok := m.Weights[name]; !ok {
+			m.Weights[name] = math.Round((m.Cuts[2]-m.BiasUntrained)/threshold*1e4) / 1e4
+		}
+	}
 	return m
 }
 
