@@ -15,7 +15,8 @@
 # ~/.cache/mailtower-eval), EVAL_WORK (scratch, default a temp dir),
 # MISSES=1 lists level-3 misses and false positives, FIT=1 runs
 # `mailtower learn fit` after each learning (else the shipped combiner
-# model decides).
+# model decides), COMPARE=1 compares today's classifier with an online
+# logistic regression on the time split (scripts/evalolr).
 set -eu
 
 K=${K:-5}
@@ -47,7 +48,7 @@ fi
 
 # 2. Binary and report tool.
 BIN=$WORK/mailtower
-(cd "$ROOT" && go build -o "$BIN" . && go build -o "$WORK/evalreport" ./scripts/evalreport && go build -o "$WORK/evalsplit" ./scripts/evalsplit)
+(cd "$ROOT" && go build -o "$BIN" . && go build -o "$WORK/evalreport" ./scripts/evalreport && go build -o "$WORK/evalsplit" ./scripts/evalsplit && go build -o "$WORK/evalolr" ./scripts/evalolr)
 
 # learn_and_scan NAME TRAIN_SPAM TRAIN_HAM TEST_SPAM TEST_HAM: a fresh
 # data_dir $WORK/run/NAME, `mailtower learn` on the training directories
@@ -137,6 +138,10 @@ if [ "$SPLIT" != kfold ]; then
 	learn_and_scan time "$WORK/time/train/spam" "$WORK/time/train/ham" "$WORK/time/test/spam" "$WORK/time/test/ham"
 	echo "== mailtower built-in engines (bayes + heuristics), time-ordered split of easy-ham-1 + spam-1 (newest third tested)"
 	report "$WORK/run/time/spam.jsonl" "$WORK/run/time/ham.jsonl"
+	if [ "${COMPARE:-0}" = 1 ]; then
+		echo "== classifiers alone on the time-ordered split (ranking of the test mail)"
+		"$WORK/evalolr" -split "$WORK/time"
+	fi
 fi
 
 # 4. k-fold cross-validation: file i (sorted) goes to fold i mod K, as
