@@ -14,7 +14,8 @@ import (
 
 // engine wraps a scanner with its [scanners.*] limits and error policy.
 func engine(s scan.Scanner, c *config.Scanner) scan.Engine {
-	return scan.Engine{Scanner: s, Timeout: c.Timeout.D(), SkipOnError: c.OnError == "skip", MaxSize: int64(c.MaxSize)}
+	return scan.Engine{Scanner: s, Timeout: c.Timeout.D(), SkipOnError: c.OnError == "skip", MaxSize: int64(c.MaxSize),
+		WhenUncertain: c.When == "uncertain"}
 }
 
 // buildEngines returns the engines for inbound mail and the subset that

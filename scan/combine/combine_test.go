@@ -120,3 +120,22 @@ func TestParseRejectsBadCuts(t *testing.T) {
 		t.Error("broken JSON accepted")
 	}
 }
+
+func TestCertain(t *testing.T) {
+	m := DefaultModel()
+	for _, tc := range []struct {
+		name string
+		in   []scan.Finding
+		want bool
+	}{
+		{"no classifier", []scan.Finding{heur("SUBJECT_ALL_CAPS")}, false},
+		{"clear ham", []scan.Finding{bayesProb(1e-9)}, true},
+		{"clear spam", []scan.Finding{bayesProb(1 - 1e-12)}, true},
+		{"unsure", []scan.Finding{bayesProb(0.7)}, false},
+		{"released", []scan.Finding{{Scanner: "bayes", Category: scan.Spam, Rule: bayes.SignatureRule, Score: -100}}, true},
+	} {
+		if got := m.Certain(tc.in); got != tc.want {
+			t.Errorf("%s: Certain = %v (log-odds %.2f), want %v", tc.name, got, m.LogOdds(tc.in), tc.want)
+		}
+	}
+}

@@ -206,6 +206,37 @@ func (m *Model) Combine(spam []scan.Finding) (float64, []scan.Finding) {
 	return round2(score + fixed), out
 }
 
+// CertainSpamMargin and CertainHamMargin are how far above level 1's cut
+// and below level 5's the log-odds must be for the verdict to be certain:
+// what spamd adds with its default weight at −2 points (SpamAssassin's
+// negative rules are few and small) and at +4.4 points.
+const (
+	CertainSpamMargin = 2.0
+	CertainHamMargin  = 4.0
+)
+
+// Certain implements scan.Certainty: the evidence is spam at level 1 or
+// clean at level 5 by the margins. Without a classifier's evidence
+// nothing is certain.
+func (m *Model) Certain(spam []scan.Finding) bool {
+	hasBayes := false
+	for _, f := range spam {
+		if f.Scanner == "bayes" {
+			if f.Rule == bayes.SignatureRule {
+				return true
+			}
+			hasBayes = true
+		}
+	}
+	if !hasBayes {
+		return false
+	}
+	z := m.LogOdds(spam)
+	return z >= m.Cuts[0]+CertainSpamMargin || z <= m.Cuts[4]-CertainHamMargin
+}
+
+var _ scan.Certainty = (*Model)(nil)
+
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
 
 var _ scan.Combiner = (*Model)(nil)
