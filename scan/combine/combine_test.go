@@ -94,12 +94,17 @@ func TestFitBulkRulesNeverRaise(t *testing.T) {
 		fs := []Feature{{Name: "bayes", X: lo + float64(i%7) - 3}}
 		if spam || i%40 == 1 {
 			fs = append(fs, Feature{Name: "heuristics:HTML_ONLY", X: 1}, Feature{Name: "heuristics:SUBJECT_ALL_CAPS", X: 1})
+		} else {
+			fs = append(fs, Feature{Name: "heuristics:LIST_ID", X: 1}) // every ham from a list
 		}
 		samples = append(samples, Sample{Features: fs, Spam: spam})
 	}
 	m := Fit(samples, FitOptions{Iterations: 500})
 	if w := m.Weights["heuristics:HTML_ONLY"]; w > 0 {
 		t.Errorf("HTML_ONLY weight %.3f > 0", w)
+	}
+	if w := m.Weights["heuristics:LIST_ID"]; w < BulkMinWeight || w > 0 {
+		t.Errorf("LIST_ID weight %.3f outside [%.1f, 0]", w, BulkMinWeight)
 	}
 	if w := m.Weights["heuristics:SUBJECT_ALL_CAPS"]; w > MaxRuleWeight {
 		t.Errorf("SUBJECT_ALL_CAPS weight %.3f > cap %.1f", w, MaxRuleWeight)

@@ -13,11 +13,17 @@ type Sample struct {
 
 // BulkRules are heuristic rules that say "bulk mail", which newsletters,
 // receipts and mailing lists are as much as spam: Fit never gives them a
-// positive weight, so they can lower a score but never raise one.
+// positive weight, so they can lower a score but never raise one, and
+// lower it by at most BulkMinWeight (spam can carry them too).
 var BulkRules = map[string]bool{
 	"heuristics:HTML_ONLY":          true,
 	"heuristics:HTML_LINK_MISMATCH": true,
+	"heuristics:LIST_ID":            true,
+	"heuristics:LIST_UNSUBSCRIBE":   true,
 }
+
+// BulkMinWeight is the lowest weight of a bulk rule.
+const BulkMinWeight = -1.0
 
 // MaxRuleWeight caps one heuristic rule's log-odds: header and structure
 // rules are weak evidence, and none may decide alone.
@@ -36,7 +42,7 @@ func bounds(name string) (lo, hi float64) {
 	case name == "bayes", name == "spamd", name == "rspamd":
 		return 0, math.Inf(1)
 	case BulkRules[name]:
-		return math.Inf(-1), 0
+		return BulkMinWeight, 0
 	}
 	return math.Inf(-1), MaxRuleWeight
 }
