@@ -144,3 +144,20 @@ func TestCertain(t *testing.T) {
 		}
 	}
 }
+
+// spamd's score counts as its distance from its own threshold: an
+// ordinary ham score with an unsure classifier is not spam (a ham of the
+// time split scored 2.8 by spamd, P = 0.39 by bayes, was level 3 when
+// spamd's score counted from zero), and a clear spamd score still is.
+func TestSpamdCentredWithClassifier(t *testing.T) {
+	m := DefaultModel()
+	spamd := func(v float64) scan.Finding {
+		return scan.Finding{Scanner: "spamd", Category: scan.Spam, Rule: "SPAMASSASSIN", Score: v, Value: v}
+	}
+	if s, _ := m.Combine([]scan.Finding{bayesProb(0.39), spamd(2.8)}); s >= Levels[2] {
+		t.Errorf("P=0.39 + spamd 2.8 scores %.2f, level 3", s)
+	}
+	if s, _ := m.Combine([]scan.Finding{bayesProb(0.5), spamd(9)}); s < Levels[2] {
+		t.Errorf("P=0.5 + spamd 9 scores %.2f, below level 3", s)
+	}
+}

@@ -143,7 +143,8 @@ func Fit(samples []Sample, o FitOptions) *Model {
 	// untrained bias holds. Engines not in the samples (spamd and rspamd
 	// when the fitting mail was not scanned by them) get the weight at
 	// which their own spam threshold (5, 6) alone is level 3 when no
-	// classifier reports, as before the combiner.
+	// classifier reports, as before the combiner, and 0 points is the
+	// untrained bias: 0.9 log-odds a point of spamd's score.
 	def := DefaultModel()
 	m.BiasUntrained = def.BiasUntrained
 	for name, threshold := range map[string]float64{"spamd": 5, "rspamd": 6} {

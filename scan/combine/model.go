@@ -26,6 +26,11 @@ const (
 	ScoreMax  = 20.0
 )
 
+// EngineCenter is spamd's and rspamd's own spam threshold (SpamAssassin's
+// required_score 5, rspamd's "add header" 6): their scores are read as
+// the distance from it.
+var EngineCenter = map[string]float64{"spamd": 5, "rspamd": 6}
+
 // Levels are the points thresholds of spam levels 1..5 (as
 // settings.SpamThresholds): the model's cut-offs map onto them.
 var Levels = [5]float64{12, 8, 5, 3.5, 2.5}
@@ -37,6 +42,9 @@ type Model struct {
 	// BiasUntrained replaces Bias when no classifier reports (too little
 	// learned, or bayes off): the fitted Bias assumes the classifier's
 	// evidence, and without it must not push every message to a level.
+	// When spamd or rspamd reports but no classifier, level 3's cut is
+	// the bias: their own threshold alone is level 3, as before the
+	// combiner.
 	BiasUntrained float64 `json:"bias_untrained"`
 	// Weights are per feature (see Features): "bayes", "spamd",
 	// "rspamd", "heuristics:RULE".
@@ -101,7 +109,10 @@ func FeatureOf(f scan.Finding) (Feature, bool) {
 		}
 		return Feature{Name: "bayes", X: logit(f.Value), Points: f.Score}, true
 	case "spamd", "rspamd":
-		return Feature{Name: f.Scanner, X: math.Min(math.Max(f.Value, ScoreMin), ScoreMax), Points: f.Score}, true
+		// Centred on the engine's own spam threshold: a score there is
+		// no evidence beyond "uncertain".
+		x := math.Min(math.Max(f.Value, ScoreMin), ScoreMax) - EngineCenter[f.Scanner]
+		return Feature{Name: f.Scanner, X: x, Points: f.Score}, true
 	case "heuristics":
 		return Feature{Name: "heuristics:" + f.Rule, X: 1, Points: f.Score}, true
 	}
@@ -139,15 +150,21 @@ func (m *Model) LogOdds(spam []scan.Finding) float64 {
 	return z
 }
 
-// bias is Bias when a classifier reported on the message, else
-// BiasUntrained.
+// bias is Bias when a classifier reported on the message, else level
+// 3's cut when spamd or rspamd did, else BiasUntrained.
 func (m *Model) bias(spam []scan.Finding) float64 {
+	b := m.BiasUntrained
 	for _, f := range spam {
-		if ft, ok := FeatureOf(f); ok && ft.Name == "bayes" {
+		ft, ok := FeatureOf(f)
+		switch {
+		case !ok:
+		case ft.Name == "bayes":
 			return m.Bias
+		case ft.Name == "spamd" || ft.Name == "rspamd":
+			b = m.Cuts[2]
 		}
 	}
-	return m.BiasUntrained
+	return b
 }
 
 // Points maps log-odds onto the levels' points scale: linear between the
