@@ -32,7 +32,9 @@ func learnFitCmd(g *globals) *cobra.Command {
 "learn spam" and "learn ham": each message is judged by the heuristics and by
 the classifier as if it had not been learned (leave-one-out), the model is
 fitted on that evidence and written to data_dir/combiner.json, which the
-daemon reads at start. At least 100 messages of each class are needed.`,
+daemon reads at start. When spamd or rspamd is configured, each message is
+also scanned by them (about 10 messages/s for spamd), so that their weights
+are fitted too. At least 100 messages of each class are needed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(spam) == 0 || len(ham) == 0 {
@@ -59,6 +61,9 @@ func runLearnFit(cmd *cobra.Command, g *globals, spam, ham []string) error {
 	}
 	ev := &fitEvidence{snap: snap, tok: bayes.NewTokenizer(tokenizerLimits(a.cfg)),
 		heur: heuristics.New(heuristics.Options{Walk: mimewalk.LimitsFrom(a.cfg.Limits)})}
+	if ev.external, err = externalSpamEngines(ctx, a); err != nil {
+		return err
+	}
 	var samples []combine.Sample
 	var failed int
 	for _, set := range []struct {
@@ -106,9 +111,27 @@ func runLearnFit(cmd *cobra.Command, g *globals, spam, ham []string) error {
 // fitEvidence judges learned messages as the daemon would, with the
 // classifier's leave-one-out probability.
 type fitEvidence struct {
-	snap *bayes.Snapshot
-	tok  *bayes.Tokenizer
-	heur *heuristics.Scanner
+	snap     *bayes.Snapshot
+	tok      *bayes.Tokenizer
+	heur     *heuristics.Scanner
+	external []scan.Engine // spamd and rspamd when configured
+}
+
+// externalSpamEngines are the configured spamd and rspamd engines, run
+// always (the cascade does not apply to fitting).
+func externalSpamEngines(ctx context.Context, a *app) ([]scan.Engine, error) {
+	inbound, _, err := buildEngines(ctx, a, a.cfg)
+	if err != nil {
+		return nil, err
+	}
+	var out []scan.Engine
+	for _, e := range inbound {
+		if n := e.Scanner.Name(); n == "spamd" || n == "rspamd" {
+			e.WhenUncertain = false
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 type fitResult struct {
@@ -121,9 +144,17 @@ func (e *fitEvidence) judge(ctx context.Context, raw []byte, class bayes.Class) 
 	if err != nil {
 		return fitResult{err: err}
 	}
-	findings, err := e.heur.Scan(ctx, scan.NewMessage(scan.Envelope{}, bytes.NewReader(raw), int64(len(raw))))
+	msg := scan.NewMessage(scan.Envelope{}, bytes.NewReader(raw), int64(len(raw)))
+	findings, err := e.heur.Scan(ctx, msg)
 	if err != nil {
 		return fitResult{err: err}
+	}
+	if len(e.external) > 0 {
+		rep, err := scan.Run(ctx, e.external, msg, nil)
+		if err != nil {
+			return fitResult{err: err}
+		}
+		findings = append(findings, rep.Findings...)
 	}
 	r := e.snap.ClassifyLeavingOut(bayes.DefaultParams, f.Tokens, class)
 	findings = append(findings, scan.Finding{Scanner: "bayes", Category: scan.Spam, Value: r.Prob})
