@@ -20,7 +20,8 @@ import (
 
 // engine wraps a scanner with its [scanners.*] limits and error policy.
 func engine(s scan.Scanner, c *config.Scanner) scan.Engine {
-	return scan.Engine{Scanner: s, Timeout: c.Timeout.D(), SkipOnError: c.OnError == "skip", MaxSize: int64(c.MaxSize)}
+	return scan.Engine{Scanner: s, Timeout: c.Timeout.D(), SkipOnError: c.OnError == "skip", MaxSize: int64(c.MaxSize),
+		WhenUncertain: c.When == "uncertain"}
 }
 
 // antivirusEngines returns the configured antivirus engines (clamd,
@@ -103,5 +104,8 @@ func buildEngines(ctx context.Context, a *app, cfg *config.Config) (inbound, vir
 		return nil, nil, err
 	}
 	inbound = append(inbound, builtin...)
+	if err := setCombiner(cfg, slog.Default()); err != nil {
+		return nil, nil, err
+	}
 	return inbound, virus, nil
 }

@@ -30,7 +30,7 @@ once; one learned as the other class is moved. "learn forget" undoes.`,
 	for _, class := range []bayes.Class{bayes.ClassSpam, bayes.ClassHam} {
 		cmd.AddCommand(learnClassCmd(g, class))
 	}
-	cmd.AddCommand(learnForgetCmd(g), learnStatsCmd(g), learnPruneCmd(g))
+	cmd.AddCommand(learnForgetCmd(g), learnStatsCmd(g), learnPruneCmd(g), learnFitCmd(g))
 	return cmd
 }
 

@@ -203,3 +203,39 @@ func TestBuiltinEngines(t *testing.T) {
 		t.Error("bayes without a database must be an error")
 	}
 }
+
+// learn fit writes data_dir/combiner.json from learned mail, and scan
+// then uses it; too little mail is refused.
+func TestLearnFit(t *testing.T) {
+	cfg := learnConfig(t)
+	dir := t.TempDir()
+	writeMails(t, filepath.Join(dir, "spam"), "spam", 0, 120)
+	writeMails(t, filepath.Join(dir, "ham"), "ham", 0, 120)
+	for _, c := range []string{"spam", "ham"} {
+		if out, err := run(t, cfg, "learn", c, filepath.Join(dir, c)); err != nil {
+			t.Fatalf("learn %s: %v %s", c, err, out)
+		}
+	}
+	if out, err := run(t, cfg, "learn", "fit", "--spam", filepath.Join(dir, "spam", "spam000.eml"), "--ham", filepath.Join(dir, "ham")); exitCode(err) != 1 {
+		t.Errorf("fit on 1 spam: exit %d, %s; want 1", exitCode(err), out)
+	}
+	out, err := run(t, cfg, "learn", "fit", "--spam", filepath.Join(dir, "spam"), "--ham", filepath.Join(dir, "ham"))
+	if err != nil || !strings.Contains(out, "fitted on 120 spam, 120 ham") {
+		t.Fatalf("learn fit: %v, %s", err, out)
+	}
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(cfg), "data", "combiner.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Weights map[string]float64 `json:"weights"`
+		Spam    int                `json:"spam"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil || m.Spam != 120 || m.Weights["bayes"] <= 0 {
+		t.Errorf("combiner.json: %v %s", err, b)
+	}
+	out, err = run(t, cfg, "scan", "--json", filepath.Join(dir, "spam", "spam001.eml"))
+	if exitCode(err) != 1 || !strings.Contains(out, `"verdict":"spam"`) {
+		t.Errorf("scan after fit: exit %d, %s", exitCode(err), out)
+	}
+}

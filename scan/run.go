@@ -18,6 +18,17 @@ type Engine struct {
 	SkipOnError bool
 	// MaxSize skips messages larger than this (0 = no limit).
 	MaxSize int64
+	// WhenUncertain runs this engine only after the others, and only
+	// when their spam evidence leaves the verdict uncertain (the current
+	// Combiner is a Certainty that says so); otherwise it is skipped
+	// and listed in Report.Skipped as "NAME (certain)".
+	WhenUncertain bool
+}
+
+// Certainty is a Combiner that can tell when spam evidence is decisive at
+// every level whatever a further engine would add.
+type Certainty interface {
+	Certain(spam []Finding) bool
 }
 
 // EngineError is an engine failure that decides the message's fate.
@@ -52,9 +63,37 @@ type Observer func(engine string, d time.Duration, err error)
 // that is not SkipOnError cancels the others and is returned as an
 // *EngineError: the caller must tempfail, never pass.
 func Run(ctx context.Context, engines []Engine, msg *Message, observe Observer) (*Report, error) {
+	rep := &Report{Durations: make(map[string]time.Duration, len(engines))}
+	var first, later []Engine
+	for _, e := range engines {
+		if e.WhenUncertain {
+			later = append(later, e)
+		} else {
+			first = append(first, e)
+		}
+	}
+	if err := runAll(ctx, first, msg, observe, rep); err != nil || len(later) == 0 {
+		return rep, err
+	}
+	var spam []Finding
+	for _, f := range rep.Findings {
+		if f.Category == Spam {
+			spam = append(spam, f)
+		}
+	}
+	if c, ok := currentCombiner().(Certainty); ok && c.Certain(spam) {
+		for _, e := range later {
+			rep.Skipped = append(rep.Skipped, e.Scanner.Name()+" (certain)")
+		}
+		return rep, nil
+	}
+	return rep, runAll(ctx, later, msg, observe, rep)
+}
+
+// runAll runs engines concurrently, adding to rep.
+func runAll(ctx context.Context, engines []Engine, msg *Message, observe Observer, rep *Report) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	rep := &Report{Durations: make(map[string]time.Duration, len(engines))}
 	var mu sync.Mutex
 	var firstErr error
 	var wg sync.WaitGroup
@@ -92,10 +131,7 @@ func Run(ctx context.Context, engines []Engine, msg *Message, observe Observer) 
 			rep.Ran = append(rep.Ran, e.Scanner.Name())
 		}
 	}
-	if firstErr != nil {
-		return rep, firstErr
-	}
-	return rep, nil
+	return firstErr
 }
 
 func runOne(ctx context.Context, e Engine, msg *Message) (findings []Finding, d time.Duration, err error) {

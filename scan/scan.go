@@ -54,6 +54,11 @@ type Finding struct {
 	// Rules are the names of sub-rules for a summary finding (spamd's
 	// symbols), listed in the X-Mailtower-Rules header.
 	Rules []string `json:"rules,omitempty"`
+	// Value is the engine's own measurement behind a spam finding when
+	// the combiner reads it as evidence: bayes' spam probability,
+	// spamd's and rspamd's score. In a Verdict, Score is then the points
+	// the combiner gave this evidence (see Combiner).
+	Value float64 `json:"value,omitempty"`
 }
 
 // AppliesTo reports whether the finding concerns recipient.

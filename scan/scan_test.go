@@ -152,3 +152,73 @@ func TestDecide(t *testing.T) {
 		t.Fatalf("rule names %s", got)
 	}
 }
+
+type fixedCombiner struct{}
+
+func (fixedCombiner) Combine(spam []Finding) (float64, []Finding) {
+	out := append([]Finding(nil), spam...)
+	for i := range out {
+		out[i].Score = 1
+	}
+	return 42, out
+}
+
+// Decide asks the current combiner for the spam score; without one it
+// sums, as before the combiner.
+func TestDecideUsesCombiner(t *testing.T) {
+	fs := []Finding{{Scanner: "a", Category: Spam, Rule: "A", Score: 2}, {Scanner: "b", Category: Spam, Rule: "B", Score: 2}}
+	if v := Decide(fs, "", 5, false); v.Score != 4 || v.Category != Clean {
+		t.Fatalf("sum: %+v", v)
+	}
+	SetCombiner(fixedCombiner{})
+	defer SetCombiner(nil)
+	v := Decide(fs, "", 5, false)
+	if v.Score != 42 || v.Category != Spam || len(v.Findings) != 2 || v.Findings[0].Score != 1 {
+		t.Fatalf("combined: %+v", v)
+	}
+	if fs[0].Score != 2 {
+		t.Error("Decide changed its input")
+	}
+}
+
+// certainAbove is a combiner certain when the summed score is at least
+// its value.
+type certainAbove float64
+
+func (c certainAbove) Combine(spam []Finding) (float64, []Finding) {
+	return SumCombiner{}.Combine(spam)
+}
+func (c certainAbove) Certain(spam []Finding) bool {
+	s, _ := SumCombiner{}.Combine(spam)
+	return s >= float64(c)
+}
+
+// An engine set to run when uncertain runs after the others, and only
+// when the combiner is not certain of their evidence.
+func TestRunCascade(t *testing.T) {
+	builtin := Engine{Scanner: fakeScanner{name: "builtin", findings: []Finding{{Scanner: "builtin", Category: Spam, Score: 3}}}}
+	spamd := Engine{Scanner: fakeScanner{name: "spamd", findings: []Finding{{Scanner: "spamd", Category: Spam, Score: 4}}}, WhenUncertain: true}
+	defer SetCombiner(nil)
+	for _, tc := range []struct {
+		name      string
+		c         Combiner
+		wantSpamd bool
+	}{
+		{"sum combiner: never certain", SumCombiner{}, true},
+		{"uncertain", certainAbove(10), true},
+		{"certain", certainAbove(2), false},
+	} {
+		SetCombiner(tc.c)
+		rep, err := Run(context.Background(), []Engine{spamd, builtin}, msg(10), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, ran := rep.Durations["spamd"]
+		if ran != tc.wantSpamd || len(rep.Findings) != map[bool]int{true: 2, false: 1}[tc.wantSpamd] {
+			t.Errorf("%s: spamd ran %v, findings %v, skipped %v", tc.name, ran, rep.Findings, rep.Skipped)
+		}
+		if !tc.wantSpamd && (len(rep.Skipped) != 1 || rep.Skipped[0] != "spamd (certain)") {
+			t.Errorf("%s: skipped %v", tc.name, rep.Skipped)
+		}
+	}
+}

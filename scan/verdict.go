@@ -2,13 +2,57 @@ package scan
 
 import (
 	"sort"
+	"sync/atomic"
 )
+
+// Combiner turns the spam evidence of one message into one spam score, so
+// that evidence the engines share is not counted twice (see package
+// scan/combine).
+type Combiner interface {
+	// Combine returns the spam score of the spam findings and a copy of
+	// them with each Score set to the points that finding contributed.
+	Combine(spam []Finding) (score float64, explained []Finding)
+}
+
+// SumCombiner adds the findings' scores: mailtower's verdict before the
+// combiner, and still the one of a program that sets none.
+type SumCombiner struct{}
+
+// Combine implements Combiner.
+func (SumCombiner) Combine(spam []Finding) (float64, []Finding) {
+	var s float64
+	for _, f := range spam {
+		s += f.Score
+	}
+	return s, spam
+}
+
+type combinerBox struct{ c Combiner }
+
+var combiner atomic.Pointer[combinerBox]
+
+// SetCombiner makes c the combiner of every later Decide (the daemon sets
+// the learned one at start and when learning changes it); nil restores
+// SumCombiner.
+func SetCombiner(c Combiner) {
+	if c == nil {
+		c = SumCombiner{}
+	}
+	combiner.Store(&combinerBox{c})
+}
+
+func currentCombiner() Combiner {
+	if b := combiner.Load(); b != nil {
+		return b.c
+	}
+	return SumCombiner{}
+}
 
 // Verdict is what the findings mean for one recipient.
 type Verdict struct {
 	// Category is the winning category, or Clean.
 	Category Category `json:"verdict"`
-	// Score is the summed spam score of the findings that apply.
+	// Score is the spam score of the findings that apply (Combiner).
 	Score float64 `json:"score"`
 	// Threshold is the recipient's spam threshold the score was compared with.
 	Threshold float64 `json:"threshold"`
@@ -17,22 +61,28 @@ type Verdict struct {
 }
 
 // Decide computes one recipient's verdict. Virus beats content beats spam;
-// spam is the summed score compared with threshold. An allow-listed
+// spam is the score of the current Combiner compared with threshold. An allow-listed
 // sender skips the spam verdict only: viruses and content rules still apply.
 func Decide(findings []Finding, recipient string, threshold float64, senderAllowed bool) Verdict {
 	v := Verdict{Category: Clean, Threshold: threshold}
+	var spam []Finding
 	for _, f := range findings {
 		if !f.AppliesTo(recipient) {
 			continue
 		}
-		v.Findings = append(v.Findings, f)
 		if f.Category == Spam {
-			v.Score += f.Score
+			spam = append(spam, f)
 			continue
 		}
+		v.Findings = append(v.Findings, f)
 		if f.Category.Rank() > v.Category.Rank() {
 			v.Category = f.Category
 		}
+	}
+	if len(spam) > 0 {
+		var explained []Finding
+		v.Score, explained = currentCombiner().Combine(spam)
+		v.Findings = append(v.Findings, explained...)
 	}
 	if v.Category == Clean && !senderAllowed && v.Score >= threshold {
 		v.Category = Spam

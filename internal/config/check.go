@@ -78,6 +78,12 @@ func (c *Config) checkScanners() []error {
 		if s.OnError == "" {
 			s.OnError = "tempfail"
 		}
+		if s.When == "" {
+			s.When = "always"
+		}
+		if !oneOf(s.When, "always", "uncertain") || (s.When == "uncertain" && name == "clamd") {
+			errs = append(errs, fmt.Errorf("scanners.%s.when %q: want always, or uncertain (spamd and rspamd only)", name, s.When))
+		}
 		if _, _, err := parse(s.Address); err != nil {
 			errs = append(errs, fmt.Errorf("scanners.%s.address: %v", name, err))
 		}

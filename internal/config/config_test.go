@@ -66,6 +66,7 @@ listen = "127.0.0.1:8891"
 [scanners.clamd]
 address = "127.0.0.1:3310"
 on_error = "ignore"
+when = "uncertain"
 [defaults]
 spam_level = 9
 spam_action = "bounce"
@@ -77,14 +78,14 @@ virus_action = "pass"
 		t.Fatalf("want CheckError, got %v", err)
 	}
 	msg := ce.Error()
-	for _, want := range []string{"bogus_key", "milter.listen", "scanners.clamd.address", "on_error", "spam_level 9",
+	for _, want := range []string{"bogus_key", "milter.listen", "scanners.clamd.address", "on_error", `scanners.clamd.when "uncertain"`, "spam_level 9",
 		`spam_action "bounce"`, `virus_action "pass"`} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("problems lack %q:\n%s", want, msg)
 		}
 	}
-	if len(ce.Problems) != 7 {
-		t.Errorf("got %d problems, want all 7 reported at once:\n%s", len(ce.Problems), msg)
+	if len(ce.Problems) != 8 {
+		t.Errorf("got %d problems, want all 8 reported at once:\n%s", len(ce.Problems), msg)
 	}
 }
 

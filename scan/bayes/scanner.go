@@ -100,9 +100,8 @@ func (s *Scanner) judge(snap *Snapshot, f *Features) []scan.Finding {
 		return out
 	}
 	r := snap.Classify(s.params, f.Tokens)
+	// Every band is reported, the neutral ones too: the combiner reads
+	// the probability (Value) as evidence either way.
 	b := BandFor(r.Prob)
-	if b.Score != 0 {
-		out = append(out, scan.Finding{Scanner: s.Name(), Category: scan.Spam, Rule: b.Rule, Score: b.Score, Reason: reason(r)})
-	}
-	return out
+	return append(out, scan.Finding{Scanner: s.Name(), Category: scan.Spam, Rule: b.Rule, Score: b.Score, Value: r.Prob, Reason: reason(r)})
 }

@@ -162,3 +162,36 @@ func (s *Store) load(ctx context.Context) (*Snapshot, error) {
 	}
 	return snap, rrows.Err()
 }
+
+// ClassifyLeavingOut classifies a message that was learned as class as
+// if it had not been: its own count is taken off each of its tokens and
+// off the class total (leave-one-out), so that the probability is what
+// the classifier says about mail it has not seen. Fitting the combiner on
+// learned mail needs this; plain Classify on a learned message is
+// overconfident.
+func (s *Snapshot) ClassifyLeavingOut(p Params, tokens []uint64, class Class) Result {
+	nspam, nham := s.NSpam, s.NHam
+	if class == ClassSpam {
+		nspam--
+	} else {
+		nham--
+	}
+	probs := make([]float64, 0, len(tokens))
+	for _, t := range tokens {
+		c, ok := s.tokens[t]
+		if !ok {
+			continue
+		}
+		switch {
+		case class == ClassSpam && c.Spam > 0:
+			c.Spam--
+		case class == ClassHam && c.Ham > 0:
+			c.Ham--
+		}
+		if c.Spam+c.Ham == 0 {
+			continue
+		}
+		probs = append(probs, p.TokenProb(c, nspam, nham))
+	}
+	return p.Combine(probs)
+}

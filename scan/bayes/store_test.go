@@ -163,3 +163,33 @@ func TestSnapshotStaleWhileReloading(t *testing.T) {
 		t.Fatalf("after reload: %+v, %v", fresh, err)
 	}
 }
+
+// Leaving a learned message out gives what a store without it says: a
+// token only that message had no longer counts.
+func TestClassifyLeavingOut(t *testing.T) {
+	ctx := context.Background()
+	st := openTestStore(t)
+	var spam, ham []Doc
+	for i := 0; i < 20; i++ {
+		spam = append(spam, doc(byte(i), 1, 2, uint64(100+i)))
+		ham = append(ham, doc(byte(100+i), 3, 4, uint64(200+i)))
+	}
+	if _, err := st.Learn(ctx, ClassSpam, spam, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Learn(ctx, ClassHam, ham, false); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := st.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A spam-learned message whose only other token is ham-ish: in
+	// sample its own unique token (100) says spam; left out, it is gone.
+	toks := []uint64{100, 3}
+	in := snap.Classify(DefaultParams, toks)
+	out := snap.ClassifyLeavingOut(DefaultParams, toks, ClassSpam)
+	if in.Used != 2 || out.Used != 1 || !(out.Prob < in.Prob) {
+		t.Errorf("in sample %+v, left out %+v: want the own token dropped and a lower P", in, out)
+	}
+}

@@ -31,6 +31,11 @@ var (
 	ruleRcvdMalform  = rule("RECEIVED_MALFORMED", 0.5, "Received header without a readable date")
 	ruleSubjectCaps  = rule("SUBJECT_ALL_CAPS", 1.0, "Subject is mostly capital letters")
 	ruleSubjectBang  = rule("SUBJECT_EXCLAIM", 0.5, "Subject has three or more '!'")
+	// Bulk-mail markers: newsletters and mailing lists carry them as
+	// much as spam does. They score nothing; the combiner may only give
+	// them a weight at or below zero (combine.BulkRules).
+	ruleListID    = rule("LIST_ID", 0, "List-Id header: mailing list mail")
+	ruleListUnsub = rule("LIST_UNSUBSCRIBE", 0, "List-Unsubscribe header: bulk mail with an unsubscribe link")
 )
 
 const (
@@ -44,6 +49,12 @@ func checkHeaders(m *mimewalk.Message, now time.Time, live bool, fire firer) {
 	newest, oldest := checkReceived(h.Values("Received"), fire)
 	if live {
 		newest, oldest = now, now
+	}
+	if has(h, "List-Id") {
+		fire(ruleListID, "")
+	}
+	if has(h, "List-Unsubscribe") {
+		fire(ruleListUnsub, "")
 	}
 	switch d := strings.TrimSpace(h.Get("Date")); {
 	case !has(h, "Date"):

@@ -49,6 +49,8 @@ func TestRules(t *testing.T) {
 	}{
 		{"clean message fires nothing (offline: dates judged against Received, not now)", scan.Envelope{}, good, nil},
 		{"live mail is judged against the clock", live, good, []string{"DATE_IN_PAST"}},
+		{"bulk-mail markers fire, as zero-point evidence", scan.Envelope{},
+			"List-Id: <news.a.example>\nList-Unsubscribe: <mailto:leave@a.example>\n" + good, []string{"LIST_ID", "LIST_UNSUBSCRIBE"}},
 		{"missing date", scan.Envelope{}, repl("Date: Mon, 1 Jan 2024 09:58:00 +0000\n", ""), []string{"MISSING_DATE"}},
 		{"invalid date", scan.Envelope{}, repl("Mon, 1 Jan 2024 09:58:00 +0000\nMessage", "yesterday-ish\nMessage"), []string{"INVALID_DATE"}},
 		{"date in future", scan.Envelope{}, repl("Date: Mon, 1 Jan 2024 09:58:00", "Date: Wed, 3 Jan 2024 09:58:00"), []string{"DATE_IN_FUTURE"}},

@@ -99,6 +99,7 @@ func (r *result) finding() scan.Finding {
 		Category: scan.Spam,
 		Rule:     "RSPAMD",
 		Score:    r.score,
+		Value:    r.score,
 		Reason:   reason + ")",
 		Rules:    r.rules,
 	}

@@ -102,17 +102,17 @@ func TestScanReplies(t *testing.T) {
 		wantErr string // substring; empty = no error
 	}{
 		{name: "gtube", status: 200, reply: gtubeReply, want: scan.Finding{Scanner: "rspamd", Category: scan.Spam,
-			Rule: "RSPAMD", Score: 15, Reason: "rspamd score 15.0 (required 15.0, action reject: Gtube pattern)", Rules: []string{"GTUBE"}}},
+			Rule: "RSPAMD", Score: 15, Value: 15, Reason: "rspamd score 15.0 (required 15.0, action reject: Gtube pattern)", Rules: []string{"GTUBE"}}},
 		{name: "spam", status: 200, reply: `{"is_skipped":false,"score":7.5,"required_score":15,"action":"add header",` +
 			`"symbols":{"B":{"score":2.5},"A":{"score":5},"INFO":{"score":0},"GOOD":{"score":-0.5},"C":{"score":0.5}}}`,
-			want: scan.Finding{Scanner: "rspamd", Category: scan.Spam, Rule: "RSPAMD", Score: 7.5,
+			want: scan.Finding{Scanner: "rspamd", Category: scan.Spam, Rule: "RSPAMD", Score: 7.5, Value: 7.5,
 				Reason: "rspamd score 7.5 (required 15.0, action add header)", Rules: []string{"A", "B", "C", "GOOD"}}},
 		{name: "clean", status: 200, reply: `{"is_skipped":false,"score":-0.1,"required_score":15.0,"action":"no action",` +
 			`"symbols":{"MIME_GOOD":{"name":"MIME_GOOD","score":-0.1},"FROM_NO_DN":{"score":0}},"messages":{}}`,
-			want: scan.Finding{Scanner: "rspamd", Category: scan.Spam, Rule: "RSPAMD", Score: -0.1,
+			want: scan.Finding{Scanner: "rspamd", Category: scan.Spam, Rule: "RSPAMD", Score: -0.1, Value: -0.1,
 				Reason: "rspamd score -0.1 (required 15.0, action no action)", Rules: []string{"MIME_GOOD"}}},
 		{name: "forced reject below the threshold", status: 200, reply: `{"score":0,"required_score":15,"action":"reject","symbols":{}}`,
-			want: scan.Finding{Scanner: "rspamd", Category: scan.Spam, Rule: "RSPAMD", Score: 15,
+			want: scan.Finding{Scanner: "rspamd", Category: scan.Spam, Rule: "RSPAMD", Score: 15, Value: 15,
 				Reason: "rspamd score 15.0 (required 15.0, action reject)"}},
 		{name: "server error", status: 500, reply: `{"error":"invalid command","error_domain":"protocol-error"}`,
 			wantErr: "500 Internal Server Error: invalid command"},

@@ -87,6 +87,7 @@ func (s *Scanner) Scan(ctx context.Context, msg *scan.Message) ([]scan.Finding, 
 		Category: scan.Spam,
 		Rule:     "SPAMASSASSIN",
 		Score:    rep.score,
+		Value:    rep.score,
 		Reason:   fmt.Sprintf("SpamAssassin score %.1f (required %.1f)", rep.score, rep.required),
 		Rules:    rep.symbols,
 	}}, nil

@@ -36,7 +36,7 @@ func newScanner(t *testing.T, cfg config.Scanner) *Scanner {
 }
 
 func spamFinding(score, required float64, rules ...string) scan.Finding {
-	return scan.Finding{Scanner: "spamd", Category: scan.Spam, Rule: "SPAMASSASSIN", Score: score,
+	return scan.Finding{Scanner: "spamd", Category: scan.Spam, Rule: "SPAMASSASSIN", Score: score, Value: score,
 		Reason: "SpamAssassin score " + strconv.FormatFloat(score, 'f', 1, 64) +
 			" (required " + strconv.FormatFloat(required, 'f', 1, 64) + ")",
 		Rules: rules}
