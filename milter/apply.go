@@ -8,6 +8,7 @@ import (
 
 	"github.com/d--j/go-milter/mailfilter"
 
+	"github.com/mailtower/mailtower/internal/smtpreply"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/reinject"
 	"github.com/mailtower/mailtower/scan"
@@ -27,7 +28,7 @@ func (f *Filter) apply(ctx context.Context, rt *Runtime, trx mailfilter.Trx, msg
 	env := msg.Envelope
 	if allOverSize(plans) {
 		log.Info("rejected: over every recipient's size limit", "from", env.Sender, "size", raw.size)
-		return mailfilter.CustomErrorResponse(552, "5.3.4 Message size exceeds the limit of its recipients"), nil
+		return reply(smtpreply.OverSize), nil
 	}
 	hdr := trx.Headers()
 	subject, err := hdr.Subject()

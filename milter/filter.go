@@ -18,6 +18,7 @@ import (
 
 	"github.com/d--j/go-milter/mailfilter"
 
+	"github.com/mailtower/mailtower/internal/smtpreply"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/reinject"
 	"github.com/mailtower/mailtower/scan"
@@ -91,7 +92,12 @@ func (f *Filter) Reload(rt *Runtime) { f.rt.Store(rt) }
 
 // tempFail is the answer whenever mailtower cannot decide safely: the
 // sending server keeps the message and retries.
-var tempFail = mailfilter.CustomErrorResponse(451, "4.7.1 Message could not be scanned now, please try again later")
+var tempFail = reply(smtpreply.TempFail)
+
+// reply turns a typed SMTP reply into a milter decision.
+func reply(r smtpreply.Reply) mailfilter.Decision {
+	return mailfilter.CustomErrorResponse(uint16(r.Code), r.String())
+}
 
 // Decide is the mailfilter decision function, called at end of message.
 func (f *Filter) Decide(ctx context.Context, trx mailfilter.Trx) (mailfilter.Decision, error) {

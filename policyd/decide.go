@@ -7,6 +7,7 @@ import (
 	"net/netip"
 
 	"github.com/mailtower/mailtower/address"
+	"github.com/mailtower/mailtower/internal/smtpreply"
 	"github.com/mailtower/mailtower/policyd/greylist"
 	"github.com/mailtower/mailtower/settings"
 )
@@ -142,7 +143,7 @@ func (d *Decider) Decide(ctx context.Context, req Request) (Decision, error) {
 	allowed := allowedSender(res.Rules, sender)
 
 	if size, ok := req.Size(); ok && res.MaxSize > 0 && size > res.MaxSize {
-		return Decision{fmt.Sprintf("552 5.3.4 Message size exceeds the limit for <%s>", rcpt), "size"}, nil
+		return Decision{smtpreply.OverSizeFor(rcpt).Line(), "size"}, nil
 	}
 	if !res.Domain.CatchAll {
 		alias := false
@@ -170,7 +171,7 @@ func (d *Decider) Decide(ctx context.Context, req Request) (Decision, error) {
 		return Decision{ActionDunno, "greylist-" + r.Reason}, nil
 	}
 	secs := int(r.RetryIn.Seconds() + 0.999)
-	return Decision{fmt.Sprintf("450 4.7.1 Greylisted, please try again in %d seconds", secs), "greylisted"}, nil
+	return Decision{smtpreply.Greylisted(secs).Line(), "greylisted"}, nil
 }
 
 // blockDecision applies the block rules; the first match, in rule order

@@ -1,0 +1,39 @@
+// Package smtpreply holds the SMTP replies mailtower's front-ends give:
+// a typed reply (code, enhanced code, short stable text) shared by the
+// milter (at DATA) and the policy daemon (at RCPT). Details for the admin
+// belong in the log line with the queue id, never in the reply text.
+package smtpreply
+
+import "fmt"
+
+// Reply is one SMTP reply: basic code, enhanced status code and text.
+type Reply struct {
+	Code     int    // basic reply code, e.g. 451
+	Enhanced string // enhanced status code, e.g. "4.7.1"
+	Text     string // short, stable text shown to the sending server
+}
+
+// String is the reply as written on the wire after the code:
+// "4.7.1 text" (the milter adds the code itself).
+func (r Reply) String() string { return r.Enhanced + " " + r.Text }
+
+// Line is the full reply line "451 4.7.1 text", as a policy daemon answers.
+func (r Reply) Line() string { return fmt.Sprintf("%d %s", r.Code, r.String()) }
+
+// TempFail is the milter's answer whenever mailtower cannot decide
+// safely: the sending server keeps the message and retries.
+var TempFail = Reply{451, "4.7.1", "Message could not be scanned now, please try again later"}
+
+// OverSize rejects a message over every recipient's size limit (at DATA).
+var OverSize = Reply{552, "5.3.4", "Message size exceeds the limit of its recipients"}
+
+// OverSizeFor rejects one recipient whose size limit the announced size
+// exceeds (at RCPT).
+func OverSizeFor(rcpt string) Reply {
+	return Reply{552, "5.3.4", fmt.Sprintf("Message size exceeds the limit for <%s>", rcpt)}
+}
+
+// Greylisted defers a first delivery attempt for secs seconds.
+func Greylisted(secs int) Reply {
+	return Reply{450, "4.7.1", fmt.Sprintf("Greylisted, please try again in %d seconds", secs)}
+}
