@@ -50,6 +50,7 @@ func (w *walker) leaf(idx int, body []byte, cte string) {
 		w.decoded += int64(len(t))
 		p.Text = t
 		w.uuParts(idx)
+		w.reshaped(idx)
 	}
 }
 
