@@ -9,8 +9,10 @@ import "strings"
 // The recipient's client, or a filter after this one, may still read
 // that body as a MIME entity and show its files. The "reshaped" reading
 // walks such a body as an entity (parts P.r1, ...): its files are
-// inspected like the others, and a file only it shows is a disagreement
-// of the readings.
+// inspected like the others (file-type rules, antivirus part scan). As
+// every file of both readings is inspected, a file only the reshaped
+// reading shows is a note, not a disagreement: Postfix reshapes real
+// Office 365 mail with attachments this way.
 
 // Bounds of the search for a header section at the start of a text body.
 const (
@@ -85,5 +87,11 @@ func (w *walker) reshaped(idx int) {
 	primary := w.msg.Parts[:len(w.msg.Parts):len(w.msg.Parts)]
 	parts0, problems0 := len(w.msg.Parts), len(w.msg.Problems)
 	w.entity(p.Body[start:], path, p.Depth+1, true)
-	w.settleAlternative(path, "text body and its header section read as MIME", primary, parts0, problems0)
+	if files := newAttachments(w.msg.Parts[parts0:], primary); len(files) > 0 {
+		// Inspected as they are; their own defects (an undecodable
+		// file) stay what they are.
+		w.problem(p.Path, "header section in a text body shows files (inspected)", false)
+		return
+	}
+	w.settleAlternative(path, "", primary, parts0, problems0)
 }
