@@ -50,6 +50,7 @@ func (w *walker) leaf(idx int, body []byte, cte string) {
 		w.decoded += int64(len(t))
 		p.Text = t
 		w.uuParts(idx)
+		w.reshaped(idx)
 	}
 }
 
@@ -66,6 +67,16 @@ func transferEncoding(w *walker, path string, h Header) string {
 		return ""
 	}
 	first := strings.ToLower(strings.TrimSpace(stripComment(vals[0])))
+	if strings.Contains(first, "=?") {
+		// "=?us-ascii?q?base64?=": ClamAV decodes the encoded word and
+		// the body with it, clients show the body as it is. The file is
+		// inspected as the decoding reader sees it; the disagreement
+		// stays malformed.
+		if d := strings.ToLower(strings.TrimSpace(DecodeWords(first))); d == "base64" || d == "quoted-printable" {
+			w.problem(path, "encoded word in Content-Transfer-Encoding (read as "+d+")", true)
+			first = d
+		}
+	}
 	for _, v := range vals[1:] {
 		if strings.ToLower(strings.TrimSpace(stripComment(v))) != first {
 			w.problem(path, "conflicting Content-Transfer-Encoding headers", true)

@@ -118,7 +118,7 @@ func (w *walker) multipart(body []byte, path string, depth int, ct contentTypeIn
 		var n int
 		n, ok = w.readings(d.data, path, depth, ct, readings)
 		readings += n
-		w.settleAlternative(path, cte, primary, alt0, problems0)
+		w.settleAlternative(path, "raw body and "+cte+"-decoded body", primary, alt0, problems0)
 	}
 	if ok && readings == 0 {
 		w.problem(path, "boundary not found in body", true)

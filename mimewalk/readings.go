@@ -85,15 +85,16 @@ func (w *walker) compareReadings(raw []byte) {
 	}
 }
 
-// settleAlternative decides what the second reading of a multipart (its
-// transfer-decoded body, parts from index parts0, problems from index
-// problems0) means: when it shows no file the first reading lacks, its
+// settleAlternative decides what a second reading (of a multipart: its
+// transfer-decoded body; of a text body: its pushed header section; the
+// readings named by readings) with parts from index parts0, problems from
+// index problems0, means: when it shows no file the first reading lacks, its
 // parts are marked Alternative and its problems become notes (except the
 // limits: a walk cut short is never vouched for).
-func (w *walker) settleAlternative(path, cte string, primary []Part, parts0, problems0 int) {
+func (w *walker) settleAlternative(path, readings string, primary []Part, parts0, problems0 int) {
 	alt := w.msg.Parts[parts0:]
 	if extra := newAttachments(alt, primary); len(extra) > 0 {
-		w.disagree(path, "raw body and "+cte+"-decoded body", extra)
+		w.disagree(path, readings, extra)
 		return
 	}
 	for i := range alt {
