@@ -24,6 +24,7 @@ packages=(
 	rspamd           # the rspamd engine (integration tests of scan/rspamd)
 	c-icap libc-icap-mod-virus-scan  # an ICAP antivirus server (tests of scan/icap)
 	swaks            # SMTP test client
+	libpython3.11-testsuite  # CPython's email test messages (scripts/peer-corpus.sh)
 	sqlite3          # inspecting the database
 	gcc libc6-dev    # cgo for github.com/mattn/go-sqlite3
 	make git ca-certificates curl unzip
@@ -82,4 +83,6 @@ else
 fi
 
 go mod download
+# Other projects' MIME test messages for the peer-corpus test (cache, not repo).
+scripts/peer-corpus.sh >/dev/null
 echo "install-deps: done"
