@@ -7,6 +7,9 @@
 #   cpython  CPython's email tests (test/test_email/data/msg_*.txt), from
 #            the Debian package libpython3.11-testsuite (installed by
 #            scripts/install-deps.sh)
+#   clamav   ClamAV's test mails (clam.exe in mbox and mail form), from the
+#            Debian package clamav-testfiles (installed by install-deps.sh)
+#   eml-format  the npm package eml-format's test/fixtures/*.eml (npm pack)
 # Idempotent: a second run copies nothing new. Prints the directory.
 #
 # Usage: scripts/peer-corpus.sh [DIR]
@@ -14,6 +17,7 @@
 set -euo pipefail
 
 ENMIME_VERSION=v1.3.0
+EML_FORMAT_VERSION=0.6.1
 dir=${1:-${MAILTOWER_PEER_CORPUS:-${XDG_CACHE_HOME:-$HOME/.cache}/mailtower/peer-corpus}}
 mkdir -p "$dir"
 
@@ -34,6 +38,22 @@ if [ ! -d "$dir/cpython" ]; then
 	tmp=$(mktemp -d "$dir/.cpython.XXXXXX")
 	cp "$src"/msg_*.txt "$tmp/"
 	mv "$tmp" "$dir/cpython"
+fi
+
+if [ ! -d "$dir/clamav" ]; then
+	src=/usr/share/clamav-testfiles
+	[ -d "$src" ] || { echo "peer-corpus: $src missing: apt-get install clamav-testfiles" >&2; exit 1; }
+	tmp=$(mktemp -d "$dir/.clamav.XXXXXX")
+	cp "$src"/clam.exe.mbox.base64 "$src"/clam.exe.mbox.uu "$src"/clam.mail "$tmp/"
+	mv "$tmp" "$dir/clamav"
+fi
+
+if [ ! -d "$dir/eml-format" ]; then
+	tmp=$(mktemp -d "$dir/.eml-format.XXXXXX")
+	(cd "$tmp" && npm pack --silent "eml-format@$EML_FORMAT_VERSION" >/dev/null &&
+		tar -xzf "eml-format-$EML_FORMAT_VERSION.tgz" package/test/fixtures &&
+		mv package/test/fixtures/*.eml . && rm -rf package "eml-format-$EML_FORMAT_VERSION.tgz")
+	mv "$tmp" "$dir/eml-format"
 fi
 
 echo "$dir"

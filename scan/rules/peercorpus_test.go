@@ -111,8 +111,13 @@ func TestPeerCorpus(t *testing.T) {
 			t.Errorf("%s: in peercorpus.tsv, missing from the corpus", rel)
 		}
 	}
-	for src, c := range counts {
-		t.Logf("%s: %d messages, %d MALFORMED", src, c[0], c[1])
+	srcs := make([]string, 0, len(counts))
+	for src := range counts {
+		srcs = append(srcs, src)
+	}
+	sort.Strings(srcs)
+	for _, src := range srcs {
+		t.Logf("%s: %d messages, %d MALFORMED", src, counts[src][0], counts[src][1])
 	}
 }
 
