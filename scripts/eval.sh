@@ -44,7 +44,7 @@ fi
 
 # 2. Binary and report tool.
 BIN=$WORK/mailtower
-(cd "$ROOT" && go build -o "$BIN" . && go build -o "$WORK/evalreport" ./scripts/evalreport)
+(cd "$ROOT" && go build -o "$BIN" . && go build -o "$WORK/evalreport" ./tools/evalreport)
 
 # 3. Folds: file i (sorted) goes to fold i mod K, as symlinks.
 rm -rf "$WORK/folds"
