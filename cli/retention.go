@@ -79,6 +79,16 @@ func applyRetention(ctx context.Context, a *app, w io.Writer, domain string, cha
 	return nil
 }
 
+// clearRetention removes a removed domain's retention overrides, so that
+// a domain added again under the same name starts from [defaults].
+func clearRetention(ctx context.Context, a *app, domain string) error {
+	q, err := quarantine.Open(ctx, a.db, a.cfg.DataDir, retention(a.cfg.Defaults))
+	if err != nil {
+		return err
+	}
+	return q.ClearDomainRetention(ctx, domain)
+}
+
 // retentionRows are the domain's retention lines for `domain show`.
 func retentionRows(ctx context.Context, a *app, domain string) ([]policyView, error) {
 	q, err := quarantine.Open(ctx, a.db, a.cfg.DataDir, retention(a.cfg.Defaults))

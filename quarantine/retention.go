@@ -123,3 +123,15 @@ func (s *Store) SetDomainRetention(ctx context.Context, domain string, c scan.Ca
 	n, _ := res.RowsAffected()
 	return n, tx.Commit()
 }
+
+// ClearDomainRetention removes every override of a domain (the domain was
+// removed: a domain added again under the same name starts from the
+// defaults) and recomputes the expiry of its stored items.
+func (s *Store) ClearDomainRetention(ctx context.Context, domain string) error {
+	for _, c := range []scan.Category{scan.Virus, scan.Spam, scan.Content} {
+		if _, err := s.SetDomainRetention(ctx, domain, c, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -29,7 +29,7 @@ cleanup() {
 trap cleanup EXIT
 
 go build -o "$work/mailtower" .
-go build -o "$work/loadtest" ./policyd/loadtest
+go build -o "$work/loadtest" ./tools/loadtest
 read -r p_policy p_socketmap p_postgrey p_null <<<"$("$work/loadtest" -free-ports 4 | tr "\n" " ")"
 
 cat >"$work/mailtower.toml" <<TOML

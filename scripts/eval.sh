@@ -16,7 +16,7 @@
 # MISSES=1 lists level-3 misses and false positives, FIT=1 runs
 # `mailtower learn fit` after each learning (else the shipped combiner
 # model decides), COMPARE=1 compares today's classifier with an online
-# logistic regression on the time split (scripts/evalolr). SPAMD=HOST:PORT
+# logistic regression on the time split (tools/evalolr). SPAMD=HOST:PORT
 # adds a running spamd to the engines (the default install's), with
 # SPAMD_WHEN=always (default) or uncertain (the cascade); spamd scans
 # about 10 messages/s, so use it with SPLIT=time.
@@ -51,7 +51,7 @@ fi
 
 # 2. Binary and report tool.
 BIN=$WORK/mailtower
-(cd "$ROOT" && go build -o "$BIN" . && go build -o "$WORK/evalreport" ./scripts/evalreport && go build -o "$WORK/evalsplit" ./scripts/evalsplit && go build -o "$WORK/evalolr" ./scripts/evalolr)
+(cd "$ROOT" && go build -o "$BIN" . && go build -o "$WORK/evalreport" ./tools/evalreport && go build -o "$WORK/evalsplit" ./tools/evalsplit && go build -o "$WORK/evalolr" ./tools/evalolr)
 
 # learn_and_scan NAME TRAIN_SPAM TRAIN_HAM TEST_SPAM TEST_HAM: a fresh
 # data_dir $WORK/run/NAME, `mailtower learn` on the training directories
