@@ -163,6 +163,11 @@ func (in *inspector) inspect(where string, names []string, data []byte, r io.Rea
 	case "rar":
 		if whole() {
 			in.rar(idx, data)
+			in.guard(where, "RAR", func() { in.rarUnpack(where, data, depth+1) })
+		}
+	case "7z":
+		if whole() {
+			in.guard(where, "7z", func() { in.sevenZip(idx, data, depth+1) })
 		}
 	}
 }
@@ -170,10 +175,21 @@ func (in *inspector) inspect(where string, names []string, data []byte, r io.Rea
 // opens reports whether mailtower looks inside this type.
 func (t fileType) opens() bool {
 	switch t.Exts[0] {
-	case "zip", "gz", "tar", "rar":
+	case "zip", "gz", "tar", "rar", "7z":
 		return true
 	}
 	return false
+}
+
+// guard runs a third-party archive reader: a panic in it (hostile input
+// it did not expect) is a malformed finding, never a crash or clean.
+func (in *inspector) guard(where, kind string, read func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			in.problem(fmt.Sprintf("undecodable %s archive at %s: reader failed: %v", kind, where, r))
+		}
+	}()
+	read()
 }
 
 func (in *inspector) readError(where string, err error) {

@@ -21,6 +21,12 @@ func FuzzInspect(f *testing.F) {
 	f.Add(makeZip(f, zipEntry{name: "a.pdf", data: fakePE(false)}))
 	f.Add(makeRar5(true, "a.exe", "b/c.txt"))
 	f.Add(makeRar4(false, "a.exe"))
+	f.Add(makeRar5Stored("a.txt", fakePE(false)))
+	for _, name := range []string{"plain.7z", "enc.7z", "enchdr.7z"} {
+		if b, err := os.ReadFile(filepath.Join("testdata", "formats", name)); err == nil {
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := &inspector{ctx: context.Background(), budget: 1 << 20, maxDepth: 3, bufCap: 1 << 20}
 		in.inspect("part 1 (a.zip)", []string{"a.zip"}, data, nil, int64(len(data)), 0)
