@@ -16,6 +16,9 @@ import (
 // would cost memory).
 const maxMembers = 10000
 
+// readChunk is the most a budgetReader reads between two deadline checks.
+const readChunk = 64 << 10
+
 // errUnpackLimit stops every read once the message's unpack budget is spent.
 var errUnpackLimit = errors.New("archive exceeds unpack limit")
 
@@ -60,18 +63,27 @@ func (in *inspector) problem(reason string) {
 	}
 }
 
-// budgetReader charges every byte read from a decompressor to the budget.
+// budgetReader charges every byte read from a decompressor to the budget,
+// and stops at the scan's deadline.
 type budgetReader struct {
 	r  io.Reader
 	in *inspector
 }
 
 func (b *budgetReader) Read(p []byte) (int, error) {
+	if err := b.in.ctx.Err(); err != nil {
+		return 0, err
+	}
 	if b.in.budget <= 0 {
 		return 0, errUnpackLimit
 	}
 	if int64(len(p)) > b.in.budget {
 		p = p[:b.in.budget]
+	}
+	// A decompressor fills all of p in one call: smaller reads let the
+	// deadline stop a highly compressed member early.
+	if len(p) > readChunk {
+		p = p[:readChunk]
 	}
 	n, err := b.r.Read(p)
 	b.in.budget -= int64(n)
@@ -263,4 +275,26 @@ func cleanName(s string) string {
 		s = s[:200] + "…"
 	}
 	return s
+}
+
+// ctxReaderAt stops a reader library (7z, RAR) at the scan's deadline:
+// decompression needs more input every few kilobytes, so a cancelled scan
+// stops soon even inside one library call.
+type ctxReaderAt struct {
+	ctx context.Context
+	r   *bytes.Reader
+}
+
+func (c *ctxReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.ReadAt(p, off)
+}
+
+func (c *ctxReaderAt) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }

@@ -22,7 +22,7 @@ func FuzzInspect(f *testing.F) {
 	f.Add(makeRar5(true, "a.exe", "b/c.txt"))
 	f.Add(makeRar4(false, "a.exe"))
 	f.Add(makeRar5Stored("a.txt", fakePE(false)))
-	for _, name := range []string{"plain.7z", "enc.7z", "enchdr.7z"} {
+	for _, name := range []string{"plain.7z", "enc.7z", "enchdr.7z", "many.7z", "big.7z"} {
 		if b, err := os.ReadFile(filepath.Join("testdata", "formats", name)); err == nil {
 			f.Add(b)
 		}

@@ -20,9 +20,15 @@ const maxDict = 64 << 20
 // and inspected recursively (and sent to the antivirus engines).
 func (in *inspector) sevenZip(parent int, data []byte, depth int) {
 	where := in.files[parent].Where
-	zr, err := sevenzip.NewReader(bytes.NewReader(data), int64(len(data)))
+	var zr *sevenzip.Reader
+	err := check7z(data)
+	if err == nil {
+		var zr7 *sevenzip.Reader
+		zr7, err = sevenzip.NewReader(&ctxReaderAt{in.ctx, bytes.NewReader(data)}, int64(len(data)))
+		zr = zr7
+	}
 	if err != nil {
-		if encryptedErr(err) {
+		if errors.Is(err, errSevenZipEncryptedHeader) || encryptedErr(err) {
 			in.files = append(in.files, file{Where: where + " › (encrypted file list)", Exts: map[string]bool{"encrypted": true}, Opaque: "encrypted"})
 			return
 		}
@@ -133,7 +139,7 @@ func isPasswordErr(err error) bool {
 // already recorded: their content is inspected recursively (and sent to
 // the antivirus engines). Encrypted members stay listed only.
 func (in *inspector) rarUnpack(where string, data []byte, depth int) {
-	rr, err := rardecode.NewReader(bytes.NewReader(data), rardecode.MaxDictionarySize(maxDict))
+	rr, err := rardecode.NewReader(&ctxReaderAt{in.ctx, bytes.NewReader(data)}, rardecode.MaxDictionarySize(maxDict))
 	if err != nil {
 		if !isPasswordErr(err) {
 			in.problem(fmt.Sprintf("undecodable RAR archive at %s: %v", where, err))
