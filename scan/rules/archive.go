@@ -135,7 +135,7 @@ func (in *inspector) inspect(where string, names []string, data []byte, r io.Rea
 	if !ok || !t.opens() {
 		return
 	}
-	if depth >= in.maxDepth {
+	if depth >= in.maxDepth && !t.document() {
 		in.problem(fmt.Sprintf("archive nesting exceeds limit (%d) at %s", in.maxDepth, where))
 		return
 	}
@@ -172,6 +172,10 @@ func (in *inspector) inspect(where string, names []string, data []byte, r io.Rea
 		in.inspect(where+" › "+name, []string{name}, nil, &budgetReader{zr, in}, -1, depth+1)
 	case "tar":
 		in.tar(where, inner(), depth+1)
+	case "pdf":
+		if whole() {
+			in.pdf(idx, data, depth)
+		}
 	case "rar":
 		if whole() {
 			in.rar(idx, data)
@@ -187,10 +191,16 @@ func (in *inspector) inspect(where string, names []string, data []byte, r io.Rea
 // opens reports whether mailtower looks inside this type.
 func (t fileType) opens() bool {
 	switch t.Exts[0] {
-	case "zip", "gz", "tar", "rar", "7z":
+	case "zip", "gz", "tar", "rar", "7z", "pdf":
 		return true
 	}
 	return false
+}
+
+// document reports a type that is read for what it does (active content)
+// even past the nesting limit; only its embedded files are bound by it.
+func (t fileType) document() bool {
+	return t.Exts[0] == "pdf"
 }
 
 // guard runs a third-party archive reader: a panic in it (hostile input

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Makes the PDF test documents of scan/rules (Debian: qpdf, poppler-utils).
+set -eu
+cd "$(dirname "$0")"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# pdf OPENACTION: a one-page PDF whose catalog carries OPENACTION.
+pdf() {
+	cat <<PDF
+%PDF-1.7
+1 0 obj << /Type /Catalog /Pages 2 0 R $1 >> endobj
+2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj
+3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >> endobj
+4 0 obj << /Length 34 >>
+stream
+BT /F1 12 Tf 20 100 Td (Hi) Tj ET
+endstream
+endobj
+trailer << /Root 1 0 R >>
+%%EOF
+PDF
+}
+pdf "" > "$tmp/clean.pdf"
+qpdf --no-warn "$tmp/clean.pdf" clean.pdf || test $? = 3
+pdf "/OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >>" > "$tmp/js.pdf"
+# JavaScript in a compressed object stream only.
+qpdf --no-warn --object-streams=generate "$tmp/js.pdf" js-objstm.pdf || test $? = 3
+pdf "/OpenAction << /S /Launch /F (cmd.exe) >>" > "$tmp/launch.pdf"
+qpdf --no-warn "$tmp/launch.pdf" launch.pdf || test $? = 3
+# An attached executable (a PE header and nothing else).
+printf 'MZ\220\0\3\0\0\0\4\0\0\0\377\377\0\0' > "$tmp/invoice.exe"
+pdfattach clean.pdf "$tmp/invoice.exe" attach.pdf 2>/dev/null
