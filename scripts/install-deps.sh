@@ -27,6 +27,7 @@ packages=(
 	libpython3.11-testsuite  # CPython's email test messages (scripts/peer-corpus.sh)
 	clamav-testfiles         # ClamAV's test mails (scripts/peer-corpus.sh)
 	p7zip-full       # 7z: makes the 7z test archives (scan/rules/testdata/formats)
+	qpdf poppler-utils genisoimage mtools dosfstools  # test PDFs, ISO and FAT images (scan/rules/testdata/formats/make-documents.sh)
 	sqlite3          # inspecting the database
 	gcc libc6-dev    # cgo for github.com/mattn/go-sqlite3
 	make git ca-certificates curl unzip

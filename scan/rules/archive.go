@@ -172,6 +172,10 @@ func (in *inspector) inspect(where string, names []string, data []byte, r io.Rea
 		in.inspect(where+" › "+name, []string{name}, nil, &budgetReader{zr, in}, -1, depth+1)
 	case "tar":
 		in.tar(where, inner(), depth+1)
+	case "iso":
+		if whole() {
+			in.iso(idx, data, depth)
+		}
 	case "pdf":
 		if whole() {
 			in.pdf(idx, data, depth)
@@ -191,7 +195,7 @@ func (in *inspector) inspect(where string, names []string, data []byte, r io.Rea
 // opens reports whether mailtower looks inside this type.
 func (t fileType) opens() bool {
 	switch t.Exts[0] {
-	case "zip", "gz", "tar", "rar", "7z", "pdf":
+	case "zip", "gz", "tar", "rar", "7z", "pdf", "iso":
 		return true
 	}
 	return false

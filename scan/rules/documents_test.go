@@ -64,3 +64,30 @@ func TestPDFEscapedNames(t *testing.T) {
 		t.Fatalf("files = %q", files)
 	}
 }
+
+func TestISOMembers(t *testing.T) {
+	files, problems := inspectFixture(t, "exe.iso")
+	want := []string{"part 2 (exe.iso): iso", "part 2 (exe.iso) › readme.txt: txt",
+		"part 2 (exe.iso) › docs/Invoice 2026.pdf.exe: exe"}
+	if strings.Join(files, "\n") != strings.Join(want, "\n") || len(problems) > 0 {
+		t.Errorf("files:\n%s\nwant:\n%s\nproblems: %q", strings.Join(files, "\n"), strings.Join(want, "\n"), problems)
+	}
+}
+
+// A directory whose record points at itself (or its parent) is read once.
+func TestISODirectoryLoop(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "formats", "clean.iso"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots, _ := isoRoots(data)
+	// Make the root's first file record a directory pointing at the root.
+	dir := data[int(roots[0].extent)*isoSector:]
+	r := dir[int(dir[0])+int(dir[dir[0]]):] // third record: after "." and ".."
+	r[25] |= 0x02
+	copy(r[2:6], data[int(roots[0].extent)*isoSector+2:][:4])
+	files, _ := inspectBytes("loop.iso", data)
+	if len(files) > 3 {
+		t.Fatalf("files = %q", files)
+	}
+}

@@ -92,6 +92,8 @@ func Detect(b []byte) (fileType, bool) {
 		return fileType{[]string{"tar"}, "tar archive"}, true
 	case has(0x8001, "CD001"), has(0x8801, "CD001"), has(0x9001, "CD001"):
 		return fileType{[]string{"iso"}, "ISO 9660 disk image"}, true
+	case has(0x8001, "BEA01"):
+		return fileType{[]string{"iso"}, "UDF disk image"}, true
 	}
 	return fileType{}, false
 }

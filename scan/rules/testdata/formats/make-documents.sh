@@ -21,12 +21,22 @@ trailer << /Root 1 0 R >>
 PDF
 }
 pdf "" > "$tmp/clean.pdf"
-qpdf --no-warn "$tmp/clean.pdf" clean.pdf || test $? = 3
+qpdf --no-warn --deterministic-id "$tmp/clean.pdf" clean.pdf || test $? = 3
 pdf "/OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >>" > "$tmp/js.pdf"
 # JavaScript in a compressed object stream only.
-qpdf --no-warn --object-streams=generate "$tmp/js.pdf" js-objstm.pdf || test $? = 3
+qpdf --no-warn --deterministic-id --object-streams=generate "$tmp/js.pdf" js-objstm.pdf || test $? = 3
 pdf "/OpenAction << /S /Launch /F (cmd.exe) >>" > "$tmp/launch.pdf"
-qpdf --no-warn "$tmp/launch.pdf" launch.pdf || test $? = 3
+qpdf --no-warn --deterministic-id "$tmp/launch.pdf" launch.pdf || test $? = 3
 # An attached executable (a PE header and nothing else).
 printf 'MZ\220\0\3\0\0\0\4\0\0\0\377\377\0\0' > "$tmp/invoice.exe"
+rm -f attach.pdf
 pdfattach clean.pdf "$tmp/invoice.exe" attach.pdf 2>/dev/null
+
+# ISO 9660 images (genisoimage): an executable with a harmless-looking
+# Joliet name, and a clean one.
+mkdir -p "$tmp/iso/docs"
+cp "$tmp/invoice.exe" "$tmp/iso/docs/Invoice 2026.pdf.exe"
+echo "hello" > "$tmp/iso/readme.txt"
+genisoimage -quiet -J -r -o exe.iso "$tmp/iso"
+rm -r "$tmp/iso/docs"
+genisoimage -quiet -J -r -o clean.iso "$tmp/iso"
