@@ -46,7 +46,9 @@ type inspector struct {
 	files    []file
 	problems []string // malformed reasons
 	notes    []string // problems in alternative readings (Part.Alternative)
-	seen     map[string]bool
+	// oneNoteExec describes executables found in OneNote sections.
+	oneNoteExec []string
+	seen        map[string]bool
 	// emit, when set, gets the whole content of every file (members are
 	// read in full within the budget, not only what detection needs):
 	// EachFile's callback.
@@ -172,6 +174,10 @@ func (in *inspector) inspect(where string, names []string, data []byte, r io.Rea
 		in.inspect(where+" › "+name, []string{name}, nil, &budgetReader{zr, in}, -1, depth+1)
 	case "tar":
 		in.tar(where, inner(), depth+1)
+	case "one":
+		if whole() {
+			in.oneNote(idx, data, depth)
+		}
 	case "iso":
 		if whole() {
 			in.iso(idx, data, depth)
@@ -195,7 +201,7 @@ func (in *inspector) inspect(where string, names []string, data []byte, r io.Rea
 // opens reports whether mailtower looks inside this type.
 func (t fileType) opens() bool {
 	switch t.Exts[0] {
-	case "zip", "gz", "tar", "rar", "7z", "pdf", "iso":
+	case "zip", "gz", "tar", "rar", "7z", "pdf", "iso", "one":
 		return true
 	}
 	return false

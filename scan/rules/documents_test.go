@@ -2,11 +2,13 @@ package rules
 
 import (
 	"context"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+	"unicode/utf16"
 )
 
 // inspectFixture inspects testdata/formats/NAME as a MIME part and
@@ -23,6 +25,11 @@ func inspectFixture(t *testing.T, name string) ([]string, []string) {
 func inspectBytes(name string, data []byte) ([]string, []string) {
 	in := &inspector{ctx: context.Background(), budget: 1 << 24, maxDepth: 3, bufCap: 1 << 24}
 	in.inspect("part 2 ("+name+")", []string{name}, data, nil, int64(len(data)), 0)
+	return fileList(in), in.problems
+}
+
+// fileList is the files of in, each as "where: ext,ext".
+func fileList(in *inspector) []string {
 	var files []string
 	for _, f := range in.files {
 		var exts []string
@@ -32,7 +39,7 @@ func inspectBytes(name string, data []byte) ([]string, []string) {
 		sort.Strings(exts)
 		files = append(files, f.Where+": "+strings.Join(exts, ","))
 	}
-	return files, in.problems
+	return files
 }
 
 func TestPDFActiveContent(t *testing.T) {
@@ -89,5 +96,54 @@ func TestISODirectoryLoop(t *testing.T) {
 	files, _ := inspectBytes("loop.iso", data)
 	if len(files) > 3 {
 		t.Fatalf("files = %q", files)
+	}
+}
+
+// makeOneNote builds the parts of a OneNote section mailtower reads: the
+// file format GUID, FileDataStoreObjects and length-prefixed UTF-16 names.
+func makeOneNote(names []string, files ...[]byte) []byte {
+	b := append([]byte(nil), oneNoteMagic...)
+	b = append(b, make([]byte, 64)...)
+	for _, n := range names {
+		u := utf16.Encode([]rune(n + "\x00"))
+		b = binary.LittleEndian.AppendUint32(b, uint32(2*len(u)))
+		for _, c := range u {
+			b = binary.LittleEndian.AppendUint16(b, c)
+		}
+	}
+	for _, f := range files {
+		b = append(b, oneNoteFileData...)
+		b = binary.LittleEndian.AppendUint64(b, uint64(len(f)))
+		b = append(b, make([]byte, 12)...)
+		b = append(b, f...)
+		b = append(b, make([]byte, 8-len(f)%8)...)
+		b = append(b, 0x22, 0xa7, 0xfb, 0x71, 0x79, 0x0f, 0x0b, 0x4a, 0xbb, 0x13, 0x89, 0x92, 0x56, 0x42, 0x6b, 0x24)
+	}
+	return b
+}
+
+func TestOneNoteEmbeddedFiles(t *testing.T) {
+	png := []byte("\x89PNG\r\n\x1a\n....")
+	for _, tc := range []struct {
+		name     string
+		data     []byte
+		want     []string
+		verdicts int
+	}{
+		{"picture only", makeOneNote([]string{"Page 1", "photo.png"}, png),
+			[]string{"part 2 (a.one): one", "part 2 (a.one) › (embedded file 1): ", "part 2 (a.one) › photo.png: png"}, 0},
+		{"program behind a picture", makeOneNote([]string{"click.png", "open.hta"}, png, fakePE(false)),
+			[]string{"part 2 (a.one): one", "part 2 (a.one) › (embedded file 1): ", "part 2 (a.one) › (embedded file 2): exe",
+				"part 2 (a.one) › click.png: png", "part 2 (a.one) › open.hta: hta"}, 2},
+		{"names without attachments", makeOneNote([]string{"run.bat"}), []string{"part 2 (a.one): one"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := &inspector{ctx: context.Background(), budget: 1 << 24, maxDepth: 3, bufCap: 1 << 24}
+			in.inspect("part 2 (a.one)", []string{"a.one"}, tc.data, nil, int64(len(tc.data)), 0)
+			files := fileList(in)
+			if strings.Join(files, "\n") != strings.Join(tc.want, "\n") || len(in.problems) > 0 || len(in.oneNoteExec) != tc.verdicts {
+				t.Errorf("files:\n%s\nwant:\n%s\nproblems: %q\nverdicts: %q", strings.Join(files, "\n"), strings.Join(tc.want, "\n"), in.problems, in.oneNoteExec)
+			}
+		})
 	}
 }

@@ -107,6 +107,9 @@ func (s *Scanner) Scan(ctx context.Context, msg *scan.Message) ([]scan.Finding, 
 	if f, ok := malformed(m, in.problems); ok {
 		out = append(out, f)
 	}
+	if f, ok := oneNoteFinding(in.oneNoteExec); ok {
+		out = append(out, f)
+	}
 	out = append(out, fileFindings(uses, in.files)...)
 	out = append(out, s.contentFindings(uses, m)...)
 	if f, ok := notes(m, in.notes); ok {
