@@ -147,3 +147,42 @@ func TestOneNoteEmbeddedFiles(t *testing.T) {
 		})
 	}
 }
+
+// ClamAV's TNEF test file (clamav-testfiles): one attachment, clam.exe.
+func TestTNEFAttachments(t *testing.T) {
+	files, problems := inspectFixture(t, "clam.tnef")
+	want := []string{"part 2 (clam.tnef): tnef", "part 2 (clam.tnef) › clam.exe: exe"}
+	if strings.Join(files, "\n") != strings.Join(want, "\n") || len(problems) > 0 {
+		t.Errorf("files:\n%s\nwant:\n%s\nproblems: %q", strings.Join(files, "\n"), strings.Join(want, "\n"), problems)
+	}
+}
+
+// tnefAttr is one TNEF attribute at attachment level (checksum not checked).
+func tnefAttr(id uint32, v []byte) []byte {
+	b := binary.LittleEndian.AppendUint32([]byte{2}, id)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(v)))
+	return append(append(b, v...), 0, 0)
+}
+
+// The MAPI long file name is the name Outlook shows: it is checked too.
+func TestTNEFLongFileName(t *testing.T) {
+	name := utf16.Encode([]rune("invoice.pdf.exe\x00"))
+	props := binary.LittleEndian.AppendUint32(nil, 1)                            // one property
+	props = binary.LittleEndian.AppendUint32(props, 0x001f|prAttachLongName<<16) // PT_UNICODE
+	props = binary.LittleEndian.AppendUint32(props, 1)                           // one value
+	props = binary.LittleEndian.AppendUint32(props, uint32(2*len(name)))
+	for _, c := range name {
+		props = binary.LittleEndian.AppendUint16(props, c)
+	}
+	b := binary.LittleEndian.AppendUint32(nil, tnefSignature)
+	b = append(b, 0, 0)
+	b = append(b, tnefAttr(attAttachRendData, make([]byte, 14))...)
+	b = append(b, tnefAttr(attAttachTitle, []byte("INVOIC~1.PDF\x00"))...)
+	b = append(b, tnefAttr(attAttachData, []byte("%PDF-1.4 harmless"))...)
+	b = append(b, tnefAttr(attAttachment, props)...)
+	files, problems := inspectBytes("winmail.dat", b)
+	want := []string{"part 2 (winmail.dat): dat,tnef", "part 2 (winmail.dat) › invoice.pdf.exe: exe,pdf"}
+	if strings.Join(files, "\n") != strings.Join(want, "\n") || len(problems) > 0 {
+		t.Errorf("files:\n%s\nwant:\n%s\nproblems: %q", strings.Join(files, "\n"), strings.Join(want, "\n"), problems)
+	}
+}

@@ -86,6 +86,8 @@ func Detect(b []byte) (fileType, bool) {
 		return fileType{[]string{"rtf"}, "RTF document"}, true
 	case has(0, "%PDF-"):
 		return fileType{[]string{"pdf"}, "PDF document"}, true
+	case has(0, "\x78\x9f\x3e\x22"):
+		return fileType{[]string{"tnef"}, "TNEF (winmail.dat)"}, true
 	case bytes.HasPrefix(b, oneNoteMagic):
 		return fileType{[]string{"one"}, "OneNote section"}, true
 	case has(7, "**ACE**"):

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
-	"unicode/utf16"
 
 	"github.com/mailtower/mailtower/scan"
 )
@@ -86,14 +85,7 @@ func oneNoteNames(data []byte) []string {
 		if !utf16NameEnd(data[i+4 : i+4+n]) {
 			continue
 		}
-		u := make([]uint16, n/2)
-		for k := range u {
-			u[k] = binary.LittleEndian.Uint16(data[i+4+2*k:])
-		}
-		if u[len(u)-1] == 0 { // NUL-terminated
-			u = u[:len(u)-1]
-		}
-		s := string(utf16.Decode(u))
+		s := utf16LEString(data[i+4 : i+4+n])
 		if !looksLikeFileName(s) || seen[s] {
 			continue
 		}
