@@ -174,6 +174,10 @@ func (in *inspector) inspect(where string, names []string, data []byte, r io.Rea
 		in.inspect(where+" › "+name, []string{name}, nil, &budgetReader{zr, in}, -1, depth+1)
 	case "tar":
 		in.tar(where, inner(), depth+1)
+	case "img":
+		if whole() {
+			in.fat(idx, data, depth)
+		}
 	case "tnef":
 		if whole() {
 			in.tnef(idx, data, depth)
@@ -205,7 +209,7 @@ func (in *inspector) inspect(where string, names []string, data []byte, r io.Rea
 // opens reports whether mailtower looks inside this type.
 func (t fileType) opens() bool {
 	switch t.Exts[0] {
-	case "zip", "gz", "tar", "rar", "7z", "pdf", "iso", "one", "tnef":
+	case "zip", "gz", "tar", "rar", "7z", "pdf", "iso", "one", "tnef", "img":
 		return true
 	}
 	return false

@@ -1,8 +1,11 @@
 package rules
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/binary"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,11 +18,23 @@ import (
 // returns the files found, each as "where: ext,ext", and the problems.
 func inspectFixture(t *testing.T, name string) ([]string, []string) {
 	t.Helper()
+	return inspectBytes(strings.TrimSuffix(name, ".gz"), readFixture(t, name))
+}
+
+// readFixture reads testdata/formats/NAME, gunzipped if NAME ends in .gz.
+func readFixture(t *testing.T, name string) []byte {
+	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", "formats", name))
+	if err == nil && strings.HasSuffix(name, ".gz") {
+		var zr *gzip.Reader
+		if zr, err = gzip.NewReader(bytes.NewReader(data)); err == nil {
+			data, err = io.ReadAll(zr)
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	return inspectBytes(name, data)
+	return data
 }
 
 func inspectBytes(name string, data []byte) ([]string, []string) {
@@ -73,7 +88,7 @@ func TestPDFEscapedNames(t *testing.T) {
 }
 
 func TestISOMembers(t *testing.T) {
-	files, problems := inspectFixture(t, "exe.iso")
+	files, problems := inspectFixture(t, "exe.iso.gz")
 	want := []string{"part 2 (exe.iso): iso", "part 2 (exe.iso) › readme.txt: txt",
 		"part 2 (exe.iso) › docs/Invoice 2026.pdf.exe: exe"}
 	if strings.Join(files, "\n") != strings.Join(want, "\n") || len(problems) > 0 {
@@ -83,10 +98,7 @@ func TestISOMembers(t *testing.T) {
 
 // A directory whose record points at itself (or its parent) is read once.
 func TestISODirectoryLoop(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "formats", "clean.iso"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := readFixture(t, "clean.iso.gz")
 	roots, _ := isoRoots(data)
 	// Make the root's first file record a directory pointing at the root.
 	dir := data[int(roots[0].extent)*isoSector:]
@@ -182,6 +194,15 @@ func TestTNEFLongFileName(t *testing.T) {
 	b = append(b, tnefAttr(attAttachment, props)...)
 	files, problems := inspectBytes("winmail.dat", b)
 	want := []string{"part 2 (winmail.dat): dat,tnef", "part 2 (winmail.dat) › invoice.pdf.exe: exe,pdf"}
+	if strings.Join(files, "\n") != strings.Join(want, "\n") || len(problems) > 0 {
+		t.Errorf("files:\n%s\nwant:\n%s\nproblems: %q", strings.Join(files, "\n"), strings.Join(want, "\n"), problems)
+	}
+}
+
+func TestFATImageMembers(t *testing.T) {
+	files, problems := inspectFixture(t, "exe.img.gz")
+	want := []string{"part 2 (exe.img): img", "part 2 (exe.img) › INVOICE.PDF: exe,pdf",
+		"part 2 (exe.img) › docs/Payment advice.pdf.vbs: vbs"}
 	if strings.Join(files, "\n") != strings.Join(want, "\n") || len(problems) > 0 {
 		t.Errorf("files:\n%s\nwant:\n%s\nproblems: %q", strings.Join(files, "\n"), strings.Join(want, "\n"), problems)
 	}

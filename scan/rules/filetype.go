@@ -27,7 +27,7 @@ var groups = map[string][]string{
 	// executable: anything that runs when opened.
 	"executable": {"exe", "dll", "elf", "macho", "script", "msi", "lnk", "class", "jar", "apk", "chm", "hta", "com", "scr", "pif", "bat", "cmd", "vbs", "vbe", "js", "jse", "wsf", "wsh", "ps1", "cpl", "reg", "sh"},
 	// archive: containers, whether or not mailtower can open them.
-	"archive": {"zip", "rar", "7z", "gz", "bz2", "xz", "tar", "cab", "iso", "ace", "arj", "lzh", "zst"},
+	"archive": {"zip", "rar", "7z", "gz", "bz2", "xz", "tar", "cab", "iso", "img", "ace", "arj", "lzh", "zst"},
 }
 
 // Detect returns the real type of a file from its first bytes (at least
@@ -86,6 +86,8 @@ func Detect(b []byte) (fileType, bool) {
 		return fileType{[]string{"rtf"}, "RTF document"}, true
 	case has(0, "%PDF-"):
 		return fileType{[]string{"pdf"}, "PDF document"}, true
+	case detectFAT(b):
+		return fileType{[]string{"img"}, "FAT disk image"}, true
 	case has(0, "\x78\x9f\x3e\x22"):
 		return fileType{[]string{"tnef"}, "TNEF (winmail.dat)"}, true
 	case bytes.HasPrefix(b, oneNoteMagic):

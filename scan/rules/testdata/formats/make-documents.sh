@@ -40,3 +40,15 @@ echo "hello" > "$tmp/iso/readme.txt"
 genisoimage -quiet -J -r -o exe.iso "$tmp/iso"
 rm -r "$tmp/iso/docs"
 genisoimage -quiet -J -r -o clean.iso "$tmp/iso"
+
+# A FAT12 floppy image (dosfstools, mtools) with a script under a long
+# name and a PE under a short one.
+rm -f exe.img
+mkfs.fat -C -n MAILTOWER exe.img 720 >/dev/null
+echo 'WScript.Echo "hi"' > "$tmp/Payment advice.pdf.vbs"
+MTOOLS_SKIP_CHECK=1 mmd -i exe.img ::/docs
+MTOOLS_SKIP_CHECK=1 mcopy -i exe.img "$tmp/Payment advice.pdf.vbs" ::/docs/
+MTOOLS_SKIP_CHECK=1 mcopy -i exe.img "$tmp/invoice.exe" ::/INVOICE.PDF
+
+# The images are mostly zeros: they are kept compressed.
+gzip -9nf exe.iso clean.iso exe.img
