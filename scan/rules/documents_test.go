@@ -22,7 +22,7 @@ func inspectFixture(t *testing.T, name string) ([]string, []string) {
 }
 
 // readFixture reads testdata/formats/NAME, gunzipped if NAME ends in .gz.
-func readFixture(t *testing.T, name string) []byte {
+func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", "formats", name))
 	if err == nil && strings.HasSuffix(name, ".gz") {
