@@ -25,6 +25,9 @@ func (in *inspector) member(parent string, names []string, label string, data []
 		return false
 	}
 	in.budget -= int64(len(data))
+	if data == nil {
+		data = []byte{} // an empty file, not a stream (inspect's nil data)
+	}
 	where := parent + " › " + label
 	if len(names) > 0 && names[0] != "" {
 		where = parent + " › " + cleanName(names[0])
