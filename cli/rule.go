@@ -28,10 +28,10 @@ func ruleAddCmd(g *globals) *cobra.Command {
 		Short: "Add a rule to global, a domain or a user address",
 		Long: "SCOPE is \"global\", a domain or a user address.\n" +
 			"--block-filetype takes an extension (exe, js, docm), a detected type (elf, macho, script, msi, lnk,\n" +
-			"macro, encrypted) or a group (executable, archive); files are matched by name and by content,\n" +
-			"inside zip, gzip and tar archives too. --block-content takes an RE2 pattern matched against the\n" +
-			"decoded subject and the text of every text part (HTML as markup and as visible text); use (?i)\n" +
-			"for case-insensitive matching.",
+			"macro, pdfjs, pdflaunch, encrypted) or a group (executable, archive); files are matched by name\n" +
+			"and by content, inside archives, disk images and documents too. --block-content takes an RE2\n" +
+			"pattern matched against the decoded subject and the text of every text part (HTML as markup\n" +
+			"and as visible text); use (?i) for case-insensitive matching.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			scope, err := settings.ParseScope(args[0])

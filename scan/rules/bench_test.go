@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"compress/zlib"
 	"context"
 	"fmt"
 	"math/rand"
@@ -76,7 +77,36 @@ func benchMessages(b *testing.B) []struct {
 		{"zip100-1MB", message("Documents", "attached", attachment{"docs.zip", "application/zip", makeZip(b, members...)})},
 		{"attachment-20MB", message("Backup", "attached", attachment{"backup.bin", "application/octet-stream", randomBytes(20<<20, 1)})},
 		{"bomb-10MB-10GB", message("Bomb", "attached", attachment{"bomb.zip", "application/zip", makeBomb(b, 100, 100<<20)})},
+		{"pdf-1MB", message("Statement", "attached", attachment{"statement.pdf", "application/pdf", benchPDF(1000)})},
+		{"iso-370KB", message("Image", "attached", attachment{"disk.iso", "application/octet-stream", readFixture(b, "exe.iso.gz")})},
+		{"7z-300-files", message("Archive", "attached", attachment{"files.7z", "application/x-7z-compressed", readFixture(b, "many.7z")})},
 	}
+}
+
+// benchPDF builds a PDF of n 1 KB Flate content streams and an object
+// stream every 10 objects, as a text-heavy real PDF has.
+func benchPDF(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n")
+	deflate := func(p []byte) []byte {
+		var z bytes.Buffer
+		zw := zlib.NewWriter(&z)
+		zw.Write(p)
+		zw.Close()
+		return z.Bytes()
+	}
+	objs := deflate([]byte(strings.Repeat("<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /URI /URI (https://example.com/) >> >>\n", 50)))
+	for i := 1; i <= n; i++ {
+		body, typ := deflate(randomBytes(1000, int64(i))), ""
+		if i%10 == 0 {
+			body, typ = objs, "/Type /ObjStm /N 50 /First 0 "
+		}
+		fmt.Fprintf(&b, "%d 0 obj\n<< %s/Length %d /Filter /FlateDecode >>\nstream\n", i, typ, len(body))
+		b.Write(body)
+		b.WriteString("\nendstream\nendobj\n")
+	}
+	b.WriteString("trailer << /Root 1 0 R >>\n%%EOF\n")
+	return b.Bytes()
 }
 
 // BenchmarkContentFilter measures the content filter per message. Each

@@ -20,6 +20,12 @@
 // (decoded as far as they go), base64 padding slips every decoder reads
 // alike, headerless parts, unterminated quotes.
 //
+// Containers opened: zip, gzip, tar, RAR, 7z, ISO 9660 and FAT images,
+// TNEF, and the files embedded in PDF and OneNote documents; PDF active
+// content is the detected types pdfjs and pdflaunch. A OneNote section
+// carrying an executable or script is a content finding
+// ONENOTE_EXECUTABLE for every recipient.
+//
 // Encrypted archive members (and members in compression methods Go cannot
 // read) cannot be checked against file-type rules. Their names are still
 // checked; beyond that they are a finding for every recipient who has at
