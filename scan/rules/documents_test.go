@@ -12,6 +12,10 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf16"
+
+	"github.com/mailtower/mailtower/internal/config"
+	"github.com/mailtower/mailtower/scan"
+	"github.com/mailtower/mailtower/settings"
 )
 
 // inspectFixture inspects testdata/formats/NAME as a MIME part and
@@ -205,5 +209,29 @@ func TestFATImageMembers(t *testing.T) {
 		"part 2 (exe.img) › docs/Payment advice.pdf.vbs: vbs"}
 	if strings.Join(files, "\n") != strings.Join(want, "\n") || len(problems) > 0 {
 		t.Errorf("files:\n%s\nwant:\n%s\nproblems: %q", strings.Join(files, "\n"), strings.Join(want, "\n"), problems)
+	}
+}
+
+// Through the scanner, without any rule: a OneNote section with an
+// executable is a content finding for every recipient; one with a
+// picture is not; a PDF with JavaScript is only found by a pdfjs rule.
+func TestOneNoteVerdictAndPDFRule(t *testing.T) {
+	s := newScanner(t, config.Default().Limits, rule("example.com", settings.BlockFiletype, "pdfjs"))
+	evil := message("Notes", "see the note", attachment{"notes.one", "application/onenote",
+		makeOneNote([]string{"open.hta"}, []byte("\x89PNG"), []byte("<script>run()</script>"))})
+	got := scanRaw(t, s, evil, "a@example.com", "b@example.org")
+	if len(got) != 1 || got[0].Rule != RuleOneNoteExec || got[0].Category != scan.Content || got[0].Recipients != nil ||
+		!strings.Contains(got[0].Reason, "open.hta") {
+		t.Fatalf("findings = %+v, want one ONENOTE_EXECUTABLE for everyone naming open.hta", got)
+	}
+	fine := message("Notes", "see the note", attachment{"notes.one", "application/onenote",
+		makeOneNote([]string{"photo.jpg"}, []byte("\xff\xd8\xff\xe0"))})
+	if got := scanRaw(t, s, fine, "a@example.com"); len(got) != 0 {
+		t.Fatalf("picture in OneNote: findings %+v", got)
+	}
+	pdf := message("Statement", "attached", attachment{"s.pdf", "application/pdf", readFixture(t, "js-objstm.pdf")})
+	got = scanRaw(t, s, pdf, "a@example.com", "b@example.org")
+	if len(got) != 1 || got[0].Rule != "block-filetype:pdfjs" || len(got[0].Recipients) != 1 || got[0].Recipients[0] != "a@example.com" {
+		t.Fatalf("findings = %+v, want block-filetype:pdfjs for a@example.com", got)
 	}
 }
