@@ -242,7 +242,11 @@ func (r *szReader) header() error {
 		return fmt.Errorf("%w: additional streams", errSevenZipHeader)
 	}
 	if id == szMainStreams && err == nil {
-		if _, err := r.streams(true); err != nil {
+		s, err := r.streams(true)
+		if err != nil {
+			return err
+		}
+		if err := checkCoders(s.folders); err != nil {
 			return err
 		}
 		if id, err = r.byte(); err != nil {

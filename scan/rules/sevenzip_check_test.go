@@ -1,10 +1,12 @@
 package rules
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,5 +78,60 @@ func TestSevenZipStopsAtDeadline(t *testing.T) {
 	in.inspect("part 2 (big.7z)", []string{"big.7z"}, data, nil, int64(len(data)), 0)
 	if used := budget - in.budget; used >= 32<<20 {
 		t.Fatalf("unpacked %d bytes after the deadline", used)
+	}
+}
+
+// PPMd allocates the model memory the archive sets (up to 4 GiB) when
+// its reader is made: past the dictionary limit the archive is refused
+// before; within it, it is unpacked.
+func TestSevenZipPPMdMemory(t *testing.T) {
+	small, err := os.ReadFile(filepath.Join("testdata", "formats", "ppmd.7z"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same archive with the model memory set to 2 GiB.
+	big := bytes.Clone(small)
+	props := []byte{0x03, 0x04, 0x01, 0x05, 0x06, 0x00, 0x00, 0x01, 0x00}
+	i := bytes.Index(big, props)
+	if i < 0 {
+		t.Fatal("PPMd coder properties not found")
+	}
+	big[i+8] = 0x80
+	off, size := binary.LittleEndian.Uint64(big[12:]), binary.LittleEndian.Uint64(big[20:])
+	binary.LittleEndian.PutUint32(big[28:], crc32.ChecksumIEEE(big[32+off:32+off+size]))
+	binary.LittleEndian.PutUint32(big[8:], crc32.ChecksumIEEE(big[12:32]))
+	for name, tc := range map[string]struct {
+		data    []byte
+		wantErr bool
+	}{"2 GiB": {big, true}, "64 KiB": {small, false}} {
+		if err := check7z(tc.data); errors.Is(err, errDict) != tc.wantErr {
+			t.Errorf("%s: check7z = %v, want limit error %v", name, err, tc.wantErr)
+		}
+		in := &inspector{ctx: context.Background(), budget: 1 << 20, maxDepth: 3, bufCap: 1 << 20}
+		in.inspect("part 2 (a.7z)", []string{"a.7z"}, tc.data, nil, int64(len(tc.data)), 0)
+		if got := len(in.problems) > 0; got != tc.wantErr || !tc.wantErr && len(in.files) != 2 {
+			t.Errorf("%s: files %d, problems %q", name, len(in.files), in.problems)
+		}
+	}
+}
+
+// The Zstandard coder reads a stream, and refuses a window past maxDict
+// (the library default would allow 512 MiB). The frames are one raw
+// block "hello" after a header whose window descriptor sets the size.
+func TestSevenZipZstdWindow(t *testing.T) {
+	for name, tc := range map[string]struct {
+		descriptor byte // exponent << 3: window 2^(10+exponent)
+		wantErr    bool
+	}{"1 MiB window": {10 << 3, false}, "256 MiB window": {18 << 3, true}} {
+		frame := []byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, tc.descriptor, 5<<3 | 1, 0, 0, 'h', 'e', 'l', 'l', 'o'}
+		rc, err := zstdDecompressor(nil, 0, []io.ReadCloser{io.NopCloser(bytes.NewReader(frame))})
+		var out []byte
+		if err == nil {
+			out, err = io.ReadAll(rc)
+			rc.Close()
+		}
+		if (err != nil) != tc.wantErr || !tc.wantErr && string(out) != "hello" {
+			t.Errorf("%s: %q, error %v; want error %v", name, out, err, tc.wantErr)
+		}
 	}
 }

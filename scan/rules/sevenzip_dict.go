@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/bodgit/sevenzip"
+	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz/lzma"
 )
 
@@ -23,6 +24,56 @@ var errDict = errors.New("decoding dictionary exceeds limit")
 func init() {
 	sevenzip.RegisterDecompressor([]byte{0x03, 0x01, 0x01}, lzmaDecompressor)
 	sevenzip.RegisterDecompressor([]byte{0x21}, lzma2Decompressor)
+	sevenzip.RegisterDecompressor(zstdCoder, zstdDecompressor)
+}
+
+// zstdCoder is the coder id of Zstandard in 7z archives.
+var zstdCoder = []byte{0x04, 0xf7, 0x11, 0x01}
+
+// zstdDecompressor replaces sevenzip's Zstandard reader, which uses the
+// library defaults (a 512 MiB window, a goroutine per core): the window
+// is capped like the LZMA dictionary and decoding is synchronous.
+func zstdDecompressor(_ []byte, _ uint64, rs []io.ReadCloser) (io.ReadCloser, error) {
+	if len(rs) != 1 {
+		return nil, errors.New("zstd: bad coder streams")
+	}
+	d, err := zstd.NewReader(rs[0], zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(maxDict), zstd.WithDecoderLowmem(true))
+	if err != nil {
+		return nil, fmt.Errorf("zstd: %w", err)
+	}
+	return zstdReadCloser{d, rs[0]}, nil
+}
+
+// zstdReadCloser closes the decoder and the stream it reads.
+type zstdReadCloser struct {
+	d *zstd.Decoder
+	c io.Closer
+}
+
+func (z zstdReadCloser) Read(p []byte) (int, error) { return z.d.Read(p) }
+
+func (z zstdReadCloser) Close() error {
+	z.d.Close()
+	return z.c.Close()
+}
+
+// ppmdCoder is the coder id of PPMd; its properties are the model order
+// and the memory the model allocates up front.
+var ppmdCoder = []byte{0x03, 0x04, 0x01}
+
+// checkCoders refuses coders whose memory the archive sets past maxDict
+// (PPMd: allocated by the reader library before anything is read).
+func checkCoders(folders [][]szCoder) error {
+	for _, f := range folders {
+		for _, c := range f {
+			if bytes.Equal(c.id, ppmdCoder) && len(c.props) >= 5 {
+				if m := binary.LittleEndian.Uint32(c.props[1:]); m > maxDict {
+					return fmt.Errorf("ppmd: %w (%d bytes)", errDict, m)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // readCloser pairs a decoder with the stream it reads.
