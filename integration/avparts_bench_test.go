@@ -69,9 +69,23 @@ func BenchmarkDecodedParts(b *testing.B) {
 		"\n--b1\nContent-Type: image/png; name=\"chart.png\"\nContent-Transfer-Encoding: base64\n\n" + bin(50<<10) +
 		"\n--b1\nContent-Type: application/octet-stream; name=\"data.bin\"\nContent-Transfer-Encoding: base64\n\n" + bin(20<<10) +
 		"\n--b1--\n"
+	// Formats mailtower opens (issue 14 item 5): a 7z of 10 text files, the
+	// test ISO image (2 files), a PDF with an attached file.
+	files := map[string]string{}
+	for i := 0; i < 10; i++ {
+		files[fmt.Sprintf("minutes%02d.txt", i)] = text(3000)
+	}
+	attach := func(name string, data []byte) string {
+		return head + "Content-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\nContent-Type: text/plain\n\n" + text(2000) +
+			"\n--b1\nContent-Type: application/octet-stream; name=\"" + name + "\"\nContent-Transfer-Encoding: base64\n\n" +
+			base64.StdEncoding.EncodeToString(data) + "\n--b1--\n"
+	}
 	for _, m := range []struct{ name, raw string }{
 		{"plain-10KB", head + "Content-Type: text/plain\n\n" + text(10<<10)},
 		{"3-attachments-170KB", attachments},
+		{"7z-10-members", attach("minutes.7z", sevenZip(b, files))},
+		{"iso-2-members", attach("disk.iso", formatFixture(b, "exe.iso.gz"))},
+		{"pdf-1-attached", attach("report.pdf", formatFixture(b, "attach.pdf"))},
 	} {
 		data := []byte(strings.ReplaceAll(m.raw, "\n", "\r\n"))
 		b.Run(m.name, func(b *testing.B) {

@@ -16,7 +16,7 @@ import (
 
 // formatFixture reads a test file of the content filter
 // (scan/rules/testdata/formats), gunzipped if its name ends in .gz.
-func formatFixture(t *testing.T, name string) []byte {
+func formatFixture(t testing.TB, name string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "scan", "rules", "testdata", "formats", name))
 	if err == nil && strings.HasSuffix(name, ".gz") {
@@ -32,7 +32,7 @@ func formatFixture(t *testing.T, name string) []byte {
 }
 
 // sevenZip packs files (name → content) with 7-Zip (p7zip-full).
-func sevenZip(t *testing.T, files map[string]string) []byte {
+func sevenZip(t testing.TB, files map[string]string) []byte {
 	t.Helper()
 	dir := t.TempDir()
 	var names []string
