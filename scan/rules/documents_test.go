@@ -235,3 +235,17 @@ func TestOneNoteVerdictAndPDFRule(t *testing.T) {
 		t.Fatalf("findings = %+v, want block-filetype:pdfjs for a@example.com", got)
 	}
 }
+
+// "/JS " inside compressed stream bytes is chance, not a script; a
+// JavaScript action wrapped in text that only looks like a stream is
+// still found by its /S /JavaScript.
+func TestPDFStreamDataNames(t *testing.T) {
+	chance := []byte("%PDF-1.4\n4 0 obj << /Length 12 /Filter /FlateDecode >>\nstream\n\x01\x02/JS \x03\x04\x05\x06\nendstream\nendobj\n")
+	if files, _ := inspectBytes("a.pdf", chance); len(files) != 1 || files[0] != "part 2 (a.pdf): pdf" {
+		t.Errorf("binary /JS: files = %q", files)
+	}
+	hidden := []byte("%PDF-1.4\n1 0 obj (x) stream\n2 0 obj << /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\n(endstream) endobj\n")
+	if files, _ := inspectBytes("a.pdf", hidden); len(files) != 1 || files[0] != "part 2 (a.pdf): pdf,pdfjs" {
+		t.Errorf("action in a fake stream: files = %q", files)
+	}
+}

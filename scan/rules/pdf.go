@@ -36,7 +36,20 @@ type pdfFacts struct {
 func (in *inspector) pdf(idx int, data []byte, depth int) {
 	f := &in.files[idx]
 	facts := pdfFacts{efRefs: map[int]bool{}}
-	facts.scanNames(data)
+	// In stream data (compressed bytes would show "/JS " by chance about
+	// once in 200 MB) only the long names count; a JavaScript action has
+	// /S /JavaScript besides its /JS, so a region that only looks like a
+	// stream cannot hide one.
+	from := 0
+	for n, s := range pdfStreams(data) {
+		if n >= maxPDFStreams*10 {
+			break
+		}
+		facts.scanNames(data[from:s.start], false)
+		facts.scanNames(data[s.start:s.end], true)
+		from = s.end
+	}
+	facts.scanNames(data[from:], false)
 	// Object streams first: they may hold the file specifications that
 	// name the embedded file streams.
 	for _, pass := range []string{"ObjStm", "EmbeddedFile"} {
@@ -45,7 +58,7 @@ func (in *inspector) pdf(idx int, data []byte, depth int) {
 				break
 			}
 			dict := pdfNames(s.dict)
-			embedded := dict["EmbeddedFile"] || facts.efRefs[s.num]
+			embedded := dict["EmbeddedFile"] || len(facts.efRefs) > 0 && facts.efRefs[objNumber(s.head)]
 			if pass == "ObjStm" && !dict["ObjStm"] || pass == "EmbeddedFile" && !embedded {
 				continue
 			}
@@ -60,7 +73,7 @@ func (in *inspector) pdf(idx int, data []byte, depth int) {
 			if pass == "EmbeddedFile" {
 				facts.embedded = append(facts.embedded, body)
 			} else {
-				facts.scanNames(body)
+				facts.scanNames(body, false)
 			}
 		}
 	}
@@ -109,8 +122,9 @@ func (in *inspector) inflate(b []byte) ([]byte, error) {
 
 // pdfStream is one "stream ... endstream" with the dictionary before it.
 type pdfStream struct {
-	num        int // object number, -1 when unknown
+	head       []byte // the text before "obj": "N G "
 	dict, data []byte
+	start, end int // offsets of the data in the file
 }
 
 // objNumber reads the object number of "N G " (the text before "obj").
@@ -155,12 +169,12 @@ func pdfStreams(data []byte) func(func(int, pdfStream) bool) {
 				end = len(data) - start
 			}
 			from := max(0, at-4096)
-			dict, num := data[from:at], -1
+			dict, head := data[from:at], []byte(nil)
 			if k := bytes.LastIndex(dict, []byte("obj")); k >= 0 {
-				num = objNumber(data[max(0, from+k-32) : from+k])
+				head = data[max(0, from+k-32) : from+k]
 				dict = dict[k:]
 			}
-			s := pdfStream{num: num, dict: dict, data: bytes.TrimRight(data[start:start+end], "\r\n")}
+			s := pdfStream{head: head, dict: dict, data: bytes.TrimRight(data[start:start+end], "\r\n"), start: start, end: start + end}
 			if !yield(n, s) {
 				return
 			}
@@ -173,7 +187,7 @@ func pdfStreams(data []byte) func(func(int, pdfStream) bool) {
 // pdfNames returns the name tokens of b, #xx escapes decoded.
 func pdfNames(b []byte) map[string]bool {
 	out := map[string]bool{}
-	eachName(b, func(name string, _ int) { out[name] = true })
+	eachName(b, func(name []byte, _ int) { out[string(name)] = true })
 	return out
 }
 
@@ -186,39 +200,50 @@ func isDelim(c byte) bool {
 	return false
 }
 
-// eachName calls fn with every name token of b and the offset after it.
-func eachName(b []byte, fn func(name string, end int)) {
+// eachName calls fn with every name token of b (escapes decoded; valid
+// until fn returns) and the offset after it.
+func eachName(b []byte, fn func(name []byte, end int)) {
+	var buf []byte
 	for i := 0; i < len(b); i++ {
 		if b[i] != '/' {
 			continue
 		}
 		j := i + 1
-		var name []byte
-		for j < len(b) && !isDelim(b[j]) {
+		for j < len(b) && !isDelim(b[j]) && b[j] != '#' && j-i <= 128 {
+			j++
+		}
+		if j >= len(b) || b[j] != '#' {
+			fn(b[i+1:j], j)
+			i = j - 1
+			continue
+		}
+		buf = append(buf[:0], b[i+1:j]...)
+		for j < len(b) && !isDelim(b[j]) && len(buf) <= 127 {
 			c := b[j]
 			if c == '#' && j+2 < len(b) {
 				if v, err := strconv.ParseUint(string(b[j+1:j+3]), 16, 8); err == nil {
-					name = append(name, byte(v))
+					buf = append(buf, byte(v))
 					j += 3
 					continue
 				}
 			}
-			name = append(name, c)
+			buf = append(buf, c)
 			j++
-			if len(name) > 127 {
-				break
-			}
 		}
-		fn(string(name), j)
+		fn(buf, j)
 		i = j - 1
 	}
 }
 
 // scanNames records the active-content names of b and the file names of
-// its file specifications.
-func (p *pdfFacts) scanNames(b []byte) {
-	eachName(b, func(name string, end int) {
-		switch name {
+// its file specifications; in binary data (long) only names of 6 bytes or
+// more count.
+func (p *pdfFacts) scanNames(b []byte, long bool) {
+	eachName(b, func(name []byte, end int) {
+		if long && len(name) < 6 {
+			return
+		}
+		switch string(name) {
 		case "JavaScript", "JS":
 			p.js = true
 		case "Launch":
