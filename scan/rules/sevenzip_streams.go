@@ -20,18 +20,30 @@ type szStreams struct {
 	unpack    [][]uint64 // per folder, per coder output
 }
 
+// until calls fn with each property id up to the end marker.
+func (r *szReader) until(what string, fn func(id byte) (bool, error)) error {
+	for {
+		id, err := r.byte()
+		if err != nil || id == szEnd {
+			return err
+		}
+		ok, err := fn(id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("%w: unexpected property %#x in %s", errSevenZipHeader, id, what)
+		}
+	}
+}
+
 // streams walks a StreamsInfo up to its end marker.
 func (r *szReader) streams(sub bool) (*szStreams, error) {
 	s := &szStreams{}
 	var folderCRC []bool
-	for {
-		id, err := r.byte()
-		if err != nil {
-			return nil, err
-		}
+	err := r.until("streams", func(id byte) (bool, error) {
+		var err error
 		switch {
-		case id == szEnd:
-			return s, nil
 		case id == szPackInfo:
 			err = r.packInfo(s)
 		case id == szUnpackInfo:
@@ -39,12 +51,14 @@ func (r *szReader) streams(sub bool) (*szStreams, error) {
 		case id == szSubStreams && sub:
 			err = r.subStreams(s, folderCRC)
 		default:
-			err = fmt.Errorf("%w: unexpected property %#x in streams", errSevenZipHeader, id)
+			return false, nil
 		}
-		if err != nil {
-			return nil, err
-		}
+		return true, err
+	})
+	if err != nil {
+		return nil, err
 	}
+	return s, nil
 }
 
 func (r *szReader) packInfo(s *szStreams) error {
@@ -56,25 +70,18 @@ func (r *szReader) packInfo(s *szStreams) error {
 	if err != nil {
 		return err
 	}
-	for {
-		id, err := r.byte()
-		switch {
-		case err != nil:
-			return err
-		case id == szEnd:
-			return nil
-		case id == szSize:
-			if s.packSizes, err = r.numbers(n); err != nil {
-				return err
-			}
-		case id == szCRC:
-			if _, err := r.digests(n); err != nil {
-				return err
-			}
+	return r.until("pack info", func(id byte) (bool, error) {
+		var err error
+		switch id {
+		case szSize:
+			s.packSizes, err = r.numbers(n)
+		case szCRC:
+			_, err = r.digests(n)
 		default:
-			return fmt.Errorf("%w: unexpected property %#x in pack info", errSevenZipHeader, id)
+			return false, nil
 		}
-	}
+		return true, err
+	})
 }
 
 func (r *szReader) unpackInfo(s *szStreams) ([]bool, error) {
@@ -105,21 +112,15 @@ func (r *szReader) unpackInfo(s *szStreams) ([]bool, error) {
 		}
 	}
 	var crc []bool
-	for {
-		id, err := r.byte()
-		switch {
-		case err != nil:
-			return nil, err
-		case id == szEnd:
-			return crc, nil
-		case id == szCRC:
-			if crc, err = r.digests(n); err != nil {
-				return nil, err
-			}
-		default:
-			return nil, fmt.Errorf("%w: unexpected property %#x in unpack info", errSevenZipHeader, id)
+	err = r.until("unpack info", func(id byte) (bool, error) {
+		if id != szCRC {
+			return false, nil
 		}
-	}
+		var err error
+		crc, err = r.digests(n)
+		return true, err
+	})
+	return crc, err
 }
 
 // folder reads a Folder: its coders and the number of their outputs.
@@ -181,44 +182,39 @@ func (r *szReader) subStreams(s *szStreams, folderCRC []bool) error {
 	for k := range per {
 		per[k] = 1
 	}
-	total := len(per)
-	for {
-		id, err := r.byte()
-		switch {
-		case err != nil:
-			return err
-		case id == szEnd:
-			return nil
-		case id == szNumUnpackStrm:
-			total = 0
+	return r.until("substreams", func(id byte) (bool, error) {
+		switch id {
+		case szNumUnpackStrm:
+			total := 0
 			for k := range per {
+				var err error
 				if per[k], err = r.count(maxMembers); err != nil {
-					return err
+					return true, err
 				}
 				if total += per[k]; total > maxMembers {
-					return fmt.Errorf("%w: streams over limit", errSevenZipHeader)
+					return true, fmt.Errorf("%w: streams over limit", errSevenZipHeader)
 				}
 			}
-		case id == szSize:
+		case szSize:
 			for _, n := range per {
 				if n > 0 {
 					if _, err := r.numbers(n - 1); err != nil {
-						return err
+						return true, err
 					}
 				}
 			}
-		case id == szCRC:
+		case szCRC:
 			unknown := 0
 			for k, n := range per {
 				if n != 1 || k >= len(folderCRC) || !folderCRC[k] {
 					unknown += n
 				}
 			}
-			if _, err := r.digests(unknown); err != nil {
-				return err
-			}
+			_, err := r.digests(unknown)
+			return true, err
 		default:
-			return fmt.Errorf("%w: unexpected property %#x in substreams", errSevenZipHeader, id)
+			return false, nil
 		}
-	}
+		return true, nil
+	})
 }
