@@ -64,7 +64,7 @@ type Decision struct {
 	// Policy is the recipient's resolved policy and rules.
 	Policy settings.Resolved
 	// SenderAllowed: an allow-sender rule of the recipient's scopes
-	// matches the sender (SenderAllowed).
+	// matches the sender (SenderAllowed); set whatever the outcome.
 	SenderAllowed bool
 	// Greylist: the recipient may be greylisted (an accepted recipient of
 	// a catch-all domain whose sender is not allowed). Greylisting is the
@@ -89,7 +89,8 @@ func (c *Core) Decide(ctx context.Context, req Request) (Decision, error) {
 		if err != nil {
 			return Decision{}, fmt.Errorf("policy for %s: %w", req.Recipient, err)
 		}
-		return Decision{Outcome: NotLocal, Recipient: req.Recipient, Reason: "not-local", Policy: res}, nil
+		return Decision{Outcome: NotLocal, Recipient: req.Recipient, Reason: "not-local", Policy: res,
+			SenderAllowed: SenderAllowed(res.Rules, req.Sender)}, nil
 	}
 	var relayDomains []string
 	if c.relay != nil && req.Client.IsValid() {
@@ -101,7 +102,7 @@ func (c *Core) Decide(ctx context.Context, req Request) (Decision, error) {
 	if err != nil {
 		return Decision{}, fmt.Errorf("policy for %s: %w", rcpt, err)
 	}
-	d := Decision{Recipient: rcpt, Policy: res}
+	d := Decision{Recipient: rcpt, Policy: res, SenderAllowed: SenderAllowed(res.Rules, req.Sender)}
 	// A recipient of a served domain is inbound and gets every check
 	// below, whoever the client is.
 	if settings.IsOutbound(relayDomains, req.Sender, res.Domain != nil) {
@@ -118,10 +119,9 @@ func (c *Core) Decide(ctx context.Context, req Request) (Decision, error) {
 		return d, nil
 	}
 	if b, ok := blocked(res.Rules, req.Client, req.Sender); ok {
-		b.Recipient, b.Policy = rcpt, res
+		b.Recipient, b.Policy, b.SenderAllowed = rcpt, res, d.SenderAllowed
 		return b, nil
 	}
-	d.SenderAllowed = SenderAllowed(res.Rules, req.Sender)
 	if OverSize(req.Size, res.MaxSize) {
 		d.Outcome, d.Reason, d.Reply = Refuse, "size", smtpreply.OverSizeFor(rcpt)
 		d.Detail = fmt.Sprintf("size %d exceeds the limit %d", req.Size, res.MaxSize)
