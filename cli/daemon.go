@@ -11,6 +11,8 @@ import (
 	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/internal/metrics"
 	"github.com/mailtower/mailtower/milter"
+	"github.com/mailtower/mailtower/policy"
+	"github.com/mailtower/mailtower/policyd"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/reinject"
 	"github.com/mailtower/mailtower/scan"
@@ -53,16 +55,21 @@ func milterRuntime(ctx context.Context, a *app, cfg *config.Config, log *slog.Lo
 	if err := store.MkdirOwned(cfg.DataDir, spoolDir, 0o750); err != nil {
 		return nil, fmt.Errorf("spool dir: %w", err)
 	}
+	aliases, err := policyd.NewAliasStore(ctx, a.db)
+	if err != nil {
+		return nil, err
+	}
 	host := hostname(cfg)
 	return &milter.Runtime{
-		Engines: engines, VirusEngines: virusEngines, Resolver: res, Quarantine: q, Reinject: reinjectClient(cfg),
+		Engines: engines, VirusEngines: virusEngines, Quarantine: q, Reinject: reinjectClient(cfg),
 		SpoolDir: spoolDir, SpoolMemory: int64(cfg.Milter.SpoolMemory), Timeout: cfg.Milter.Timeout.D(),
 		Hostname: host,
-		// The outbound rule the policy daemon relays by: viruses only for
-		// a customer's mail to recipients outside every served domain.
-		Outbound: settings.NewOutbound(settings.NewRelayIndex(a.settings, nil), res).Message,
-		Observe:  a.metrics.ScannerRun,
-		Count:    func(v scan.Category, act settings.Action) { a.metrics.Message(string(v), string(act)) },
+		// The same per-recipient decision the policy daemon answers by;
+		// its outbound rule makes a customer's mail to recipients outside
+		// every served domain scanned for viruses only.
+		Policy:  policy.New(policy.Config{Resolver: res, Relay: settings.NewRelayIndex(a.settings, nil), Aliases: aliases}),
+		Observe: a.metrics.ScannerRun,
+		Count:   func(v scan.Category, act settings.Action) { a.metrics.Message(string(v), string(act)) },
 	}, nil
 }
 

@@ -154,6 +154,38 @@ func TestPolicyGreylistCatchAll(t *testing.T) {
 	}
 }
 
+// TestPolicyAliasAndAllowedSender runs, on real Postfix, the two cases of
+// the shared policy table (internal/policytest) no other test sends: an
+// alias (and its +ext form) of a domain that validates recipients is
+// accepted and delivered, and an allow-sender rule "@domain" lets a
+// sender of a subdomain past greylisting of a catch-all domain at once.
+func TestPolicyAliasAndAllowedSender(t *testing.T) {
+	e := newPolicyEnv(t)
+	e.addDomain(t, "valid.test")
+	e.addDomain(t, "catch.test", "--catch-all")
+	e.cli(t, "alias", "add", "sales@valid.test")
+	e.cli(t, "rule", "add", "catch.test", "--allow-sender", "@trusted.example")
+	addr := e.Postfix.Addr()
+
+	tr := transact(t, addr, outsideIP, "a@sender.example", []string{"sales@valid.test", "sales+eu@valid.test", "nobody@valid.test"}, 0)
+	tr.want(t, "sales@valid.test", 250, "")
+	tr.want(t, "sales+eu@valid.test", 250, "")
+	tr.want(t, "nobody@valid.test", 550, "5.1.1")
+	if tr.Data.Code != 250 {
+		t.Fatalf("end of DATA: %v", tr.Data)
+	}
+	e.waitDelivered(t, "sales@valid.test")
+
+	allowed := transact(t, addr, outsideIP, "news@mail.trusted.example", []string{"anyone@catch.test"}, 0)
+	allowed.want(t, "anyone@catch.test", 250, "") // at once: not greylisted
+	other := transact(t, addr, outsideIP, "news@untrusted.example", []string{"anyone@catch.test"}, 0)
+	other.want(t, "anyone@catch.test", 450, "Greylisted")
+	if allowed.Data.Code != 250 {
+		t.Fatalf("allowed sender, end of DATA: %v", allowed.Data)
+	}
+	e.waitDelivered(t, "anyone@catch.test")
+}
+
 func TestPolicyRecipientValidation(t *testing.T) {
 	e := newPolicyEnv(t)
 	e.addDomain(t, "valid.test")

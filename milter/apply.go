@@ -9,6 +9,7 @@ import (
 	"github.com/d--j/go-milter/mailfilter"
 
 	"github.com/mailtower/mailtower/internal/smtpreply"
+	"github.com/mailtower/mailtower/policy"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/reinject"
 	"github.com/mailtower/mailtower/scan"
@@ -146,7 +147,7 @@ func addresses(ps []recipientPlan) []string {
 
 func allOverSize(plans []recipientPlan) bool {
 	for _, p := range plans {
-		if !sizeExceeded(p.Verdict) {
+		if !p.OverSize {
 			return false
 		}
 	}
@@ -165,6 +166,14 @@ func (f *Filter) logDecision(log *slog.Logger, rt *Runtime, env scan.Envelope, p
 	}
 	if env.Outbound {
 		attrs = append(attrs, "outbound", true)
+	}
+	if p.Decision.Outcome == policy.Refuse {
+		// Refused at RCPT by the policy daemon's rules, yet here: Postfix
+		// did not ask it (permit_mynetworks) or the settings changed since.
+		attrs = append(attrs, "reason", p.Decision.Reason)
+		if p.Decision.Detail != "" {
+			attrs = append(attrs, "detail", p.Decision.Detail)
+		}
 	}
 	log.Info("message", attrs...)
 	if rt.Count != nil {

@@ -12,13 +12,13 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/netip"
 	"sync/atomic"
 	"time"
 
 	"github.com/d--j/go-milter/mailfilter"
 
 	"github.com/mailtower/mailtower/internal/smtpreply"
+	"github.com/mailtower/mailtower/policy"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/reinject"
 	"github.com/mailtower/mailtower/scan"
@@ -33,14 +33,11 @@ type Runtime struct {
 	// domain's relay networks, which is checked for viruses only.
 	Engines      []scan.Engine
 	VirusEngines []scan.Engine
-	Resolver     *settings.Resolver
-	Quarantine   *quarantine.Store
-	Reinject     reinject.Sender
-	// Outbound reports whether a message is a customer's outbound mail
-	// (settings.Outbound.Message: every recipient outside the served
-	// domains, client in the customer's relay networks, sender of the
-	// customer's domain); nil means no outbound relay.
-	Outbound func(ctx context.Context, client netip.Addr, sender string, recipients []string) (bool, error)
+	// Policy is the per-recipient decision (package policy): resolution,
+	// the outbound rule, allow-sender rules, the size rule.
+	Policy     *policy.Core
+	Quarantine *quarantine.Store
+	Reinject   reinject.Sender
 	// Notify sends virus notices; nil means none.
 	Notify      Notifier
 	SpoolDir    string
@@ -61,18 +58,9 @@ type Notifier interface {
 	VirusFound(ctx context.Context, n VirusNotice)
 }
 
-// VirusNotice is what a notifier needs; never the infected content.
-type VirusNotice struct {
-	QueueID      string
-	QuarantineID string
-	Sender       string // as claimed: never written to
-	Subject      string
-	Date         time.Time
-	Virus        string
-	Recipient    string   // the first recipient (notices queued by older versions have only this)
-	Recipients   []string // every withheld recipient this notice is about
-	To           []string // whom to tell (recipient and/or admin)
-}
+// VirusNotice is a virus notice (policy.Notice); the name stays for the
+// notifier, which queues them.
+type VirusNotice = policy.Notice
 
 // Filter is the milter's decision logic.
 type Filter struct {
@@ -118,16 +106,12 @@ func (f *Filter) Decide(ctx context.Context, trx mailfilter.Trx) (mailfilter.Dec
 		return tempFail, nil
 	}
 	defer raw.Close()
-	if rt.Outbound != nil {
-		if ip, err := netip.ParseAddr(env.ClientAddr); err == nil {
-			out, err := rt.Outbound(ctx, ip, env.Sender, env.Recipients)
-			if err != nil {
-				log.Error("outbound check", "err", err)
-				return tempFail, nil
-			}
-			env.Outbound = out
-		}
+	decisions, err := decide(ctx, rt.Policy, env, raw.size)
+	if err != nil {
+		log.Error("policy decision failed, tempfail", "err", err)
+		return tempFail, nil
 	}
+	env.Outbound = outbound(decisions)
 	engines := rt.Engines
 	if env.Outbound {
 		engines = rt.VirusEngines
@@ -140,11 +124,7 @@ func (f *Filter) Decide(ctx context.Context, trx mailfilter.Trx) (mailfilter.Dec
 		log.Warn("scan failed, tempfail", "err", err, "from", env.Sender, "size", raw.size)
 		return tempFail, nil
 	}
-	plans, err := f.plan(ctx, rt, env, rep, raw.size)
-	if err != nil {
-		log.Error("policy", "err", err)
-		return tempFail, nil
-	}
+	plans := plan(env, decisions, rep, raw.size)
 	return f.apply(ctx, rt, trx, msg, raw, rep, plans, log)
 }
 

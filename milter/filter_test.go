@@ -16,6 +16,7 @@ import (
 	"github.com/d--j/go-milter/mailfilter/addr"
 	"github.com/d--j/go-milter/mailfilter/testtrx"
 
+	"github.com/mailtower/mailtower/policy"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
@@ -83,6 +84,7 @@ type fixture struct {
 	filter   *Filter
 	db       *store.DB
 	settings *settings.SQLStore
+	resolver *settings.Resolver
 	q        *quarantine.Store
 	reinject *fakeReinject
 }
@@ -120,9 +122,9 @@ func newFixture(t testing.TB) *fixture {
 		}
 	}
 	ri := &fakeReinject{}
-	rt := &Runtime{Engines: []scan.Engine{{Scanner: keywordScanner{}}}, Resolver: res, Quarantine: q, Reinject: ri,
+	rt := &Runtime{Engines: []scan.Engine{{Scanner: keywordScanner{}}}, Policy: policy.New(policy.Config{Resolver: res}), Quarantine: q, Reinject: ri,
 		SpoolDir: dir, SpoolMemory: 1 << 20, Timeout: 10 * time.Second, Hostname: "gw.test"}
-	return &fixture{filter: NewFilter(rt, slog.New(slog.NewTextHandler(io.Discard, nil))), db: db, settings: st, q: q, reinject: ri}
+	return &fixture{filter: NewFilter(rt, slog.New(slog.NewTextHandler(io.Discard, nil))), db: db, settings: st, resolver: res, q: q, reinject: ri}
 }
 
 func newTrx(header, body string, rcpts ...string) *testtrx.Trx {
@@ -328,23 +330,34 @@ func TestOutboundScannedForVirusesOnly(t *testing.T) {
 	f := newFixture(t)
 	rt := *f.filter.rt.Load()
 	rt.VirusEngines = []scan.Engine{{Scanner: virusOnlyScanner{}}}
-	rt.Outbound = func(_ context.Context, client netip.Addr, sender string, _ []string) (bool, error) {
-		return client.String() == "192.0.2.1" && sender == "sender@example.org", nil
-	}
+	// 192.0.2.1, the fixture's client, is a relay network of example.org.
+	rt.Policy = policy.New(policy.Config{Resolver: f.resolver, Relay: relayFunc(func(client netip.Addr) []string {
+		if client.String() == "192.0.2.1" {
+			return []string{"example.org"}
+		}
+		return nil
+	})})
 	f.filter.Reload(&rt)
 	ctx := context.Background()
 	// The customer's own outbound spam-looking mail is not judged as spam...
-	if d, _ := f.filter.Decide(ctx, newTrx("Subject: newsletter\r\n", "SPAMMY\r\n", "someone@q.test")); d != mailfilter.Accept {
+	if d, _ := f.filter.Decide(ctx, newTrx("Subject: newsletter\r\n", "SPAMMY\r\n", "someone@outside.test")); d != mailfilter.Accept {
 		t.Fatalf("outbound mail: %v, want accept (viruses only)", d)
 	}
 	// ...but a virus in it is still caught.
-	if d, _ := f.filter.Decide(ctx, newTrx("Subject: x\r\n", "VIRUS\r\n", "someone@q.test")); d != mailfilter.Discard {
+	if d, _ := f.filter.Decide(ctx, newTrx("Subject: x\r\n", "VIRUS\r\n", "someone@outside.test")); d != mailfilter.Discard {
 		t.Fatalf("outbound virus: %v, want discard (quarantined)", d)
 	}
 	// The same client with a foreign sender is inbound mail: fully scanned.
-	trx := newTrx("Subject: offer\r\n", "SPAMMY\r\n", "someone@q.test")
+	trx := newTrx("Subject: offer\r\n", "SPAMMY\r\n", "someone@outside.test")
 	trx.SetMailFrom(addr.NewMailFrom("other@elsewhere.example", "", "smtp", "", ""))
 	if d, _ := f.filter.Decide(ctx, trx); d != mailfilter.Discard {
 		t.Fatalf("foreign sender from a relay network: %v, want discard (spam quarantined)", d)
 	}
+}
+
+// relayFunc is a policy.RelaySource from a function.
+type relayFunc func(client netip.Addr) []string
+
+func (f relayFunc) OutboundDomains(_ context.Context, client netip.Addr) ([]string, error) {
+	return f(client), nil
 }

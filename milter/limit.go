@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/d--j/go-milter/mailfilter"
+
+	"github.com/mailtower/mailtower/internal/smtpreply"
 )
 
 // DefaultMaxScans is the bound on concurrent decisions when [milter]
@@ -19,7 +21,7 @@ func DefaultMaxScans() int { return max(4, 2*runtime.GOMAXPROCS(0)) }
 
 // busy is the answer when no scan slot freed in time: the sender retries
 // later, when the burst is over.
-var busy = mailfilter.CustomErrorResponse(451, "4.3.2 Too many messages being scanned, please try again later")
+var busy = reply(smtpreply.Busy)
 
 // scanLimiter bounds the decisions running at once. A message beyond the
 // bound waits up to wait for a slot, then is tempfailed with busy.

@@ -9,6 +9,7 @@ import (
 	"github.com/d--j/go-milter/mailfilter"
 	"github.com/d--j/go-milter/mailfilter/addr"
 
+	"github.com/mailtower/mailtower/policy"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
 )
@@ -24,7 +25,7 @@ func withOutboundRule(t *testing.T, f *fixture) {
 	}
 	rt := *f.filter.rt.Load()
 	rt.VirusEngines = []scan.Engine{{Scanner: virusOnlyScanner{}}}
-	rt.Outbound = settings.NewOutbound(settings.NewRelayIndex(f.settings, nil), rt.Resolver).Message
+	rt.Policy = policy.New(policy.Config{Resolver: f.resolver, Relay: settings.NewRelayIndex(f.settings, nil)})
 	f.filter.Reload(&rt)
 }
 

@@ -2,20 +2,21 @@ package milter
 
 import (
 	"context"
-	"fmt"
+	"net/netip"
 	"strings"
 
-	"github.com/mailtower/mailtower/address"
+	"github.com/mailtower/mailtower/policy"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
 )
 
-// recipientPlan is what happens to one recipient's copy.
+// recipientPlan is what happens to one recipient's copy: the policy
+// core's treatment, the core's decision it was made under, and the
+// subject tag the milter writes.
 type recipientPlan struct {
-	Address string
-	Verdict scan.Verdict
-	Action  settings.Action
-	Policy  settings.Resolved
+	policy.Treatment
+	// Decision is the core's decision for the recipient (policy.Core.Decide).
+	Decision policy.Decision
 	// Tag is the subject prefix for Action tag, else empty.
 	Tag string
 }
@@ -26,69 +27,48 @@ func (p recipientPlan) treatment() string {
 	return string(p.Verdict.Category) + "|" + p.Tag + "|" + strings.Join(p.Verdict.RuleNames(), ",")
 }
 
-// plan decides every recipient's verdict and action. sizeFinding, when
-// set, is a finding for the recipients whose size limit the message
-// exceeds.
-func (f *Filter) plan(ctx context.Context, rt *Runtime, env scan.Envelope, rep *scan.Report, size int64) ([]recipientPlan, error) {
-	plans := make([]recipientPlan, 0, len(env.Recipients))
+// decide asks the policy core for every recipient of a message of size
+// bytes, before the scan: the decisions say whether the message is a
+// customer's outbound mail and hold each recipient's policy.
+func decide(ctx context.Context, core *policy.Core, env scan.Envelope, size int64) ([]policy.Decision, error) {
+	client, _ := netip.ParseAddr(env.ClientAddr) // the zero Addr when unknown
+	out := make([]policy.Decision, 0, len(env.Recipients))
 	for _, rcpt := range env.Recipients {
-		pol, err := rt.Resolver.Resolve(ctx, rcpt)
+		d, err := core.Decide(ctx, policy.Request{Client: client.Unmap(), Sender: env.Sender, Recipient: rcpt, Size: size})
 		if err != nil {
-			return nil, fmt.Errorf("policy for %s: %w", rcpt, err)
+			return nil, err
 		}
-		findings := rep.Findings
-		if size > pol.MaxSize {
-			findings = append(findings[:len(findings):len(findings)], scan.Finding{
-				Scanner: "size", Category: scan.Content, Rule: "MAX_SIZE",
-				Reason: fmt.Sprintf("message size %d exceeds the limit %d for %s", size, pol.MaxSize, rcpt),
-			})
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// outbound reports whether a message is a customer's outbound mail, which
+// is scanned for viruses only: the core relays every recipient
+// (policy.Relay). Without recipients it is not.
+func outbound(ds []policy.Decision) bool {
+	for _, d := range ds {
+		if d.Outcome != policy.Relay {
+			return false
 		}
-		allowed := senderAllowed(pol.Rules, env.Sender)
-		v := scan.Decide(findings, rcpt, pol.SpamThreshold(), allowed)
-		p := recipientPlan{Address: rcpt, Verdict: v, Policy: pol, Action: actionFor(v, pol.Policy)}
-		if sizeExceeded(v) {
-			// A message over a recipient's limit is never delivered to it,
-			// tagged or not; it is kept where the admin can find it.
-			p.Action = settings.ActionQuarantine
-		}
+	}
+	return len(ds) > 0
+}
+
+// plan turns the scan report into every recipient's treatment
+// (policy.Treat: verdict, action, size rule). The refusals of the RCPT
+// stage (block rules, unknown users, relay refusal) are the policy
+// daemon's: Postfix asks it before the milter sees the message, or skips
+// it on purpose (permit_mynetworks); the milter logs them and does not
+// repeat them.
+func plan(env scan.Envelope, ds []policy.Decision, rep *scan.Report, size int64) []recipientPlan {
+	plans := make([]recipientPlan, 0, len(ds))
+	for i, rcpt := range env.Recipients {
+		p := recipientPlan{Treatment: policy.Treat(rcpt, ds[i], rep.Findings, size), Decision: ds[i]}
 		if p.Action == settings.ActionTag {
-			p.Tag = tagFor(string(v.Category))
+			p.Tag = tagFor(string(p.Verdict.Category))
 		}
 		plans = append(plans, p)
 	}
-	return plans, nil
-}
-
-func sizeExceeded(v scan.Verdict) bool {
-	for _, f := range v.Findings {
-		if f.Rule == "MAX_SIZE" && f.Scanner == "size" {
-			return true
-		}
-	}
-	return false
-}
-
-// actionFor maps a verdict to the policy's action for its category.
-func actionFor(v scan.Verdict, p settings.Policy) settings.Action {
-	switch v.Category {
-	case scan.Virus:
-		return p.VirusAction
-	case scan.Content:
-		return p.ContentAction
-	case scan.Spam:
-		return p.SpamAction
-	}
-	return settings.ActionPass
-}
-
-// senderAllowed reports whether an allow-sender rule in the recipient's
-// scope matches the envelope sender, as the policy daemon matches it
-// (address.MatchSender: "@domain" covers subdomains, "+ext" is ignored).
-func senderAllowed(rules []settings.Rule, sender string) bool {
-	for _, r := range rules {
-		if r.Kind == settings.AllowSender && address.MatchSender(r.Value, sender) {
-			return true
-		}
-	}
-	return false
+	return plans
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/d--j/go-milter"
 	"github.com/d--j/go-milter/mailfilter"
+
+	"github.com/mailtower/mailtower/policy"
 )
 
 // panicCounter records the components a guard reported.
@@ -32,18 +34,18 @@ func (p *panicCounter) String() string {
 	return strings.Join(p.got, ",")
 }
 
-// panicOnce makes the outbound check (called inside Decide, outside the
+// panicOnce makes the relay-network look-up of the policy core (called inside Decide, outside the
 // scanners' own recovery) panic for the first message only.
 func panicOnce(f *fixture) *atomic.Int32 {
 	var calls atomic.Int32
 	rt := *f.filter.rt.Load()
-	rt.Outbound = func(context.Context, netip.Addr, string, []string) (bool, error) {
+	rt.Policy = policy.New(policy.Config{Resolver: f.resolver, Relay: relayFunc(func(netip.Addr) []string {
 		if calls.Add(1) == 1 {
 			var m map[string]int
 			m["boom"]++ // a nil-map write: a real runtime panic
 		}
-		return false, nil
-	}
+		return nil
+	})})
 	f.filter.Reload(&rt)
 	return &calls
 }

@@ -9,7 +9,7 @@ import (
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
-	"github.com/mailtower/mailtower/address"
+	"github.com/mailtower/mailtower/policy"
 	"github.com/mailtower/mailtower/settings"
 )
 
@@ -64,9 +64,7 @@ type genStore struct {
 func (s genStore) Generation(ctx context.Context) (int64, error) { return s.gen.Get(ctx) }
 
 // AliasSource says whether an address is an alias.
-type AliasSource interface {
-	Exists(ctx context.Context, address string) (bool, error)
-}
+type AliasSource = policy.AliasSource
 
 // genLRU is an LRU emptied whenever the settings generation changes.
 type genLRU[V any] struct {
@@ -109,7 +107,8 @@ func (c *genLRU[V]) get(ctx context.Context, key string, load func() (V, error))
 	return v, nil
 }
 
-// aliasCache caches "is this address (or its +ext-less form) an alias".
+// aliasCache caches "is this address an alias" (policy.AliasSource):
+// the policy core asks it for an address and its +ext-less form.
 type aliasCache struct {
 	src AliasSource
 	lru *genLRU[bool]
@@ -123,30 +122,12 @@ func newAliasCache(src AliasSource, gen *Generation, size int) (*aliasCache, err
 	return &aliasCache{src: src, lru: c}, nil
 }
 
-func (c *aliasCache) isAlias(ctx context.Context, addr string) (bool, error) {
+// Exists reports whether addr is an alias, from the cache when it can.
+func (c *aliasCache) Exists(ctx context.Context, addr string) (bool, error) {
 	if c.src == nil {
 		return false, nil
 	}
-	return c.lru.get(ctx, addr, func() (bool, error) {
-		for _, a := range addressForms(addr) {
-			if ok, err := c.src.Exists(ctx, a); err != nil || ok {
-				return ok, err
-			}
-		}
-		return false, nil
-	})
-}
-
-// addressForms returns addr and, for local+ext@domain, local@domain.
-func addressForms(addr string) []string {
-	a, err := address.Parse(addr)
-	if err != nil {
-		return []string{addr}
-	}
-	if base := a.WithoutExtension(); base != a {
-		return []string{addr, base.Canonical()}
-	}
-	return []string{addr}
+	return c.lru.get(ctx, addr, func() (bool, error) { return c.src.Exists(ctx, addr) })
 }
 
 // DomainSource returns one domain or settings.ErrNotFound (settings.Store).

@@ -166,6 +166,10 @@ func logDecision(log *slog.Logger, req Request, dec Decision) {
 	if !log.Enabled(context.Background(), level) {
 		return // before the attributes are boxed
 	}
-	log.Log(context.Background(), level, "policy decision", "queue_id", req["queue_id"], "from", req.Sender(),
-		"to", req.Recipient(), "client", req["client_address"], "action", dec.Action, "reason", dec.Reason)
+	attrs := []any{"queue_id", req["queue_id"], "from", req.Sender(),
+		"to", req.Recipient(), "client", req["client_address"], "action", dec.Action, "reason", dec.Reason}
+	if dec.Detail != "" {
+		attrs = append(attrs, "detail", dec.Detail)
+	}
+	log.Log(context.Background(), level, "policy decision", attrs...)
 }

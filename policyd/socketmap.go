@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mailtower/mailtower/address"
+	"github.com/mailtower/mailtower/policy"
 	"github.com/mailtower/mailtower/settings"
 )
 
@@ -192,5 +193,5 @@ func (m *Socketmap) recipient(ctx context.Context, key string) (bool, error) {
 	if err != nil || res.User != nil {
 		return res.User != nil, err
 	}
-	return m.aliases.isAlias(ctx, addr)
+	return policy.IsAlias(ctx, m.aliases, addr)
 }

@@ -1,14 +1,11 @@
 package settings
 
-import (
-	"context"
-	"fmt"
-	"net/netip"
-	"strings"
-)
+import "strings"
 
-// The outbound rule, the one place it is written. The policy daemon
-// relays by it (OK at RCPT), the milter scans by it (viruses only):
+// The outbound rule, the one place it is written. The policy core
+// (policy.Core.Decide) applies it per recipient for both front-ends: the
+// policy daemon relays by it (OK at RCPT), the milter scans by it
+// (viruses only, when every recipient is outbound):
 //
 //   - a recipient is outbound only when it is outside every domain this
 //     gateway serves: a customer's recipient is inbound for that customer
@@ -41,53 +38,4 @@ func OutboundSender(relayDomains []string, sender string) (domain string, ok boo
 func IsOutbound(relayDomains []string, sender string, served bool) bool {
 	_, ok := OutboundSender(relayDomains, sender)
 	return ok && !served
-}
-
-// Outbound applies the rule with live settings: relay networks from a
-// RelayIndex, served domains from a Resolver.
-type Outbound struct {
-	nets     *RelayIndex
-	resolver *Resolver
-}
-
-// NewOutbound returns the rule over nets and resolver.
-func NewOutbound(nets *RelayIndex, resolver *Resolver) *Outbound {
-	return &Outbound{nets: nets, resolver: resolver}
-}
-
-// Message reports whether a message from client with this envelope
-// sender to these recipients is a customer's outbound mail: every
-// recipient is outbound. Without recipients it is not.
-func (o *Outbound) Message(ctx context.Context, client netip.Addr, sender string, recipients []string) (bool, error) {
-	ds, err := o.nets.OutboundDomains(ctx, client)
-	if err != nil {
-		return false, err
-	}
-	if _, ok := OutboundSender(ds, sender); !ok || len(recipients) == 0 {
-		return false, nil
-	}
-	for _, r := range recipients {
-		served, err := o.served(ctx, r)
-		if err != nil {
-			return false, err
-		}
-		if !IsOutbound(ds, sender, served) {
-			return false, nil
-		}
-	}
-	return true, nil
-}
-
-// served reports whether recipient is of a domain the gateway serves. An
-// address that does not parse counts as served: it is not provably
-// outside, so it gets the inbound treatment.
-func (o *Outbound) served(ctx context.Context, recipient string) (bool, error) {
-	if _, _, err := NormalizeAddress(recipient); err != nil {
-		return true, nil
-	}
-	res, err := o.resolver.Resolve(ctx, recipient)
-	if err != nil {
-		return false, fmt.Errorf("outbound rule: %w", err)
-	}
-	return res.Domain != nil, nil
 }

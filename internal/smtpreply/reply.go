@@ -24,6 +24,10 @@ func (r Reply) Line() string { return fmt.Sprintf("%d %s", r.Code, r.String()) }
 // safely: the sending server keeps the message and retries.
 var TempFail = Reply{451, "4.7.1", "Message could not be scanned now, please try again later"}
 
+// Busy is the milter's answer when too many messages are being scanned
+// at once (milter.Limit): the sending server retries later.
+var Busy = Reply{451, "4.3.2", "Too many messages being scanned, please try again later"}
+
 // OverSize rejects a message over every recipient's size limit (at DATA).
 var OverSize = Reply{552, "5.3.4", "Message size exceeds the limit of its recipients"}
 
@@ -37,3 +41,36 @@ func OverSizeFor(rcpt string) Reply {
 func Greylisted(secs int) Reply {
 	return Reply{450, "4.7.1", fmt.Sprintf("Greylisted, please try again in %d seconds", secs)}
 }
+
+// UserUnknown rejects a recipient of a non-catch-all domain that is
+// neither a user nor an alias (at RCPT).
+func UserUnknown(rcpt string) Reply {
+	return Reply{550, "5.1.1", fmt.Sprintf("<%s>: User unknown", rcpt)}
+}
+
+// RelayDenied rejects a recipient outside the served domains from a relay
+// network whose sender is not of the network's domain (at RCPT).
+func RelayDenied(sender, client string) Reply {
+	return Reply{554, "5.7.1", fmt.Sprintf("Relay not permitted for sender <%s> from %s", sender, client)}
+}
+
+// Blocked rejects a recipient by a block rule (at RCPT). what names the
+// blocked party ("Sender <a@b>", "Client 192.0.2.1", "Sender domain b");
+// the rule is named so that the sender's admin can ask the right person
+// (docs/policyd.md documents this text).
+func Blocked(what string, id int64, kind, value, scope string) Reply {
+	return Reply{550, "5.7.1", fmt.Sprintf("%s is blocked by rule %d (%s %s, scope %s)", what, id, kind, value, scope)}
+}
+
+// Postfix policy actions other than a reply line (SMTPD_POLICY_README,
+// access(5)), as the policy daemon writes them after "action=".
+const (
+	// Dunno lets Postfix's next restriction decide.
+	Dunno = "DUNNO"
+	// Permit permits the recipient.
+	Permit = "OK"
+	// DeferIfPermit is the policy daemon's temporary failure (malformed
+	// request, internal error): the client retries later, and an error
+	// never permits anything.
+	DeferIfPermit = "DEFER_IF_PERMIT Service temporarily unavailable"
+)

@@ -1,23 +1,19 @@
-package milter
+package policy
 
 import (
-	"context"
 	"fmt"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
 )
 
-type noticeRecorder struct{ got []VirusNotice }
-
-func (r *noticeRecorder) VirusFound(_ context.Context, n VirusNotice) { r.got = append(r.got, n) }
-
 // virusPlan is a withheld virus copy for addr under policy pol.
-func virusPlan(addr string, pol settings.Resolved) recipientPlan {
+func virusPlan(addr string, pol settings.Resolved) Treatment {
 	v := scan.Verdict{Category: scan.Virus, Findings: []scan.Finding{{Scanner: "clamd", Category: scan.Virus, Rule: "Eicar-Test"}}}
-	return recipientPlan{Address: addr, Verdict: v, Action: settings.ActionQuarantine, Policy: pol}
+	return Treatment{Address: addr, Verdict: v, Action: settings.ActionQuarantine, Policy: pol}
 }
 
 func TestVirusNoticesOnePerAddressee(t *testing.T) {
@@ -26,8 +22,8 @@ func TestVirusNoticesOnePerAddressee(t *testing.T) {
 	pol := func(d *settings.Domain, u *settings.User, n settings.Notify, admin string) settings.Resolved {
 		return settings.Resolved{Policy: settings.Policy{NotifyVirus: n, Admin: admin}, Domain: d, User: u}
 	}
-	many := func(n int, d *settings.Domain, u *settings.User, mode settings.Notify, admin string) []recipientPlan {
-		var out []recipientPlan
+	many := func(n int, d *settings.Domain, u *settings.User, mode settings.Notify, admin string) []Treatment {
+		var out []Treatment
 		for i := range n {
 			out = append(out, virusPlan(fmt.Sprintf("x%d@%s", i, d.Name), pol(d, u, mode, admin)))
 		}
@@ -36,7 +32,7 @@ func TestVirusNoticesOnePerAddressee(t *testing.T) {
 	known := &settings.User{Address: "bob@catch.test"}
 	for _, c := range []struct {
 		name  string
-		plans []recipientPlan
+		plans []Treatment
 		want  map[string]int // notified address -> recipients listed
 	}{
 		{"catch-all invented addresses: admin only, once", many(40, catchAll, nil, settings.NotifyRecipient, "admin@catch.test"),
@@ -44,7 +40,7 @@ func TestVirusNoticesOnePerAddressee(t *testing.T) {
 		{"catch-all invented addresses, both: admin once", many(40, catchAll, nil, settings.NotifyBoth, "admin@catch.test"),
 			map[string]int{"admin@catch.test": 40}},
 		{"catch-all without admin: nobody", many(5, catchAll, nil, settings.NotifyRecipient, ""), map[string]int{}},
-		{"catch-all known user is told", []recipientPlan{virusPlan("bob@catch.test", pol(catchAll, known, settings.NotifyRecipient, ""))},
+		{"catch-all known user is told", []Treatment{virusPlan("bob@catch.test", pol(catchAll, known, settings.NotifyRecipient, ""))},
 			map[string]int{"bob@catch.test": 1}},
 		{"validated domain: each recipient, admin once", many(3, strict, nil, settings.NotifyBoth, "admin@strict.test"),
 			map[string]int{"x0@strict.test": 1, "x1@strict.test": 1, "x2@strict.test": 1, "admin@strict.test": 3}},
@@ -52,12 +48,9 @@ func TestVirusNoticesOnePerAddressee(t *testing.T) {
 		{"never the sender", many(2, strict, nil, settings.NotifyAdmin, "forged@sender.test"), map[string]int{}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			r := &noticeRecorder{}
-			f := &Filter{}
-			env := scan.Envelope{QueueID: "Q1", Sender: "forged@sender.test"}
-			f.notify(context.Background(), &Runtime{Notify: r}, env, "subj", "qid1", c.plans)
+			env := Envelope{QueueID: "Q1", Sender: "forged@sender.test"}
 			got := map[string]int{}
-			for _, n := range r.got {
+			for _, n := range Notices(env, "subj", "qid1", time.Now(), c.plans) {
 				if len(n.To) != 1 {
 					t.Fatalf("notice to %v: want one addressee per notice", n.To)
 				}
