@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mailtower/mailtower/mimewalk"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/scan"
 )
@@ -74,7 +73,7 @@ func quarantineShowCmd(g *quarantineGlobals) *cobra.Command {
 				v.Header, _ = quarantine.Header(f, maxShowHeader)
 				f.Seek(0, io.SeekStart)
 				var probs []string
-				v.Attachments, probs = quarantine.Attachments(f, mimewalk.LimitsFrom(a.cfg.Limits))
+				v.Attachments, probs = quarantine.Attachments(f, walkLimits(a.cfg.Limits))
 				v.Problems = append(v.Problems, probs...)
 			}
 			if asJSON {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mailtower/mailtower/internal/gateway"
 	"github.com/mailtower/mailtower/internal/msgfiles"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
@@ -56,7 +57,7 @@ failure is never reported as clean); 2 bad usage.`,
 			if level < 1 || level > 5 {
 				return usageErr("--level %d: want 1 to 5", level)
 			}
-			engines, err := scanEngines(ctx, a)
+			engines, err := gateway.ScanEngines(ctx, a.App)
 			if err != nil {
 				return err
 			}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailtower/mailtower/internal/config"
+	"github.com/mailtower/mailtower/policyd/greylist"
 	"github.com/mailtower/mailtower/settings"
 	"github.com/mailtower/mailtower/store"
 )
@@ -36,7 +36,6 @@ type fixture struct {
 	st     *settings.SQLStore
 	d      *Daemon
 	clock  *fakeClock
-	cfg    *config.Config
 	rules  map[string]int64
 	aliasS *AliasStore
 }
@@ -59,7 +58,7 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, db: db, st: st, clock: &fakeClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
-		cfg: config.Default(), rules: map[string]int64{}}
+		rules: map[string]int64{}}
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -77,7 +76,9 @@ func newFixture(t testing.TB) *fixture {
 	f.addRule("bob@valid.example", settings.BlockSenderDomain, "worse.example")
 	f.addRule("global", settings.AllowSender, "friend@good.example")
 	f.addRule("catch.example", settings.AllowSender, "@trusted.example")
-	f.d, err = New(ctx, Options{Config: f.cfg, DB: db, Settings: st, Base: settings.Policy{MaxSize: 25_000_000},
+	f.d, err = New(ctx, Options{Limits: Limits{MaxBytes: 64 << 10, MaxAttributes: 200}, IdleTimeout: 330 * time.Second,
+		MaxConnections: 2000, Greylist: greylist.Rules{Delay: 30 * time.Second, RetryWindow: 48 * time.Hour,
+			Remember: 840 * time.Hour, AutoAllow: 5}, DB: db, Settings: st, Base: settings.Policy{MaxSize: 25_000_000},
 		Now: f.clock.Now, GenerationTTL: time.Nanosecond, Logger: quiet})
 	must(err)
 	f.aliasS, err = NewAliasStore(ctx, db)

@@ -2,11 +2,11 @@ package config
 
 import (
 	"fmt"
-	"net"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mailtower/mailtower/internal/netaddr"
 )
 
 const defaultScannerTimeout = 60 * time.Second
@@ -88,82 +88,27 @@ func (d Duration) String() string { return time.Duration(d).String() }
 // D returns the value as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
-// ParseMilterListen reads Postfix-style milter addresses: "inet:HOST:PORT"
-// or "unix:PATH", and returns Go's network and address.
+// ParseMilterListen reads "inet:HOST:PORT" or "unix:PATH" (netaddr.ParseMilterListen).
 func ParseMilterListen(s string) (network, address string, err error) {
-	switch {
-	case strings.HasPrefix(s, "inet:"):
-		return hostPort("tcp", strings.TrimPrefix(s, "inet:"))
-	case strings.HasPrefix(s, "unix:"):
-		return unixPath(strings.TrimPrefix(s, "unix:"))
-	}
-	return "", "", fmt.Errorf("%q: want inet:HOST:PORT or unix:PATH", s)
+	return netaddr.ParseMilterListen(s)
 }
 
-// ParseListen reads "HOST:PORT" or "unix:PATH".
-func ParseListen(s string) (network, address string, err error) {
-	if strings.HasPrefix(s, "unix:") {
-		return unixPath(strings.TrimPrefix(s, "unix:"))
-	}
-	return hostPort("tcp", s)
-}
+// ParseListen reads "HOST:PORT" or "unix:PATH" (netaddr.ParseListen).
+func ParseListen(s string) (network, address string, err error) { return netaddr.ParseListen(s) }
 
-// ParseClamdAddress reads "tcp:HOST:PORT" or "unix:PATH".
+// ParseClamdAddress reads "tcp:HOST:PORT" or "unix:PATH" (netaddr.ParseClamdAddress).
 func ParseClamdAddress(s string) (network, address string, err error) {
-	switch {
-	case strings.HasPrefix(s, "tcp:"):
-		return hostPort("tcp", strings.TrimPrefix(s, "tcp:"))
-	case strings.HasPrefix(s, "unix:"):
-		return unixPath(strings.TrimPrefix(s, "unix:"))
-	}
-	return "", "", fmt.Errorf("%q: want tcp:HOST:PORT or unix:PATH", s)
+	return netaddr.ParseClamdAddress(s)
 }
 
-// ParseHTTPAddress reads "http://HOST:PORT" (rspamd's controller or normal worker).
+// ParseHTTPAddress reads "http://HOST:PORT" (netaddr.ParseHTTPAddress).
 func ParseHTTPAddress(s string) (network, address string, err error) {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", "", fmt.Errorf("%q: want http://HOST:PORT", s)
-	}
-	return "tcp", u.Host, nil
+	return netaddr.ParseHTTPAddress(s)
 }
 
-// ParseICAPAddress reads an ICAP service URI, "icap://HOST[:PORT]/SERVICE"
-// with an optional query of service arguments (RFC 3507 section 4.2; the
-// port defaults to 1344), and returns the network, HOST:PORT and the URI
-// as it goes on the request line.
+// ParseICAPAddress reads "icap://HOST[:PORT]/SERVICE" (netaddr.ParseICAPAddress).
 func ParseICAPAddress(s string) (network, address, uri string, err error) {
-	u, err := url.Parse(s)
-	if err != nil || u.Scheme != "icap" || u.Host == "" || u.User != nil || u.Fragment != "" ||
-		strings.Trim(u.Path, "/") == "" || strings.ContainsAny(s, " \t\r\n") {
-		return "", "", "", fmt.Errorf("%q: want icap://HOST[:PORT]/SERVICE", s)
-	}
-	hp := u.Host
-	if u.Port() == "" {
-		hp = net.JoinHostPort(u.Hostname(), "1344")
-	}
-	network, address, err = hostPort("tcp", hp)
-	if err != nil {
-		return "", "", "", err
-	}
-	u.Host = address
-	return network, address, u.String(), nil
+	return netaddr.ParseICAPAddress(s)
 }
 
-func hostPort(network, s string) (string, string, error) {
-	host, port, err := net.SplitHostPort(s)
-	if err != nil {
-		return "", "", fmt.Errorf("%q: %w", s, err)
-	}
-	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
-		return "", "", fmt.Errorf("%q: bad port %q", s, port)
-	}
-	return network, net.JoinHostPort(host, port), nil
-}
-
-func unixPath(p string) (string, string, error) {
-	if !strings.HasPrefix(p, "/") {
-		return "", "", fmt.Errorf("unix socket path %q must be absolute", p)
-	}
-	return "unix", p, nil
-}
+func hostPort(network, s string) (string, string, error) { return netaddr.HostPort(network, s) }

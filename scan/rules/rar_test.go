@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"testing"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/settings"
 )
 
@@ -88,7 +87,7 @@ func TestRarMembers(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newScanner(t, config.Default().Limits, exe...)
+			s := newScanner(t, DefaultLimits, exe...)
 			check(t, scanRaw(t, s, message("x", "y", attachment{"a.rar", "application/x-rar", tc.data})), tc.want)
 		})
 	}
