@@ -259,30 +259,3 @@ func domainListCmd(g *globals) *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
-
-func domainRemoveCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "remove DOMAIN",
-		Short: "Stop accepting mail for a domain (its users, aliases, rules and retention overrides go too)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			name, err := settings.NormalizeDomain(args[0])
-			if err != nil {
-				return usageErr("%v", err)
-			}
-			a, err := g.openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			if err := a.settings.RemoveDomain(cmd.Context(), name); err != nil {
-				return err
-			}
-			if err := clearRetention(cmd.Context(), a, name); err != nil {
-				return fmt.Errorf("domain %s removed, but its retention overrides remain: %w", name, err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "domain %s removed\n", name)
-			return nil
-		},
-	}
-}
