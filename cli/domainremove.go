@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mailtower/mailtower/policyd"
 	"github.com/mailtower/mailtower/settings"
 )
 
@@ -61,11 +60,7 @@ func domainHoldings(ctx context.Context, a *app, domain string) ([]string, error
 	if err != nil {
 		return nil, err
 	}
-	aliasStore, err := policyd.NewAliasStore(ctx, a.db)
-	if err != nil {
-		return nil, err
-	}
-	aliases, err := aliasStore.List(ctx, domain)
+	aliases, err := a.settings.Aliases().List(ctx, domain)
 	if err != nil {
 		return nil, err
 	}

@@ -1,12 +1,9 @@
 package cli
 
 import (
-	"context"
-
 	"github.com/spf13/cobra"
 
 	"github.com/mailtower/mailtower/internal/gateway"
-	"github.com/mailtower/mailtower/store"
 )
 
 func newPolicydCmd(g *globals) *cobra.Command {
@@ -22,19 +19,4 @@ func newPolicydCmd(g *globals) *cobra.Command {
 			return gateway.Run(cmd.Context(), g.loadConfig, "policyd", gateway.StartPolicyd)
 		},
 	}
-}
-
-// openStore opens the app and one component's store on its database.
-func openStore[T any](g *globals, cmd *cobra.Command, open func(context.Context, *store.DB) (T, error)) (*app, T, error) {
-	var zero T
-	a, err := g.openApp(cmd.Context())
-	if err != nil {
-		return nil, zero, err
-	}
-	s, err := open(cmd.Context(), a.db)
-	if err != nil {
-		a.Close()
-		return nil, zero, err
-	}
-	return a, s, nil
 }

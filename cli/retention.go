@@ -61,7 +61,7 @@ func applyRetention(ctx context.Context, a *app, w io.Writer, domain string, cha
 	if len(changes) == 0 {
 		return nil
 	}
-	q, err := quarantine.Open(ctx, a.db, a.cfg.DataDir, retention(a.cfg.Defaults))
+	q, err := a.Quarantine(ctx)
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func applyRetention(ctx context.Context, a *app, w io.Writer, domain string, cha
 // clearRetention removes a removed domain's retention overrides, so that
 // a domain added again under the same name starts from [defaults].
 func clearRetention(ctx context.Context, a *app, domain string) error {
-	q, err := quarantine.Open(ctx, a.db, a.cfg.DataDir, retention(a.cfg.Defaults))
+	q, err := a.Quarantine(ctx)
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func clearRetention(ctx context.Context, a *app, domain string) error {
 
 // retentionRows are the domain's retention lines for `domain show`.
 func retentionRows(ctx context.Context, a *app, domain string) ([]policyView, error) {
-	q, err := quarantine.Open(ctx, a.db, a.cfg.DataDir, retention(a.cfg.Defaults))
+	q, err := a.Quarantine(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -50,6 +50,19 @@ func withApp(g *globals, fn func(cmd *cobra.Command, args []string, a *app) erro
 	}
 }
 
+// withStore is withApp for a command that works on one component's store,
+// opened (and migrated) on the app's database.
+func withStore[T any](g *globals, open func(context.Context, *store.DB) (T, error),
+	fn func(cmd *cobra.Command, args []string, a *app, s T) error) func(*cobra.Command, []string) error {
+	return withApp(g, func(cmd *cobra.Command, args []string, a *app) error {
+		s, err := open(cmd.Context(), a.db)
+		if err != nil {
+			return err
+		}
+		return fn(cmd, args, a, s)
+	})
+}
+
 // The composition root's helpers under the names the commands use.
 const combinerFile = gateway.CombinerFile
 

@@ -83,7 +83,7 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	aliases, err := NewAliasStore(ctx, o.DB)
+	aliases, err := settings.NewAliasStore(ctx, o.DB)
 	if err != nil {
 		return nil, err
 	}

@@ -37,7 +37,7 @@ type fixture struct {
 	d      *Daemon
 	clock  *fakeClock
 	rules  map[string]int64
-	aliasS *AliasStore
+	aliasS *settings.AliasStore
 }
 
 // quiet discards the log of tests.
@@ -81,9 +81,9 @@ func newFixture(t testing.TB) *fixture {
 			Remember: 840 * time.Hour, AutoAllow: 5}, DB: db, Settings: st, Base: settings.Policy{MaxSize: 25_000_000},
 		Now: f.clock.Now, GenerationTTL: time.Nanosecond, Logger: quiet})
 	must(err)
-	f.aliasS, err = NewAliasStore(ctx, db)
+	f.aliasS = st.Aliases()
 	must(err)
-	must(f.aliasS.Add(ctx, Alias{Address: "sales@valid.example", Target: "carol@valid.example"}))
+	must(f.aliasS.Add(ctx, settings.Alias{Address: "sales@valid.example", Target: "carol@valid.example"}))
 	return f
 }
 
@@ -110,3 +110,7 @@ func rcpt(client, sender, recipient string, extra ...string) Request {
 	}
 	return r
 }
+
+// Alias is the settings alias, under the name the tests used when aliases
+// lived here.
+type Alias = settings.Alias

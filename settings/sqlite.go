@@ -45,6 +45,9 @@ func NewSQLStore(ctx context.Context, db *store.DB) (*SQLStore, error) {
 	if err := db.Migrate(ctx, "rules", ruleMigrations); err != nil {
 		return nil, err
 	}
+	if err := db.Migrate(ctx, "aliases", aliasMigrations); err != nil {
+		return nil, err
+	}
 	return &SQLStore{db: db, now: time.Now}, nil
 }
 
