@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -42,8 +43,10 @@ func domainRemoveCmd(g *globals) *cobra.Command {
 			if err := a.settings.RemoveDomain(ctx, name); err != nil {
 				return err
 			}
+			// The overrides went with the domain; what the quarantine
+			// holds for it now expires by [defaults].
 			if err := clearRetention(ctx, a, name); err != nil {
-				return fmt.Errorf("domain %s removed, but its retention overrides remain: %w", name, err)
+				return fmt.Errorf("domain %s removed, but the expiry of its quarantined mail was not recomputed: %w", name, err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "domain %s removed\n", name)
 			return nil
@@ -76,13 +79,13 @@ func domainHoldings(ctx context.Context, a *app, domain string) ([]string, error
 		}
 		nrules += len(r)
 	}
-	overrides, err := retentionRows(ctx, a, domain)
+	ret, err := a.settings.DomainRetention(ctx, domain)
 	if err != nil {
 		return nil, err
 	}
 	nret := 0
-	for _, r := range overrides {
-		if r.Source == "domain" {
+	for _, d := range []*time.Duration{ret.Virus, ret.Spam, ret.Content} {
+		if d != nil {
 			nret++
 		}
 	}

@@ -79,8 +79,9 @@ func applyRetention(ctx context.Context, a *app, w io.Writer, domain string, cha
 	return nil
 }
 
-// clearRetention removes a removed domain's retention overrides, so that
-// a domain added again under the same name starts from [defaults].
+// clearRetention clears a removed domain's retention overrides (settings
+// removed them with the domain already) and recomputes the expiry of its
+// quarantined mail by [defaults].
 func clearRetention(ctx context.Context, a *app, domain string) error {
 	q, err := a.Quarantine(ctx)
 	if err != nil {
