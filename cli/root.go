@@ -1,6 +1,7 @@
-// Package cli is mailtower's command tree (cobra): flag parsing, wiring
-// of components and output formatting. Business logic lives in the
-// packages it calls; nothing imports cli.
+// Package cli is mailtower's command tree (cobra): flag parsing and output
+// formatting. Business logic lives in the packages it calls, and the
+// parts are built from the configuration by internal/gateway; nothing
+// imports cli.
 package cli
 
 import (

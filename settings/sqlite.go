@@ -61,16 +61,6 @@ func Migrate(ctx context.Context, db *store.DB) error {
 	return adoptQuarantineOverrides(ctx, db)
 }
 
-const overrideCols = "spam_level, spam_action, virus_action, content_action, max_size, notify_virus, admin"
-
-func overrideArgs(o Overrides) []any {
-	return []any{o.SpamLevel, o.SpamAction, o.VirusAction, o.ContentAction, o.MaxSize, o.NotifyVirus, o.Admin}
-}
-
-func overrideDest(o *Overrides) []any {
-	return []any{&o.SpamLevel, &o.SpamAction, &o.VirusAction, &o.ContentAction, &o.MaxSize, &o.NotifyVirus, &o.Admin}
-}
-
 // AddDomain inserts a new domain.
 func (s *SQLStore) AddDomain(ctx context.Context, d Domain) error {
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -125,8 +115,7 @@ func (s *SQLStore) UpdateDomain(ctx context.Context, name string, change func(*D
 	}
 	args := append([]any{d.Relay, d.CatchAll}, overrideArgs(d.Overrides)...)
 	args = append(args, name)
-	if _, err := tx.ExecContext(ctx, `UPDATE domains SET relay = ?, catch_all = ?, spam_level = ?, spam_action = ?,
-		virus_action = ?, content_action = ?, max_size = ?, notify_virus = ?, admin = ? WHERE name = ?`, args...); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE domains SET relay = ?, catch_all = ?, `+overrideSet+` WHERE name = ?`, args...); err != nil {
 		return fmt.Errorf("update domain %s: %w", name, err)
 	}
 	if err := writeNets(ctx, tx, *d); err != nil {
