@@ -1,11 +1,12 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mailtower/mailtower/policyd"
+	"github.com/mailtower/mailtower/settings"
 )
 
 func newAliasCmd(g *globals) *cobra.Command {
@@ -20,11 +21,9 @@ func aliasAddCmd(g *globals) *cobra.Command {
 		Use:   "add ADDRESS [--target T]",
 		Short: "Accept ADDRESS at RCPT (a list or forward the customer's server expands)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return changeAlias(g, cmd, args[0], "added", func(s *policyd.AliasStore, addr string) error {
-				return s.Add(cmd.Context(), policyd.Alias{Address: addr, Target: target})
-			})
-		},
+		RunE: changeAlias(g, "added", func(ctx context.Context, s *settings.AliasStore, addr string) error {
+			return s.Add(ctx, settings.Alias{Address: addr, Target: target})
+		}),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "where the customer's server sends it (informational)")
 	return cmd
@@ -32,26 +31,20 @@ func aliasAddCmd(g *globals) *cobra.Command {
 
 func aliasListCmd(g *globals) *cobra.Command {
 	var domain string
-	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list [--domain D]",
 		Short: "List aliases",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: withApp(g, func(cmd *cobra.Command, _ []string, a *app) error {
 			domain, err := domainFlag(domain)
 			if err != nil {
 				return err
 			}
-			a, s, err := openStore(g, cmd, policyd.NewAliasStore)
+			as, err := a.settings.Aliases().List(cmd.Context(), domain)
 			if err != nil {
 				return err
 			}
-			defer a.Close()
-			as, err := s.List(cmd.Context(), domain)
-			if err != nil {
-				return err
-			}
-			if asJSON {
+			if g.json {
 				return printJSON(cmd.OutOrStdout(), nonNil(as))
 			}
 			w := newTable(cmd.OutOrStdout())
@@ -60,11 +53,10 @@ func aliasListCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(w, "%s\t%s\t%s\n", al.Address, al.Domain, orDash(al.Target))
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&domain, "domain", "", "only this domain's aliases")
 	requireNonEmpty(cmd.Flags(), "domain")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
@@ -73,29 +65,24 @@ func aliasRemoveCmd(g *globals) *cobra.Command {
 		Use:   "remove ADDRESS",
 		Short: "Remove an alias",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return changeAlias(g, cmd, args[0], "removed", func(s *policyd.AliasStore, addr string) error {
-				return s.Remove(cmd.Context(), addr)
-			})
-		},
+		RunE: changeAlias(g, "removed", func(ctx context.Context, s *settings.AliasStore, addr string) error {
+			return s.Remove(ctx, addr)
+		}),
 	}
 }
 
-// changeAlias parses arg as an address, applies change to the alias store
-// and says what was done.
-func changeAlias(g *globals, cmd *cobra.Command, arg, done string, change func(*policyd.AliasStore, string) error) error {
-	addr, _, err := parseUserArg(arg)
-	if err != nil {
-		return err
-	}
-	a, s, err := openStore(g, cmd, policyd.NewAliasStore)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	if err := change(s, addr); err != nil {
-		return err
-	}
-	fmt.Fprintf(cmd.OutOrStdout(), "alias %s %s\n", addr, done)
-	return nil
+// changeAlias is the RunE of alias add and remove: it parses the ADDRESS
+// argument, applies change to the alias store and says what was done.
+func changeAlias(g *globals, done string, change func(context.Context, *settings.AliasStore, string) error) func(*cobra.Command, []string) error {
+	return withApp(g, func(cmd *cobra.Command, args []string, a *app) error {
+		addr, _, err := parseUserArg(args[0])
+		if err != nil {
+			return err
+		}
+		if err := change(cmd.Context(), a.settings.Aliases(), addr); err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "alias %s %s\n", addr, done)
+		return nil
+	})
 }

@@ -77,7 +77,7 @@ func TestDomainAndUserLifecycle(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &ds); err != nil || len(ds) != 1 || ds[0].Users != 1 {
 		t.Fatalf("domain list %s %v", out, err)
 	}
-	mustRun(t, cfg, "domain", "remove", "example.com")
+	mustRun(t, cfg, "domain", "remove", "example.com", "--purge")
 	if _, err := run(t, cfg, "user", "show", "bob@example.com"); err == nil {
 		t.Fatal("user must be gone with its domain")
 	}

@@ -68,7 +68,7 @@ func domainAddCmd(g *globals) *cobra.Command {
 		Use:   "add DOMAIN --relay HOST[:PORT]",
 		Short: "Accept mail for a domain and relay it to the customer's server",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: withApp(g, func(cmd *cobra.Command, args []string, a *app) error {
 			name, err := settings.NormalizeDomain(args[0])
 			if err != nil {
 				return usageErr("%v", err)
@@ -80,11 +80,6 @@ func domainAddCmd(g *globals) *cobra.Command {
 			if err := f.apply(cmd, &d); err != nil {
 				return err
 			}
-			a, err := g.openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			if err := a.settings.AddDomain(cmd.Context(), d); err != nil {
 				return err
 			}
@@ -96,7 +91,7 @@ func domainAddCmd(g *globals) *cobra.Command {
 					"or use `mailtower domain set %s --catch-all` (unknown senders are then greylisted)\n", name, name, name)
 			}
 			return nil
-		},
+		}),
 	}
 	f.register(cmd)
 	return cmd
@@ -108,7 +103,7 @@ func domainSetCmd(g *globals) *cobra.Command {
 		Use:   "set DOMAIN [flags]",
 		Short: "Change a domain's settings (a policy flag set to \"default\" inherits again)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: withApp(g, func(cmd *cobra.Command, args []string, a *app) error {
 			name, err := settings.NormalizeDomain(args[0])
 			if err != nil {
 				return usageErr("%v", err)
@@ -120,11 +115,6 @@ func domainSetCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a, err := g.openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			if onlyRetentionFlags(cmd, ret) {
 				_, err = a.settings.Domain(cmd.Context(), name) // the domain must exist
 			} else {
@@ -138,7 +128,7 @@ func domainSetCmd(g *globals) *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "domain %s updated\n", name)
 			return nil
-		},
+		}),
 	}
 	f.register(cmd)
 	registerRetentionFlags(cmd)
@@ -166,21 +156,15 @@ func viewDomain(d settings.Domain, users int) domainView {
 }
 
 func domainShowCmd(g *globals) *cobra.Command {
-	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "show DOMAIN",
 		Short: "Show a domain and its effective policy with the origin of each value",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: withApp(g, func(cmd *cobra.Command, args []string, a *app) error {
 			name, err := settings.NormalizeDomain(args[0])
 			if err != nil {
 				return usageErr("%v", err)
 			}
-			a, err := g.openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			d, err := a.settings.Domain(cmd.Context(), name)
 			if err != nil {
 				return err
@@ -194,7 +178,7 @@ func domainShowCmd(g *globals) *cobra.Command {
 			if v.Retention, err = retentionRows(cmd.Context(), a, name); err != nil {
 				return err
 			}
-			if asJSON {
+			if g.json {
 				return printJSON(cmd.OutOrStdout(), v)
 			}
 			w := newTable(cmd.OutOrStdout())
@@ -209,9 +193,8 @@ func domainShowCmd(g *globals) *cobra.Command {
 			w = newTable(cmd.OutOrStdout())
 			printPolicyRows(w, v.Retention)
 			return w.Flush()
-		},
+		}),
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
@@ -222,17 +205,11 @@ func printPolicyRows(w interface{ Write([]byte) (int, error) }, rows []policyVie
 }
 
 func domainListCmd(g *globals) *cobra.Command {
-	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List domains",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := g.openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(g, func(cmd *cobra.Command, _ []string, a *app) error {
 			ds, err := a.settings.Domains(cmd.Context())
 			if err != nil {
 				return err
@@ -245,7 +222,7 @@ func domainListCmd(g *globals) *cobra.Command {
 				}
 				views = append(views, viewDomain(d, len(users)))
 			}
-			if asJSON {
+			if g.json {
 				return printJSON(cmd.OutOrStdout(), views)
 			}
 			w := newTable(cmd.OutOrStdout())
@@ -254,35 +231,7 @@ func domainListCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(w, "%s\t%s\t%v\t%d\t%s\n", v.Name, v.Relay, v.CatchAll, v.Users, orDash(strings.Join(v.RelayNets, ",")))
 			}
 			return w.Flush()
-		},
+		}),
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
-}
-
-func domainRemoveCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "remove DOMAIN",
-		Short: "Stop accepting mail for a domain (its users, aliases, rules and retention overrides go too)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			name, err := settings.NormalizeDomain(args[0])
-			if err != nil {
-				return usageErr("%v", err)
-			}
-			a, err := g.openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			if err := a.settings.RemoveDomain(cmd.Context(), name); err != nil {
-				return err
-			}
-			if err := clearRetention(cmd.Context(), a, name); err != nil {
-				return fmt.Errorf("domain %s removed, but its retention overrides remain: %w", name, err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "domain %s removed\n", name)
-			return nil
-		},
-	}
 }

@@ -32,7 +32,6 @@ func resolverFor(server string) mxcheck.Resolver {
 
 func domainCheckCmd(g *globals, newResolver func(server string) mxcheck.Resolver) *cobra.Command {
 	var (
-		asJSON  bool
 		dns     string
 		timeout time.Duration
 	)
@@ -65,7 +64,7 @@ func domainCheckCmd(g *globals, newResolver func(server string) mxcheck.Resolver
 				return fmt.Errorf("%s: %w", name, err)
 			}
 			configured := domainConfigured(cmd.Context(), g, name)
-			if asJSON {
+			if g.json {
 				err = printJSON(cmd.OutOrStdout(), struct {
 					*mxcheck.Result
 					Configured *bool `json:"configured,omitempty"`
@@ -79,7 +78,6 @@ func domainCheckCmd(g *globals, newResolver func(server string) mxcheck.Resolver
 			return err
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().StringVar(&dns, "dns", "", "ask this DNS server (HOST[:PORT]) instead of the system resolver")
 	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Second, "give up on DNS after this long")
 	return cmd

@@ -56,6 +56,7 @@ func TestDomainCheckCommand(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			g := &globals{configPath: cfg}
 			cmd := domainCheckCmd(g, func(string) mxcheck.Resolver { return tc.dns })
+			registerGlobals(cmd, g)
 			var out bytes.Buffer
 			cmd.SetOut(&out)
 			cmd.SetErr(&out)

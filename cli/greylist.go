@@ -75,23 +75,17 @@ type greylistView struct {
 
 func greylistListCmd(g *globals) *cobra.Command {
 	var f greylistFilter
-	var asJSON bool
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List greylisted triplets, client networks that passed, and allowed networks",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: withStore(g, greylist.NewSQLStore, func(cmd *cobra.Command, _ []string, a *app, st *greylist.SQLStore) error {
 			flt, err := f.filter()
 			if err != nil {
 				return err
 			}
 			flt.Limit = limit
-			a, st, err := openStore(g, cmd, greylist.NewSQLStore)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			var v greylistView
 			if v.Triplets, v.Clients, err = st.List(cmd.Context(), flt); err != nil {
 				return err
@@ -102,14 +96,13 @@ func greylistListCmd(g *globals) *cobra.Command {
 			v.Triplets = nonNil(v.Triplets)
 			v.Clients = nonNil(v.Clients)
 			v.Allowed = nonNil(v.Allowed)
-			if asJSON {
+			if g.json {
 				return printJSON(cmd.OutOrStdout(), v)
 			}
 			return printGreylist(cmd, v, a.cfg.Greylist.AutoAllow)
-		},
+		}),
 	}
 	f.register(cmd)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().IntVar(&limit, "limit", 1000, "show at most this many triplets and clients; 0 = all")
 	return cmd
 }
@@ -159,7 +152,7 @@ func greylistAllowCmd(g *globals) *cobra.Command {
 		Long: "Exempt client networks from greylisting, e.g. a partner's outbound servers.\n" +
 			"To exempt a sender instead, use `mailtower rule add SCOPE --allow-sender ADDR`.",
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: withStore(g, greylist.NewSQLStore, func(cmd *cobra.Command, args []string, a *app, st *greylist.SQLStore) error {
 			var nets []netip.Prefix
 			for _, s := range args {
 				p, err := parseNet("network", s)
@@ -168,11 +161,7 @@ func greylistAllowCmd(g *globals) *cobra.Command {
 				}
 				nets = append(nets, p)
 			}
-			a, st, err := openStore(g, cmd, greylist.NewSQLStore)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+			var err error
 			for _, p := range nets {
 				if remove {
 					err = st.RemoveAllow(cmd.Context(), p)
@@ -189,7 +178,7 @@ func greylistAllowCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", p, verb)
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&comment, "comment", "", "why the network is allowed")
 	cmd.Flags().BoolVar(&remove, "remove", false, "remove the networks from the allowed list")
@@ -203,7 +192,7 @@ func greylistClearCmd(g *globals) *cobra.Command {
 		Use:   "clear (--client NET | --sender S | --recipient R | --all)",
 		Short: "Forget greylisting state: matching senders are greylisted again",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: withStore(g, greylist.NewSQLStore, func(cmd *cobra.Command, _ []string, a *app, st *greylist.SQLStore) error {
 			flt, err := f.filter()
 			if err != nil {
 				return err
@@ -211,11 +200,6 @@ func greylistClearCmd(g *globals) *cobra.Command {
 			if !all && !flt.Net.IsValid() && flt.Sender == "" && flt.Recipient == "" {
 				return usageErr("greylist clear: name what to clear (--client, --sender, --recipient) or pass --all")
 			}
-			a, st, err := openStore(g, cmd, greylist.NewSQLStore)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			n, err := st.Clear(cmd.Context(), flt)
 			if err != nil {
 				return err
@@ -231,7 +215,7 @@ func greylistClearCmd(g *globals) *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "cleared %d greylist entries (%s)\n", n, strings.Join(what, ", "))
 			return nil
-		},
+		}),
 	}
 	f.register(cmd)
 	cmd.Flags().BoolVar(&all, "all", false, "clear every triplet and client network (allowed networks stay)")

@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mailtower/mailtower/internal/msgfiles"
-	"github.com/mailtower/mailtower/mimewalk"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/bayes"
 	"github.com/mailtower/mailtower/scan/combine"
@@ -60,7 +59,7 @@ func runLearnFit(cmd *cobra.Command, g *globals, spam, ham []string) error {
 		return err
 	}
 	ev := &fitEvidence{snap: snap, tok: bayes.NewTokenizer(tokenizerLimits(a.cfg)),
-		heur: heuristics.New(heuristics.Options{Walk: mimewalk.LimitsFrom(a.cfg.Limits)})}
+		heur: heuristics.New(heuristics.Options{Walk: walkLimits(a.cfg.Limits)})}
 	if ev.external, err = externalSpamEngines(ctx, a); err != nil {
 		return err
 	}

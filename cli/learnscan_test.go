@@ -199,7 +199,7 @@ func TestBuiltinEngines(t *testing.T) {
 			t.Errorf("%s: inbound %v, virus %d; want %v (the content filter is always on) and no virus engines", c.name, names, len(virus), c.want)
 		}
 	}
-	if _, err := builtinEngines(context.Background(), nil, config.Default(), nil); err == nil {
+	if _, err := openBayes(context.Background(), &app{}, config.Default()); err == nil {
 		t.Error("bayes without a database must be an error")
 	}
 }

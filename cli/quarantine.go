@@ -61,13 +61,26 @@ func (g *quarantineGlobals) openQuarantine(ctx context.Context) (*app, *quaranti
 	if err != nil {
 		return nil, nil, err
 	}
-	q, err := quarantine.Open(ctx, a.db, a.cfg.DataDir, retention(a.cfg.Defaults))
+	q, err := a.Quarantine(ctx)
 	if err != nil {
 		a.Close()
 		return nil, nil, err
 	}
 	q.SetClock(clock)
 	return a, q, nil
+}
+
+// withQuarantine is withApp for the quarantine commands: fn gets the app
+// and the quarantine store with the clock.
+func (g *quarantineGlobals) withQuarantine(fn func(cmd *cobra.Command, args []string, a *app, q *quarantine.Store) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		a, q, err := g.openQuarantine(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		return fn(cmd, args, a, q)
+	}
 }
 
 // filterFlags are the selection flags of list and delete.
@@ -131,7 +144,7 @@ func (ff *filterFlags) filter(now time.Time) (quarantine.Filter, error) {
 
 func quarantineListCmd(g *quarantineGlobals) *cobra.Command {
 	var ff filterFlags
-	var asJSON, all bool
+	var all bool
 	var sort string
 	var reverse bool
 	var limit, offset int
@@ -142,7 +155,7 @@ func quarantineListCmd(g *quarantineGlobals) *cobra.Command {
 		Long: "List and search quarantined messages, one row per quarantined recipient, newest first.\n" +
 			"A full page prints the --cursor for the next one on stderr.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: g.withQuarantine(func(cmd *cobra.Command, _ []string, a *app, q *quarantine.Store) error {
 			f, err := g.selection(&ff)
 			if err != nil {
 				return err
@@ -160,11 +173,6 @@ func quarantineListCmd(g *quarantineGlobals) *cobra.Command {
 			if all {
 				f.States = quarantine.AllStates
 			}
-			a, q, err := g.openQuarantine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			items, err := q.List(cmd.Context(), f)
 			if err != nil {
 				return err
@@ -172,7 +180,7 @@ func quarantineListCmd(g *quarantineGlobals) *cobra.Command {
 			if next := f.NextCursor(items); next != "" {
 				fmt.Fprintf(cmd.ErrOrStderr(), "more: --cursor %s\n", next)
 			}
-			if asJSON {
+			if g.json {
 				return printJSON(cmd.OutOrStdout(), items)
 			}
 			w := newTable(cmd.OutOrStdout())
@@ -182,7 +190,7 @@ func quarantineListCmd(g *quarantineGlobals) *cobra.Command {
 					it.Category, it.Score, humanSize(it.Size), orDash(it.Sender), it.Recipient, oneLine(truncate(it.Subject, 50)), it.State)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	ff.register(cmd, true)
 	fl := cmd.Flags()
@@ -192,7 +200,6 @@ func quarantineListCmd(g *quarantineGlobals) *cobra.Command {
 	fl.IntVar(&offset, "offset", 0, "skip this many rows (paging)")
 	fl.StringVar(&cursor, "cursor", "", "continue after the page that printed this cursor (same --sort/--reverse)")
 	fl.BoolVar(&all, "all", false, "include released, releasing and deleted rows")
-	fl.BoolVar(&asJSON, "json", false, "print a JSON array")
 	return cmd
 }
 

@@ -108,7 +108,6 @@ func deleteMatching(cmd *cobra.Command, g *quarantineGlobals, ff *filterFlags, y
 
 func quarantinePurgeCmd(g *quarantineGlobals) *cobra.Command {
 	var opt quarantine.PurgeOptions
-	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "purge",
 		Short: "Remove what is past its retention, sweep orphan files, report damaged entries",
@@ -117,25 +116,19 @@ func quarantinePurgeCmd(g *quarantineGlobals) *cobra.Command {
 			"without items and their files; remove files without a row older than an hour; report rows\n" +
 			"whose file is missing and releases that crashed. `mailtower serve` runs this every hour.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, q, err := g.openQuarantine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: g.withQuarantine(func(cmd *cobra.Command, _ []string, a *app, q *quarantine.Store) error {
 			rep, err := q.Purge(cmd.Context(), opt)
 			if err != nil {
 				return err
 			}
-			if asJSON {
+			if g.json {
 				return printJSON(cmd.OutOrStdout(), rep)
 			}
 			printPurge(cmd.OutOrStdout(), rep)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&opt.DryRun, "dry-run", false, "count what would be removed, remove nothing")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
 }
 

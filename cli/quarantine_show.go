@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mailtower/mailtower/mimewalk"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/scan"
 )
@@ -40,17 +39,12 @@ type showView struct {
 const maxShowHeader = 256 << 10
 
 func quarantineShowCmd(g *quarantineGlobals) *cobra.Command {
-	var raw, asJSON bool
+	var raw bool
 	cmd := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show a quarantined message: envelope, headers, verdict with every finding, attachments",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, q, err := g.openQuarantine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: g.withQuarantine(func(cmd *cobra.Command, args []string, a *app, q *quarantine.Store) error {
 			items, err := q.Get(cmd.Context(), strings.TrimSpace(args[0]))
 			if err != nil {
 				return err
@@ -74,17 +68,16 @@ func quarantineShowCmd(g *quarantineGlobals) *cobra.Command {
 				v.Header, _ = quarantine.Header(f, maxShowHeader)
 				f.Seek(0, io.SeekStart)
 				var probs []string
-				v.Attachments, probs = quarantine.Attachments(f, mimewalk.LimitsFrom(a.cfg.Limits))
+				v.Attachments, probs = quarantine.Attachments(f, walkLimits(a.cfg.Limits))
 				v.Problems = append(v.Problems, probs...)
 			}
-			if asJSON {
+			if g.json {
 				return printJSON(cmd.OutOrStdout(), v)
 			}
 			return printShow(cmd.OutOrStdout(), v)
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&raw, "raw", false, "print the stored message file unchanged")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 

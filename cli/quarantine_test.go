@@ -196,7 +196,7 @@ func TestDomainRemoveClearsRetention(t *testing.T) {
 	cfg := testConfig(t)
 	mustRun(t, cfg, "domain", "add", "x.test", "--relay", "mx.x.test")
 	mustRun(t, cfg, "domain", "set", "x.test", "--virus-retention", "7d")
-	mustRun(t, cfg, "domain", "remove", "x.test")
+	mustRun(t, cfg, "domain", "remove", "x.test", "--purge")
 	mustRun(t, cfg, "domain", "add", "x.test", "--relay", "mx.x.test")
 	if out := mustRun(t, cfg, "domain", "show", "x.test", "--json"); strings.Contains(out, `"source": "domain"`) {
 		t.Fatalf("the old domain's retention override came back:\n%s", out)

@@ -61,7 +61,7 @@ func applyRetention(ctx context.Context, a *app, w io.Writer, domain string, cha
 	if len(changes) == 0 {
 		return nil
 	}
-	q, err := quarantine.Open(ctx, a.db, a.cfg.DataDir, retention(a.cfg.Defaults))
+	q, err := a.Quarantine(ctx)
 	if err != nil {
 		return err
 	}
@@ -79,10 +79,11 @@ func applyRetention(ctx context.Context, a *app, w io.Writer, domain string, cha
 	return nil
 }
 
-// clearRetention removes a removed domain's retention overrides, so that
-// a domain added again under the same name starts from [defaults].
+// clearRetention clears a removed domain's retention overrides (settings
+// removed them with the domain already) and recomputes the expiry of its
+// quarantined mail by [defaults].
 func clearRetention(ctx context.Context, a *app, domain string) error {
-	q, err := quarantine.Open(ctx, a.db, a.cfg.DataDir, retention(a.cfg.Defaults))
+	q, err := a.Quarantine(ctx)
 	if err != nil {
 		return err
 	}
@@ -91,7 +92,7 @@ func clearRetention(ctx context.Context, a *app, domain string) error {
 
 // retentionRows are the domain's retention lines for `domain show`.
 func retentionRows(ctx context.Context, a *app, domain string) ([]policyView, error) {
-	q, err := quarantine.Open(ctx, a.db, a.cfg.DataDir, retention(a.cfg.Defaults))
+	q, err := a.Quarantine(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
-// Package cli is mailtower's command tree (cobra): flag parsing, wiring
-// of components and output formatting. Business logic lives in the
-// packages it calls; nothing imports cli.
+// Package cli is mailtower's command tree (cobra): flag parsing and output
+// formatting. Business logic lives in the packages it calls, and the
+// parts are built from the configuration by internal/gateway; nothing
+// imports cli.
 package cli
 
 import (
@@ -48,8 +49,7 @@ func NewRootCommand() *cobra.Command {
 		// Refuse empty values of filter flags before any command runs.
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return checkNonEmpty(cmd) },
 	}
-	root.PersistentFlags().StringVar(&g.configPath, "config", "",
-		"configuration file (default $"+config.EnvPath+" or "+config.DefaultPath+")")
+	registerGlobals(root, g)
 	root.AddCommand(
 		newConfigCmd(g),
 		newDomainCmd(g),
@@ -64,10 +64,20 @@ func NewRootCommand() *cobra.Command {
 		newPolicydCmd(g),
 		newGreylistCmd(g),
 		newAliasCmd(g),
-		newVersionCmd(),
+		newVersionCmd(g),
 		newManCmd(),
 	)
 	return root
+}
+
+// registerGlobals declares the flags every command has: --config, and
+// --json for the commands that print something (lists, shows, reports).
+// Values already in g stay the defaults (tests build one command alone).
+func registerGlobals(root *cobra.Command, g *globals) {
+	root.PersistentFlags().StringVar(&g.configPath, "config", g.configPath,
+		"configuration file (default $"+config.EnvPath+" or "+config.DefaultPath+")")
+	root.PersistentFlags().BoolVar(&g.json, "json", g.json,
+		"print JSON instead of text (commands that list, show or report)")
 }
 
 // loadConfig reads the configuration named by --config / $MAILTOWER_CONFIG.

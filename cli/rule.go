@@ -33,7 +33,7 @@ func ruleAddCmd(g *globals) *cobra.Command {
 			"pattern matched against the decoded subject and the text of every text part (HTML as markup\n" +
 			"and as visible text); use (?i) for case-insensitive matching.",
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: withApp(g, func(cmd *cobra.Command, args []string, a *app) error {
 			scope, err := settings.ParseScope(args[0])
 			if err != nil {
 				return usageErr("%v", err)
@@ -51,11 +51,6 @@ func ruleAddCmd(g *globals) *cobra.Command {
 			if r.Value, err = settings.NormalizeRuleValue(r.Kind, r.Value); err != nil {
 				return usageErr("--%s: %v", r.Kind, err)
 			}
-			a, err := g.openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			if scope.Kind == settings.ScopeDomain {
 				// A rule for a domain this gateway does not serve is a typo.
 				if _, err := a.settings.Domain(cmd.Context(), scope.Name); err != nil {
@@ -68,7 +63,7 @@ func ruleAddCmd(g *globals) *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "rule %d added: %s %s %s\n", added.ID, added.Scope, added.Kind, added.Value)
 			return nil
-		},
+		}),
 	}
 	for _, k := range ruleKindFlag {
 		values[k] = cmd.Flags().String(string(k), "", "rule value for "+string(k))
@@ -90,13 +85,12 @@ type ruleView struct {
 }
 
 func ruleListCmd(g *globals) *cobra.Command {
-	var asJSON bool
 	var kind string
 	cmd := &cobra.Command{
 		Use:   "list [SCOPE]",
 		Short: "List rules, of every scope or of one (global, a domain, a user)",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: withApp(g, func(cmd *cobra.Command, args []string, a *app) error {
 			var scope settings.Scope
 			if len(args) == 1 {
 				s, err := settings.ParseScope(args[0])
@@ -108,11 +102,6 @@ func ruleListCmd(g *globals) *cobra.Command {
 			if kind != "" && !validKind(kind) {
 				return usageErr("--kind %q: want one of %v", kind, settings.RuleKinds)
 			}
-			a, err := g.openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			rs, err := a.settings.Rules(cmd.Context(), scope, settings.RuleKind(kind))
 			if err != nil {
 				return err
@@ -122,7 +111,7 @@ func ruleListCmd(g *globals) *cobra.Command {
 				views = append(views, ruleView{ID: r.ID, Scope: r.Scope.String(), Kind: string(r.Kind), Value: r.Value,
 					Comment: r.Comment, Created: r.Created.UTC().Format(time.RFC3339)})
 			}
-			if asJSON {
+			if g.json {
 				return printJSON(cmd.OutOrStdout(), views)
 			}
 			tw := newTable(cmd.OutOrStdout())
@@ -131,9 +120,8 @@ func ruleListCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", v.ID, v.Scope, v.Kind, v.Value, orDash(v.Comment))
 			}
 			return tw.Flush()
-		},
+		}),
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().StringVar(&kind, "kind", "", "only rules of this kind")
 	requireNonEmpty(cmd.Flags(), "kind")
 	return cmd
@@ -153,7 +141,7 @@ func ruleRemoveCmd(g *globals) *cobra.Command {
 		Use:   "remove ID...",
 		Short: "Remove rules by id (see rule list)",
 		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: withApp(g, func(cmd *cobra.Command, args []string, a *app) error {
 			ids := make([]int64, 0, len(args))
 			for _, s := range args {
 				id, err := strconv.ParseInt(s, 10, 64)
@@ -162,11 +150,6 @@ func ruleRemoveCmd(g *globals) *cobra.Command {
 				}
 				ids = append(ids, id)
 			}
-			a, err := g.openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			for _, id := range ids {
 				if err := a.settings.RemoveRule(cmd.Context(), id); err != nil {
 					return err
@@ -174,6 +157,6 @@ func ruleRemoveCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "rule %d removed\n", id)
 			}
 			return nil
-		},
+		}),
 	}
 }

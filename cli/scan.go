@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mailtower/mailtower/internal/gateway"
 	"github.com/mailtower/mailtower/internal/msgfiles"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
@@ -23,7 +24,6 @@ const (
 )
 
 func newScanCmd(g *globals) *cobra.Command {
-	var asJSON bool
 	var level, workers int
 	cmd := &cobra.Command{
 		Use:   "scan PATH...|-",
@@ -43,20 +43,15 @@ Exit status: 0 every message clean; 1 at least one spam, virus or content
 verdict; 3 at least one message could not be read or scanned (an engine
 failure is never reported as clean); 2 bad usage.`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, paths []string) error {
+		RunE: withApp(g, func(cmd *cobra.Command, paths []string, a *app) error {
 			ctx := cmd.Context()
-			a, err := g.openApp(ctx)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			if !cmd.Flags().Changed("level") {
 				level = a.cfg.Defaults.SpamLevel
 			}
 			if level < 1 || level > 5 {
 				return usageErr("--level %d: want 1 to 5", level)
 			}
-			engines, err := scanEngines(ctx, a)
+			engines, err := gateway.ScanEngines(ctx, a.App)
 			if err != nil {
 				return err
 			}
@@ -94,7 +89,7 @@ failure is never reported as clean); 2 bad usage.`,
 						worst = scanExitCaught
 					}
 				}
-				return printScan(out, r, asJSON)
+				return printScan(out, r, g.json)
 			})
 			if err != nil {
 				return err
@@ -103,9 +98,8 @@ failure is never reported as clean); 2 bad usage.`,
 				return &exitCodeError{code: worst, err: fmt.Errorf("%d of %d message(s) caught, %d could not be scanned", caught, total, failed)}
 			}
 			return nil
-		},
+		}),
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per message per line")
 	cmd.Flags().IntVar(&level, "level", 3, "spam level 1-5 whose threshold decides spam (default: [defaults] spam_level)")
 	cmd.Flags().IntVar(&workers, "workers", runtime.GOMAXPROCS(0), "messages scanned concurrently")
 	return cmd

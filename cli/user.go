@@ -28,7 +28,7 @@ func userAddCmd(g *globals) *cobra.Command {
 		Use:   "add ADDRESS [policy flags]",
 		Short: "Add a recipient address to its domain",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: withApp(g, func(cmd *cobra.Command, args []string, a *app) error {
 			addr, domain, err := parseUserArg(args[0])
 			if err != nil {
 				return err
@@ -37,17 +37,12 @@ func userAddCmd(g *globals) *cobra.Command {
 			if err := pf.apply(cmd, &u.Overrides); err != nil {
 				return err
 			}
-			a, err := g.openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			if err := a.settings.AddUser(cmd.Context(), u); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "user %s added\n", addr)
 			return nil
-		},
+		}),
 	}
 	pf.register(cmd)
 	return cmd
@@ -59,7 +54,7 @@ func userSetCmd(g *globals) *cobra.Command {
 		Use:   "set ADDRESS [policy flags]",
 		Short: "Change a user's policy overrides (\"default\" inherits from the domain again)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: withApp(g, func(cmd *cobra.Command, args []string, a *app) error {
 			addr, _, err := parseUserArg(args[0])
 			if err != nil {
 				return err
@@ -67,18 +62,13 @@ func userSetCmd(g *globals) *cobra.Command {
 			if cmd.Flags().NFlag() == 0 {
 				return usageErr("user set %s: nothing to change (see --help)", addr)
 			}
-			a, err := g.openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			err = a.settings.UpdateUser(cmd.Context(), addr, func(u *settings.User) error { return pf.apply(cmd, &u.Overrides) })
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "user %s updated\n", addr)
 			return nil
-		},
+		}),
 	}
 	pf.register(cmd)
 	return cmd
@@ -91,21 +81,15 @@ type userView struct {
 }
 
 func userShowCmd(g *globals) *cobra.Command {
-	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "show ADDRESS",
 		Short: "Show a user's effective policy and where each value comes from",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: withApp(g, func(cmd *cobra.Command, args []string, a *app) error {
 			addr, domain, err := parseUserArg(args[0])
 			if err != nil {
 				return err
 			}
-			a, err := g.openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			u, err := a.settings.User(cmd.Context(), addr)
 			if err != nil {
 				return err
@@ -116,7 +100,7 @@ func userShowCmd(g *globals) *cobra.Command {
 			}
 			v := userView{Address: u.Address, Domain: u.Domain,
 				Policy: viewPolicy(settings.Resolve(basePolicy(a.cfg.Defaults), d, u))}
-			if asJSON {
+			if g.json {
 				return printJSON(cmd.OutOrStdout(), v)
 			}
 			w := newTable(cmd.OutOrStdout())
@@ -124,29 +108,22 @@ func userShowCmd(g *globals) *cobra.Command {
 			fmt.Fprintf(w, "domain\t%s\n", v.Domain)
 			printPolicyRows(w, v.Policy)
 			return w.Flush()
-		},
+		}),
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
 func userListCmd(g *globals) *cobra.Command {
-	var asJSON bool
 	var domain string
 	cmd := &cobra.Command{
 		Use:   "list [--domain D]",
 		Short: "List users",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: withApp(g, func(cmd *cobra.Command, _ []string, a *app) error {
 			domain, err := domainFlag(domain)
 			if err != nil {
 				return err
 			}
-			a, err := g.openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			us, err := a.settings.Users(cmd.Context(), domain)
 			if err != nil {
 				return err
@@ -155,7 +132,7 @@ func userListCmd(g *globals) *cobra.Command {
 			for _, u := range us {
 				views = append(views, userView{Address: u.Address, Domain: u.Domain})
 			}
-			if asJSON {
+			if g.json {
 				return printJSON(cmd.OutOrStdout(), views)
 			}
 			w := newTable(cmd.OutOrStdout())
@@ -164,9 +141,8 @@ func userListCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(w, "%s\t%s\n", v.Address, v.Domain)
 			}
 			return w.Flush()
-		},
+		}),
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().StringVar(&domain, "domain", "", "only this domain's users")
 	requireNonEmpty(cmd.Flags(), "domain")
 	return cmd
@@ -177,21 +153,16 @@ func userRemoveCmd(g *globals) *cobra.Command {
 		Use:   "remove ADDRESS",
 		Short: "Remove a user",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: withApp(g, func(cmd *cobra.Command, args []string, a *app) error {
 			addr, _, err := parseUserArg(args[0])
 			if err != nil {
 				return err
 			}
-			a, err := g.openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			if err := a.settings.RemoveUser(cmd.Context(), addr); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "user %s removed\n", addr)
 			return nil
-		},
+		}),
 	}
 }

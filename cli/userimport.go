@@ -12,7 +12,6 @@ import (
 
 func userImportCmd(g *globals) *cobra.Command {
 	var domain string
-	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "import FILE --domain D",
 		Short: "Add the addresses in FILE (one a line, - for stdin) as users of a domain, in one transaction",
@@ -20,7 +19,7 @@ func userImportCmd(g *globals) *cobra.Command {
 			"lines starting with # are ignored. Invalid addresses, addresses of another domain,\n" +
 			"duplicates and existing users are skipped and reported with their line number.",
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: withApp(g, func(cmd *cobra.Command, args []string, a *app) error {
 			if domain == "" {
 				return usageErr("user import: --domain D is required")
 			}
@@ -37,16 +36,11 @@ func userImportCmd(g *globals) *cobra.Command {
 				defer f.Close()
 				in = f
 			}
-			a, err := g.openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			res, err := a.settings.ImportUsers(cmd.Context(), d, in)
 			if err != nil {
 				return err
 			}
-			if asJSON {
+			if g.json {
 				res.Added, res.Skipped = nonNil(res.Added), nonNil(res.Skipped)
 				return printJSON(cmd.OutOrStdout(), res)
 			}
@@ -56,10 +50,9 @@ func userImportCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(out, "  line %d: %s: %s\n", s.Line, s.Value, s.Reason)
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&domain, "domain", "", "the domain the addresses belong to")
 	requireNonEmpty(cmd.Flags(), "domain")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }

@@ -8,8 +8,7 @@ import (
 	"github.com/mailtower/mailtower/internal/version"
 )
 
-func newVersionCmd() *cobra.Command {
-	var asJSON bool
+func newVersionCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version, source commit, build date and Go version",
@@ -20,7 +19,7 @@ func newVersionCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v := version.Get()
 			out := cmd.OutOrStdout()
-			if asJSON {
+			if g.json {
 				return printJSON(out, map[string]string{"version": v.Version, "commit": v.Commit, "date": v.Date, "go": v.Go})
 			}
 			t := newTable(out)
@@ -31,6 +30,5 @@ func newVersionCmd() *cobra.Command {
 			return t.Flush()
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mailtower/mailtower/internal/config"
+	"github.com/mailtower/mailtower/internal/gateway"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/avparts"
 	"github.com/mailtower/mailtower/scan/clamd"
@@ -37,11 +38,11 @@ func BenchmarkDecodedParts(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Stop()
-	raw, err := clamd.New(config.Scanner{Address: c.Addr(), Timeout: config.Duration(30 * time.Second)})
+	raw, err := clamd.New(clamd.Options{Address: c.Addr(), Timeout: 30 * time.Second})
 	if err != nil {
 		b.Fatal(err)
 	}
-	lim := config.Default().Limits
+	lim := gateway.Limits(config.Default().Limits)
 	parts := avparts.New(raw, lim)
 
 	rng := rand.New(rand.NewSource(1))

@@ -24,7 +24,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/scan/clamd"
 	"github.com/mailtower/mailtower/scan/rspamd"
 	"github.com/mailtower/mailtower/scan/spamd"
@@ -65,7 +64,7 @@ SelfCheck 3600
 	tcp, unix = fmt.Sprintf("tcp:127.0.0.1:%d", port), "unix:"+sock
 	startDaemon(t, dir, "clamd", tcp, []string{"clamd", "-c", filepath.Join(dir, "clamd.conf")}, 2*time.Minute,
 		func(ctx context.Context) error {
-			s, err := clamd.New(config.Scanner{Address: tcp})
+			s, err := clamd.New(clamd.Options{Address: tcp})
 			if err != nil {
 				return err
 			}
@@ -103,7 +102,7 @@ func runSpamd(t *testing.T) string {
 		"--allowed-ips=127.0.0.1", "--siteconfigpath=" + site, "--max-children=2", "--min-children=1",
 		"--syslog=stderr", "--pidfile=" + filepath.Join(dir, "spamd.pid")}, 3*time.Minute,
 		func(ctx context.Context) error {
-			s, err := spamd.New(config.Scanner{Address: addr})
+			s, err := spamd.New(spamd.Options{Address: addr})
 			if err != nil {
 				return err
 			}
@@ -155,7 +154,7 @@ func runRspamd(t *testing.T) string {
 		"-c", "/etc/rspamd/rspamd.conf", "--var=LOCAL_CONFDIR=" + local, "--var=DBDIR=" + filepath.Join(dir, "db"),
 		"--var=RUNDIR=" + filepath.Join(dir, "run"), "--var=LOGDIR=" + filepath.Join(dir, "log")}, 3*time.Minute,
 		func(ctx context.Context) error {
-			s, err := rspamd.New(config.Scanner{Address: addr})
+			s, err := rspamd.New(rspamd.Options{Address: addr})
 			if err != nil {
 				return err
 			}

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/clamd"
 	"github.com/mailtower/mailtower/scan/rspamd"
@@ -109,7 +108,7 @@ func TestEngines(t *testing.T) {
 			{"eicar attachment", virus, []string{"Eicar-Test.UNOFFICIAL"}},
 		}
 		for _, address := range []string{clamdTCP, clamdUnix} {
-			s, err := clamd.New(config.Scanner{Address: address, Timeout: config.Duration(time.Minute)})
+			s, err := clamd.New(clamd.Options{Address: address, Timeout: time.Minute})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,7 +131,7 @@ func TestEngines(t *testing.T) {
 				})
 			}
 		}
-		s, err := clamd.New(config.Scanner{Address: clamdTCP, Timeout: config.Duration(time.Minute)})
+		s, err := clamd.New(clamd.Options{Address: clamdTCP, Timeout: time.Minute})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,7 +166,7 @@ func TestEngines(t *testing.T) {
 
 	t.Run("spamd", func(t *testing.T) {
 		for _, user := range []string{"", "mailtower"} {
-			s, err := spamd.New(config.Scanner{Address: spamdAddr, User: user, Timeout: config.Duration(2 * time.Minute)})
+			s, err := spamd.New(spamd.Options{Address: spamdAddr, User: user, Timeout: 2 * time.Minute})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -195,7 +194,7 @@ func TestEngines(t *testing.T) {
 	})
 
 	t.Run("rspamd", func(t *testing.T) {
-		s, err := rspamd.New(config.Scanner{Address: rspamdAddr, Timeout: config.Duration(time.Minute)})
+		s, err := rspamd.New(rspamd.Options{Address: rspamdAddr, Timeout: time.Minute})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,9 +223,9 @@ func TestEngines(t *testing.T) {
 	t.Run("together", func(t *testing.T) {
 		var engines []scan.Engine
 		for _, mk := range []func() (scan.Scanner, error){
-			func() (scan.Scanner, error) { return clamd.New(config.Scanner{Address: clamdTCP}) },
-			func() (scan.Scanner, error) { return spamd.New(config.Scanner{Address: spamdAddr}) },
-			func() (scan.Scanner, error) { return rspamd.New(config.Scanner{Address: rspamdAddr}) },
+			func() (scan.Scanner, error) { return clamd.New(clamd.Options{Address: clamdTCP}) },
+			func() (scan.Scanner, error) { return spamd.New(spamd.Options{Address: spamdAddr}) },
+			func() (scan.Scanner, error) { return rspamd.New(rspamd.Options{Address: rspamdAddr}) },
 		} {
 			s, err := mk()
 			if err != nil {

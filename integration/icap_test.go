@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/scan/icap"
 )
 
@@ -90,7 +89,7 @@ func (c *ICAP) Start() error {
 		return err
 	}
 	c.p = p
-	s, err := icap.New(config.Scanner{Address: c.Addr(), Timeout: config.Duration(5 * time.Second)})
+	s, err := icap.New(icap.Options{Address: c.Addr(), Timeout: 5 * time.Second})
 	if err != nil {
 		return err
 	}

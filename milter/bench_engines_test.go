@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mailtower/mailtower/internal/config"
-	"github.com/mailtower/mailtower/mimewalk"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/bayes"
 	"github.com/mailtower/mailtower/scan/heuristics"
@@ -21,7 +19,7 @@ import (
 // configured as `serve` configures them by default.
 func useBuiltinEngines(b *testing.B, f *fixture) {
 	ctx := context.Background()
-	lim := config.Default().Limits
+	lim := rules.DefaultLimits
 	for _, r := range []settings.Rule{
 		{Scope: settings.Scope{Kind: settings.ScopeGlobal}, Kind: settings.BlockFiletype, Value: "exe"},
 		{Scope: settings.Scope{Kind: settings.ScopeGlobal}, Kind: settings.BlockContent, Value: "(?i)wire the money today"},
@@ -31,7 +29,7 @@ func useBuiltinEngines(b *testing.B, f *fixture) {
 		}
 	}
 	tok := bayes.NewTokenizer(bayes.Limits{MaxTokens: bayes.DefaultLimits.MaxTokens, MaxText: bayes.DefaultLimits.MaxText,
-		Walk: mimewalk.LimitsFrom(lim)})
+		Walk: lim.Walk()})
 	st, err := bayes.Open(ctx, f.db, tok)
 	if err != nil {
 		b.Fatal(err)
@@ -53,7 +51,7 @@ func useBuiltinEngines(b *testing.B, f *fixture) {
 	rt := *f.filter.rt.Load()
 	rt.Engines = []scan.Engine{
 		{Scanner: rules.New(f.settings, f.settings.Generation, lim)},
-		{Scanner: heuristics.New(heuristics.Options{Walk: mimewalk.LimitsFrom(lim), Log: quiet})},
+		{Scanner: heuristics.New(heuristics.Options{Walk: lim.Walk(), Log: quiet})},
 		{Scanner: bayes.NewScanner(st, bayes.ScannerOptions{MinSpam: 5, MinHam: 5, Log: quiet})},
 	}
 	f.filter.Reload(&rt)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/d--j/go-milter/mailfilter"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/internal/testmail"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/scan"
@@ -33,7 +32,7 @@ func withContentFilter(t *testing.T, f *fixture, rs ...settings.Rule) {
 	}
 	rt := *f.filter.rt.Load()
 	rt.Engines = append(append([]scan.Engine(nil), rt.Engines...),
-		scan.Engine{Scanner: rules.New(f.settings, f.settings.Generation, config.Default().Limits)})
+		scan.Engine{Scanner: rules.New(f.settings, f.settings.Generation, rules.DefaultLimits)})
 	f.filter.Reload(&rt)
 }
 

@@ -62,3 +62,7 @@ type Core struct {
 func New(c Config) *Core {
 	return &Core{resolver: c.Resolver, relay: c.Relay, aliases: c.Aliases}
 }
+
+// Resolver returns the resolver c decides by, so that a composition root
+// can check that both front-ends share one.
+func (c *Core) Resolver() Resolver { return c.resolver }

@@ -9,20 +9,35 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/policyd/greylist"
 	"github.com/mailtower/mailtower/settings"
 	"github.com/mailtower/mailtower/store"
 )
 
-// Options assemble a Daemon.
+// Options assemble a Daemon; the composition root fills them from the
+// [policyd] and [greylist] sections.
 type Options struct {
-	Config   *config.Config
+	// Listen and Socketmap are the addresses Run listens on ("HOST:PORT"
+	// or "unix:PATH"); an empty Socketmap means no socketmap server.
+	Listen, Socketmap string
+	// Limits bound one policy request.
+	Limits Limits
+	// IdleTimeout closes a connection that sent nothing for this long.
+	IdleTimeout time.Duration
+	// MaxConnections bounds the concurrent connections of each server.
+	MaxConnections int
+	// Greylist are the greylisting rules.
+	Greylist greylist.Rules
 	DB       *store.DB
 	Settings *settings.SQLStore
 	// Base is the global policy ([defaults]).
-	Base   settings.Policy
-	Logger *slog.Logger
+	Base settings.Policy
+	// Resolver and Generation, when set, are shared with the milter (one
+	// settings cache for both front-ends); nil builds them here from
+	// Settings, Base and GenerationTTL.
+	Resolver   *settings.Resolver
+	Generation *Generation
+	Logger     *slog.Logger
 	// Now is the clock; nil means time.Now (tests inject one).
 	Now func() time.Time
 	// GenerationTTL is how long a read of the settings generation is
@@ -48,9 +63,9 @@ type Daemon struct {
 	// leaves purging to the caller (Greylist.Purge).
 	PurgeEvery time.Duration
 
-	cfg      *config.Config
-	log      *slog.Logger
-	resolver *settings.Resolver
+	listen, socketmap string
+	log               *slog.Logger
+	resolver          *settings.Resolver
 }
 
 // New migrates policyd's tables and assembles a Daemon.
@@ -68,18 +83,23 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	aliases, err := NewAliasStore(ctx, o.DB)
+	aliases, err := settings.NewAliasStore(ctx, o.DB)
 	if err != nil {
 		return nil, err
 	}
-	gl, err := greylist.New(gs, greylist.Config{Rules: greylistConfig(o.Config.Greylist), Now: o.Now, Logger: o.Logger})
+	gl, err := greylist.New(gs, greylist.Config{Rules: o.Greylist, Now: o.Now, Logger: o.Logger})
 	if err != nil {
 		return nil, err
 	}
-	gen := NewGeneration(o.Settings.Generation, o.GenerationTTL, o.Now)
-	resolver, err := settings.NewResolver(genStore{Store: o.Settings, gen: gen}, o.Settings, o.Base, 50_000)
-	if err != nil {
-		return nil, err
+	gen := o.Generation
+	if gen == nil {
+		gen = NewGeneration(o.Settings.Generation, o.GenerationTTL, o.Now)
+	}
+	resolver := o.Resolver
+	if resolver == nil {
+		if resolver, err = settings.NewResolver(genStore{Store: o.Settings, gen: gen}, o.Settings, o.Base, 50_000); err != nil {
+			return nil, err
+		}
 	}
 	dec, err := NewDecider(DeciderConfig{Resolver: resolver, Aliases: aliases,
 		Relay: settings.NewRelayIndex(o.Settings, gen.Get), Greylist: gl, Generation: gen, Logger: o.Logger})
@@ -90,42 +110,36 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := o.Config.Policyd
-	srv := NewServer(dec, ServerConfig{Limits: Limits{MaxBytes: int(p.MaxRequest), MaxAttributes: p.MaxAttributes},
-		IdleTimeout: p.IdleTimeout.D(), MaxConnections: p.MaxConnections, Logger: o.Logger, Decided: o.Decided, Panicked: o.Panicked})
-	sm := newSocketmap(domains, resolver, dec.aliases, SocketmapConfig{IdleTimeout: p.IdleTimeout.D(),
-		MaxConnections: p.MaxConnections, Logger: o.Logger, Panicked: o.Panicked})
+	srv := NewServer(dec, ServerConfig{Limits: o.Limits,
+		IdleTimeout: o.IdleTimeout, MaxConnections: o.MaxConnections, Logger: o.Logger, Decided: o.Decided, Panicked: o.Panicked})
+	sm := newSocketmap(domains, resolver, dec.aliases, SocketmapConfig{IdleTimeout: o.IdleTimeout,
+		MaxConnections: o.MaxConnections, Logger: o.Logger, Panicked: o.Panicked})
 	return &Daemon{Policy: srv, Socketmap: sm, Greylist: gl, Decider: dec, PurgeEvery: 5 * time.Minute,
-		cfg: o.Config, log: o.Logger, resolver: resolver}, nil
-}
-
-// greylistConfig turns [greylist] into the Greylister's rules.
-func greylistConfig(g config.Greylist) greylist.Rules {
-	return greylist.Rules{Delay: g.Delay.D(), RetryWindow: g.RetryWindow.D(), Remember: g.Remember.D(), AutoAllow: g.AutoAllow}
+		listen: o.Listen, socketmap: o.Socketmap, log: o.Logger, resolver: resolver}, nil
 }
 
 // Reload applies a new configuration's global policy and greylisting
 // rules (SIGHUP); listeners and limits change only on restart.
-func (d *Daemon) Reload(cfg *config.Config, base settings.Policy) {
+func (d *Daemon) Reload(rules greylist.Rules, base settings.Policy) {
 	d.resolver.SetBase(base)
-	d.Greylist.SetRules(greylistConfig(cfg.Greylist))
+	d.Greylist.SetRules(rules)
 }
 
-// Run listens on [policyd] listen and socketmap (when set) and serves
+// Run listens on Options.Listen and Socketmap (when set) and serves
 // until ctx ends (see Serve).
 func (d *Daemon) Run(ctx context.Context) error {
-	pl, err := Listen(d.cfg.Policyd.Listen)
+	pl, err := Listen(d.listen)
 	if err != nil {
 		return err
 	}
 	var sl net.Listener
-	if d.cfg.Policyd.Socketmap != "" {
-		if sl, err = Listen(d.cfg.Policyd.Socketmap); err != nil {
+	if d.socketmap != "" {
+		if sl, err = Listen(d.socketmap); err != nil {
 			pl.Close()
 			return err
 		}
 	}
-	d.log.Info("policyd listening", "policy", d.cfg.Policyd.Listen, "socketmap", d.cfg.Policyd.Socketmap)
+	d.log.Info("policyd listening", "policy", d.listen, "socketmap", d.socketmap)
 	return d.Serve(ctx, pl, sl)
 }
 

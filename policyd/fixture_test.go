@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailtower/mailtower/internal/config"
+	"github.com/mailtower/mailtower/policyd/greylist"
 	"github.com/mailtower/mailtower/settings"
 	"github.com/mailtower/mailtower/store"
 )
@@ -36,9 +36,8 @@ type fixture struct {
 	st     *settings.SQLStore
 	d      *Daemon
 	clock  *fakeClock
-	cfg    *config.Config
 	rules  map[string]int64
-	aliasS *AliasStore
+	aliasS *settings.AliasStore
 }
 
 // quiet discards the log of tests.
@@ -59,7 +58,7 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, db: db, st: st, clock: &fakeClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
-		cfg: config.Default(), rules: map[string]int64{}}
+		rules: map[string]int64{}}
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -77,12 +76,14 @@ func newFixture(t testing.TB) *fixture {
 	f.addRule("bob@valid.example", settings.BlockSenderDomain, "worse.example")
 	f.addRule("global", settings.AllowSender, "friend@good.example")
 	f.addRule("catch.example", settings.AllowSender, "@trusted.example")
-	f.d, err = New(ctx, Options{Config: f.cfg, DB: db, Settings: st, Base: settings.Policy{MaxSize: 25_000_000},
+	f.d, err = New(ctx, Options{Limits: Limits{MaxBytes: 64 << 10, MaxAttributes: 200}, IdleTimeout: 330 * time.Second,
+		MaxConnections: 2000, Greylist: greylist.Rules{Delay: 30 * time.Second, RetryWindow: 48 * time.Hour,
+			Remember: 840 * time.Hour, AutoAllow: 5}, DB: db, Settings: st, Base: settings.Policy{MaxSize: 25_000_000},
 		Now: f.clock.Now, GenerationTTL: time.Nanosecond, Logger: quiet})
 	must(err)
-	f.aliasS, err = NewAliasStore(ctx, db)
+	f.aliasS = st.Aliases()
 	must(err)
-	must(f.aliasS.Add(ctx, Alias{Address: "sales@valid.example", Target: "carol@valid.example"}))
+	must(f.aliasS.Add(ctx, settings.Alias{Address: "sales@valid.example", Target: "carol@valid.example"}))
 	return f
 }
 
@@ -109,3 +110,7 @@ func rcpt(client, sender, recipient string, extra ...string) Request {
 	}
 	return r
 }
+
+// Alias is the settings alias, under the name the tests used when aliases
+// lived here.
+type Alias = settings.Alias

@@ -13,14 +13,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mailtower/mailtower/internal/config"
+	"github.com/mailtower/mailtower/internal/netaddr"
 )
 
 // Listen opens a listener for a [policyd] address: "HOST:PORT" or
 // "unix:PATH". A stale unix socket file is replaced, and the socket is
 // made reachable for Postfix (mode 0660, group postfix when it exists).
 func Listen(addr string) (net.Listener, error) {
-	network, address, err := config.ParseListen(addr)
+	network, address, err := netaddr.ParseListen(addr)
 	if err != nil {
 		return nil, err
 	}

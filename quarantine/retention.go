@@ -2,19 +2,19 @@ package quarantine
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/mailtower/mailtower/scan"
+	"github.com/mailtower/mailtower/settings"
 )
 
 // Retention overrides per domain: a domain may keep viruses, spam or
 // content catches for a different time than [defaults] *_retention_days.
-// They live in the quarantine's own table (quarantine_domain_retention),
-// set with `mailtower domain set D --virus-retention 7d`.
+// They belong to the domain in settings (settings.RetentionOverrides, set
+// with `mailtower domain set D --virus-retention 7d`, removed with the
+// domain); the quarantine reads them when it stores mail.
 //
 // An override applies to new mail and, when it is set or cleared, to what
 // is already stored for that domain: the expiry of every stored item of
@@ -46,31 +46,9 @@ func (s *Store) DomainRetention(ctx context.Context, domain string) (DomainReten
 	return domainRetention(ctx, s.db, strings.ToLower(domain))
 }
 
-type queryer interface {
-	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
-}
-
-func domainRetention(ctx context.Context, q queryer, domain string) (DomainRetention, error) {
-	d := DomainRetention{Domain: domain}
-	var v, sp, c sql.NullInt64
-	err := q.QueryRowContext(ctx, `SELECT virus, spam, content FROM quarantine_domain_retention WHERE domain = ?`,
-		domain).Scan(&v, &sp, &c)
-	if errors.Is(err, sql.ErrNoRows) {
-		return d, nil
-	}
-	if err != nil {
-		return d, fmt.Errorf("retention of %s: %w", domain, err)
-	}
-	d.Virus, d.Spam, d.Content = seconds(v), seconds(sp), seconds(c)
-	return d, nil
-}
-
-func seconds(n sql.NullInt64) *time.Duration {
-	if !n.Valid {
-		return nil
-	}
-	d := time.Duration(n.Int64) * time.Second
-	return &d
+func domainRetention(ctx context.Context, q settings.Querier, domain string) (DomainRetention, error) {
+	o, err := settings.ReadDomainRetention(ctx, q, domain)
+	return DomainRetention{Domain: domain, Virus: o.Virus, Spam: o.Spam, Content: o.Content}, err
 }
 
 // retentionFor is the effective retention of a category for a domain.
@@ -86,8 +64,7 @@ func (s *Store) retentionFor(d DomainRetention, c scan.Category) time.Duration {
 // items of that category. It returns how many items got a new expiry.
 func (s *Store) SetDomainRetention(ctx context.Context, domain string, c scan.Category, d *time.Duration) (int64, error) {
 	domain = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(domain), "."))
-	col := map[scan.Category]string{scan.Virus: "virus", scan.Spam: "spam", scan.Content: "content"}[c]
-	if col == "" || domain == "" {
+	if c != scan.Virus && c != scan.Spam && c != scan.Content || domain == "" {
 		return 0, fmt.Errorf("retention: bad domain %q or category %q", domain, c)
 	}
 	if d != nil && *d < time.Hour {
@@ -98,18 +75,8 @@ func (s *Store) SetDomainRetention(ctx context.Context, domain string, c scan.Ca
 		return 0, fmt.Errorf("retention of %s: %w", domain, err)
 	}
 	defer tx.Rollback()
-	var val any
-	if d != nil {
-		val = int64(*d / time.Second)
-	}
-	// col comes from the fixed map above, never from input.
-	if _, err := tx.ExecContext(ctx, `INSERT INTO quarantine_domain_retention (domain, `+col+`) VALUES (?, ?)
-		ON CONFLICT (domain) DO UPDATE SET `+col+` = excluded.`+col, domain, val); err != nil {
-		return 0, fmt.Errorf("retention of %s: %w", domain, err)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM quarantine_domain_retention
-		WHERE domain = ? AND virus IS NULL AND spam IS NULL AND content IS NULL`, domain); err != nil {
-		return 0, fmt.Errorf("retention of %s: %w", domain, err)
+	if err := settings.WriteDomainRetention(ctx, tx, domain, string(c), d); err != nil {
+		return 0, err
 	}
 	eff := s.retention.For(c)
 	if d != nil {

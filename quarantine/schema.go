@@ -60,8 +60,9 @@ var migrations = []string{
 	//   - quarantine_fts indexes subject, envelope sender and From header; FTS4
 	//     is compiled into go-sqlite3 without build tags. Triggers keep it in
 	//     step with quarantine_messages whatever the writer.
-	//   - quarantine_domain_retention holds per-domain retention overrides
-	//     (seconds; NULL = the [defaults] value).
+	//   - quarantine_domain_retention held per-domain retention overrides
+	//     (seconds; NULL = the [defaults] value); they belong to settings
+	//     now (domain_retention), which moved its rows there.
 	//   - quarantine_gone remembers purged message ids for a while, so that
 	//     release of a purged id says "expired and purged" instead of "unknown".
 	`

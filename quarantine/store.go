@@ -24,6 +24,7 @@ import (
 
 	"github.com/mailtower/mailtower/address"
 	"github.com/mailtower/mailtower/scan"
+	"github.com/mailtower/mailtower/settings"
 	"github.com/mailtower/mailtower/store"
 )
 
@@ -54,6 +55,10 @@ type Store struct {
 // Open migrates the schema and returns the store keeping files under
 // dataDir/quarantine.
 func Open(ctx context.Context, db *store.DB, dataDir string, r Retention) (*Store, error) {
+	// The domains' retention overrides live in the settings schema.
+	if err := settings.Migrate(ctx, db); err != nil {
+		return nil, err
+	}
 	if err := db.Migrate(ctx, "quarantine", migrations); err != nil {
 		return nil, err
 	}

@@ -131,9 +131,6 @@ type Resolved struct {
 	Rules []Rule
 }
 
-// SettingNames lists the policy settings in display order.
-var SettingNames = []string{"spam-level", "spam-action", "virus-action", "content-action", "max-size", "notify-virus", "admin"}
-
 // Resolve applies the domain's and then the user's overrides to base.
 func Resolve(base Policy, d *Domain, u *User) Resolved {
 	r := Resolved{Policy: base, Sources: map[string]Source{}, Domain: d, User: u}
@@ -150,37 +147,9 @@ func Resolve(base Policy, d *Domain, u *User) Resolved {
 }
 
 func (r *Resolved) apply(o Overrides, src Source) {
-	set := func(name string, ok bool) {
-		if ok {
-			r.Sources[name] = src
+	for _, s := range PolicySettings {
+		if s.apply(&r.Policy, o) {
+			r.Sources[s.Name] = src
 		}
 	}
-	if o.SpamLevel != nil {
-		r.SpamLevel = *o.SpamLevel
-	}
-	set("spam-level", o.SpamLevel != nil)
-	if o.SpamAction != nil {
-		r.SpamAction = *o.SpamAction
-	}
-	set("spam-action", o.SpamAction != nil)
-	if o.VirusAction != nil {
-		r.VirusAction = *o.VirusAction
-	}
-	set("virus-action", o.VirusAction != nil)
-	if o.ContentAction != nil {
-		r.ContentAction = *o.ContentAction
-	}
-	set("content-action", o.ContentAction != nil)
-	if o.MaxSize != nil {
-		r.MaxSize = *o.MaxSize
-	}
-	set("max-size", o.MaxSize != nil)
-	if o.NotifyVirus != nil {
-		r.NotifyVirus = *o.NotifyVirus
-	}
-	set("notify-virus", o.NotifyVirus != nil)
-	if o.Admin != nil {
-		r.Admin = *o.Admin
-	}
-	set("admin", o.Admin != nil)
 }

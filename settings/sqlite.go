@@ -39,23 +39,26 @@ var _ Store = (*SQLStore)(nil)
 
 // NewSQLStore migrates the settings schema and returns the store.
 func NewSQLStore(ctx context.Context, db *store.DB) (*SQLStore, error) {
-	if err := db.Migrate(ctx, "settings", migrations); err != nil {
-		return nil, err
-	}
-	if err := db.Migrate(ctx, "rules", ruleMigrations); err != nil {
+	if err := Migrate(ctx, db); err != nil {
 		return nil, err
 	}
 	return &SQLStore{db: db, now: time.Now}, nil
 }
 
-const overrideCols = "spam_level, spam_action, virus_action, content_action, max_size, notify_virus, admin"
-
-func overrideArgs(o Overrides) []any {
-	return []any{o.SpamLevel, o.SpamAction, o.VirusAction, o.ContentAction, o.MaxSize, o.NotifyVirus, o.Admin}
-}
-
-func overrideDest(o *Overrides) []any {
-	return []any{&o.SpamLevel, &o.SpamAction, &o.VirusAction, &o.ContentAction, &o.MaxSize, &o.NotifyVirus, &o.Admin}
+// Migrate brings the settings schema (domains, users, rules, aliases,
+// retention overrides) up to date; other components whose tables refer to
+// it (the quarantine reads the retention overrides) call it first.
+func Migrate(ctx context.Context, db *store.DB) error {
+	for _, m := range []struct {
+		component  string
+		migrations []string
+	}{{"settings", migrations}, {"rules", ruleMigrations}, {"aliases", aliasMigrations},
+		{"domain_retention", retentionMigrations}} {
+		if err := db.Migrate(ctx, m.component, m.migrations); err != nil {
+			return err
+		}
+	}
+	return adoptQuarantineOverrides(ctx, db)
 }
 
 // AddDomain inserts a new domain.
@@ -112,8 +115,7 @@ func (s *SQLStore) UpdateDomain(ctx context.Context, name string, change func(*D
 	}
 	args := append([]any{d.Relay, d.CatchAll}, overrideArgs(d.Overrides)...)
 	args = append(args, name)
-	if _, err := tx.ExecContext(ctx, `UPDATE domains SET relay = ?, catch_all = ?, spam_level = ?, spam_action = ?,
-		virus_action = ?, content_action = ?, max_size = ?, notify_virus = ?, admin = ? WHERE name = ?`, args...); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE domains SET relay = ?, catch_all = ?, `+overrideSet+` WHERE name = ?`, args...); err != nil {
 		return fmt.Errorf("update domain %s: %w", name, err)
 	}
 	if err := writeNets(ctx, tx, *d); err != nil {
@@ -198,7 +200,9 @@ func (s *SQLStore) Domains(ctx context.Context) ([]Domain, error) {
 	return out, nil
 }
 
-// RemoveDomain deletes a domain, its users and the rules scoped to them.
+// RemoveDomain deletes a domain with everything it owns: its users (and
+// their overrides), aliases, relay networks, the rules scoped to it and
+// its users, and its retention overrides, in one transaction.
 func (s *SQLStore) RemoveDomain(ctx context.Context, name string) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -208,6 +212,9 @@ func (s *SQLStore) RemoveDomain(ctx context.Context, name string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM rules WHERE (scope_kind = 'domain' AND scope = ?)
 		OR (scope_kind = 'user' AND scope IN (SELECT address FROM users WHERE domain = ?))`, name, name); err != nil {
 		return fmt.Errorf("remove domain %s rules: %w", name, err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM domain_retention WHERE domain = ?`, name); err != nil {
+		return fmt.Errorf("remove domain %s retention overrides: %w", name, err)
 	}
 	res, err := tx.ExecContext(ctx, `DELETE FROM domains WHERE name = ?`, name)
 	if err := checkAffected(res, err, "domain "+name); err != nil {

@@ -43,8 +43,7 @@ func (s *SQLStore) UpdateUser(ctx context.Context, address string, change func(*
 		return err
 	}
 	args := append(overrideArgs(u.Overrides), address)
-	if _, err := tx.ExecContext(ctx, `UPDATE users SET spam_level = ?, spam_action = ?, virus_action = ?,
-		content_action = ?, max_size = ?, notify_virus = ?, admin = ? WHERE address = ?`, args...); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET `+overrideSet+` WHERE address = ?`, args...); err != nil {
 		return fmt.Errorf("update user %s: %w", address, err)
 	}
 	return tx.Commit()

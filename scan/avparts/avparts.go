@@ -20,8 +20,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/mailtower/mailtower/internal/config"
-	"github.com/mailtower/mailtower/mimewalk"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/rules"
 )
@@ -39,7 +37,7 @@ type ContentScanner interface {
 // It is safe for concurrent use when the engine is.
 type Scanner struct {
 	av  ContentScanner
-	lim config.Limits
+	lim rules.Limits
 }
 
 var (
@@ -49,7 +47,7 @@ var (
 
 // New wraps av; lim bounds the walk and the archives opened (the same
 // limits as the content filter's, so that the walk is shared).
-func New(av ContentScanner, lim config.Limits) *Scanner { return &Scanner{av: av, lim: lim} }
+func New(av ContentScanner, lim rules.Limits) *Scanner { return &Scanner{av: av, lim: lim} }
 
 // Name is the engine's name.
 func (s *Scanner) Name() string { return s.av.Name() }
@@ -70,7 +68,7 @@ func (s *Scanner) Scan(ctx context.Context, msg *scan.Message) ([]scan.Finding, 
 	if err != nil {
 		return nil, err
 	}
-	m, err := msg.Walk(mimewalk.LimitsFrom(s.lim))
+	m, err := msg.Walk(s.lim.Walk())
 	if err != nil {
 		return nil, fmt.Errorf("%s: decoded parts: %w", s.av.Name(), err)
 	}

@@ -11,8 +11,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/scan"
+	"github.com/mailtower/mailtower/scan/rules"
 )
 
 const eicar = `X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*`
@@ -48,7 +48,7 @@ func (f *fakeAV) ScanContent(_ context.Context, r io.Reader, size int64, _ strin
 	return nil, nil
 }
 
-var limits = config.Limits{MimeDepth: 20, MimeParts: 1000, ArchiveDepth: 4, Unpacked: 200 * config.MB, Decoded: 64 * config.MB}
+var limits = rules.DefaultLimits
 
 func msg(s string) *scan.Message {
 	s = strings.ReplaceAll(s, "\n", "\r\n")
@@ -86,13 +86,13 @@ func TestScan(t *testing.T) {
 	tests := []struct {
 		name      string
 		raw       string
-		lim       config.Limits
+		lim       rules.Limits
 		wantWhere string // "" = clean
 	}{
 		{"plain text", head + "\nhello\n", limits, ""},
 		{"EICAR in base64 message/rfc822", nested, limits, "in part 1.1.1 (e.com)"},
 		{"EICAR in a zip member", zipped, limits, "in part 1 (a.zip) › dir/e.com"},
-		{"zip member past the unpack budget", zipped, config.Limits{Unpacked: 10, Decoded: 64 * config.MB, ArchiveDepth: 4}, ""},
+		{"zip member past the unpack budget", zipped, rules.Limits{Unpacked: 10, Decoded: 64_000_000, ArchiveDepth: 4}, ""},
 		{"identical parts", twice, limits, ""},
 	}
 	for _, tt := range tests {

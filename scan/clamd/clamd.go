@@ -19,8 +19,9 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
-	"github.com/mailtower/mailtower/internal/config"
+	"github.com/mailtower/mailtower/internal/netaddr"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/internal/sock"
 )
@@ -45,15 +46,24 @@ var (
 	_ scan.Pinger  = (*Scanner)(nil)
 )
 
-// New makes a clamd client for cfg.Address ("tcp:HOST:PORT" or
-// "unix:PATH"). cfg.Timeout, when positive, bounds every call even if the
+// Options configure a client; the composition root fills them from
+// [scanners.clamd].
+type Options struct {
+	// Address is where the engine listens, in the configuration's form.
+	Address string
+	// Timeout, when positive, bounds every call.
+	Timeout time.Duration
+}
+
+// New makes a clamd client for o.Address ("tcp:HOST:PORT" or
+// "unix:PATH"). o.Timeout, when positive, bounds every call even if the
 // caller's context has no deadline.
-func New(cfg config.Scanner) (*Scanner, error) {
-	network, address, err := config.ParseClamdAddress(cfg.Address)
+func New(o Options) (*Scanner, error) {
+	network, address, err := netaddr.ParseClamdAddress(o.Address)
 	if err != nil {
 		return nil, fmt.Errorf("clamd address: %w", err)
 	}
-	return &Scanner{ep: sock.Endpoint{Network: network, Address: address, Label: "clamd " + cfg.Address, Timeout: cfg.Timeout.D()}}, nil
+	return &Scanner{ep: sock.Endpoint{Network: network, Address: address, Label: "clamd " + o.Address, Timeout: o.Timeout}}, nil
 }
 
 // Name returns "clamd".

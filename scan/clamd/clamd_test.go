@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/internal/sock/socktest"
 )
@@ -24,7 +23,7 @@ func message(raw []byte) *scan.Message {
 
 func newScanner(t testing.TB, address string) *Scanner {
 	t.Helper()
-	s, err := New(config.Scanner{Address: address, Timeout: config.Duration(30 * time.Second)})
+	s, err := New(Options{Address: address, Timeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +185,7 @@ func TestScanHangingServer(t *testing.T) {
 
 func TestScanTimeoutFromConfig(t *testing.T) {
 	f := startFake(t, "tcp", hang)
-	s, err := New(config.Scanner{Address: f.Address, Timeout: config.Duration(200 * time.Millisecond)})
+	s, err := New(Options{Address: f.Address, Timeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +235,7 @@ func TestPingVersion(t *testing.T) {
 
 func TestNewRejectsBadAddress(t *testing.T) {
 	for _, a := range []string{"", "127.0.0.1:3310", "tcp:nohost", "unix:relative.sock", "udp:1.2.3.4:5"} {
-		if _, err := New(config.Scanner{Address: a}); err == nil {
+		if _, err := New(Options{Address: a}); err == nil {
 			t.Errorf("New(%q) accepted a bad address", a)
 		}
 	}

@@ -26,7 +26,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mailtower/mailtower/internal/config"
+	"github.com/mailtower/mailtower/internal/netaddr"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/internal/sock"
 )
@@ -59,17 +59,26 @@ var (
 	_ scan.Pinger  = (*Scanner)(nil)
 )
 
-// New makes an ICAP client for cfg.Address ("icap://HOST[:PORT]/SERVICE",
-// port 1344 by default). cfg.Timeout, when positive, bounds every call
+// Options configure a client; the composition root fills them from
+// [scanners.icap].
+type Options struct {
+	// Address is where the engine listens, in the configuration's form.
+	Address string
+	// Timeout, when positive, bounds every call.
+	Timeout time.Duration
+}
+
+// New makes an ICAP client for o.Address ("icap://HOST[:PORT]/SERVICE",
+// port 1344 by default). o.Timeout, when positive, bounds every call
 // even if the caller's context has no deadline.
-func New(cfg config.Scanner) (*Scanner, error) {
-	network, address, uri, err := config.ParseICAPAddress(cfg.Address)
+func New(o Options) (*Scanner, error) {
+	network, address, uri, err := netaddr.ParseICAPAddress(o.Address)
 	if err != nil {
 		return nil, fmt.Errorf("icap address: %w", err)
 	}
 	u, _ := url.Parse(uri) // ParseICAPAddress built it
 	return &Scanner{
-		ep:   sock.Endpoint{Network: network, Address: address, Label: "icap " + cfg.Address, Timeout: cfg.Timeout.D()},
+		ep:   sock.Endpoint{Network: network, Address: address, Label: "icap " + o.Address, Timeout: o.Timeout},
 		uri:  uri,
 		host: u.Host,
 	}, nil

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/internal/sock/socktest"
 )
@@ -20,7 +19,7 @@ const eicar = `X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H
 
 func newScanner(t testing.TB, addr string, timeout time.Duration) *Scanner {
 	t.Helper()
-	s, err := New(config.Scanner{Address: addr, Timeout: config.Duration(timeout)})
+	s, err := New(Options{Address: addr, Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +204,7 @@ func TestAddress(t *testing.T) {
 		"icap://127.0.0.1/virus scan":                    "",
 		"icap://127.0.0.1/virus_scan\r\nX-Injected: yes": "",
 	} {
-		s, err := New(config.Scanner{Address: addr})
+		s, err := New(Options{Address: addr})
 		switch {
 		case want == "" && err == nil:
 			t.Errorf("%q accepted", addr)

@@ -12,8 +12,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
-	"github.com/mailtower/mailtower/internal/config"
+	"github.com/mailtower/mailtower/internal/netaddr"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/internal/sock"
 )
@@ -34,19 +35,28 @@ var (
 	_ scan.Pinger  = (*Scanner)(nil)
 )
 
-// New makes an rspamd client for cfg.Address ("http://HOST:PORT", the
-// normal worker, 11333 by default). cfg.Timeout, when positive, bounds
+// Options configure a client; the composition root fills them from
+// [scanners.rspamd].
+type Options struct {
+	// Address is where the engine listens, in the configuration's form.
+	Address string
+	// Timeout, when positive, bounds every call.
+	Timeout time.Duration
+}
+
+// New makes an rspamd client for o.Address ("http://HOST:PORT", the
+// normal worker, 11333 by default). o.Timeout, when positive, bounds
 // every request even if the caller's context has no deadline.
-func New(cfg config.Scanner) (*Scanner, error) {
-	if _, _, err := config.ParseHTTPAddress(cfg.Address); err != nil {
+func New(o Options) (*Scanner, error) {
+	if _, _, err := netaddr.ParseHTTPAddress(o.Address); err != nil {
 		return nil, fmt.Errorf("rspamd address: %w", err)
 	}
-	u, err := url.Parse(cfg.Address)
+	u, err := url.Parse(o.Address)
 	if err != nil {
 		return nil, fmt.Errorf("rspamd address: %w", err)
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, fmt.Errorf("rspamd address %q: want http://HOST:PORT without query, fragment or user", cfg.Address)
+		return nil, fmt.Errorf("rspamd address %q: want http://HOST:PORT without query, fragment or user", o.Address)
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	t := http.DefaultTransport.(*http.Transport).Clone()
@@ -56,8 +66,8 @@ func New(cfg config.Scanner) (*Scanner, error) {
 	t.MaxIdleConnsPerHost = 16
 	return &Scanner{
 		base:   u.String(),
-		label:  "rspamd " + cfg.Address,
-		client: &http.Client{Transport: t, Timeout: cfg.Timeout.D()},
+		label:  "rspamd " + o.Address,
+		client: &http.Client{Transport: t, Timeout: o.Timeout},
 	}, nil
 }
 

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/internal/sock/socktest"
 )
@@ -86,7 +85,7 @@ func message(env scan.Envelope, raw []byte) *scan.Message {
 
 func newScanner(t testing.TB, address string, timeout time.Duration) *Scanner {
 	t.Helper()
-	s, err := New(config.Scanner{Address: address, Timeout: config.Duration(timeout)})
+	s, err := New(Options{Address: address, Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +266,7 @@ func TestNewAddresses(t *testing.T) {
 		{"http://user:pw@127.0.0.1:11333", ""},
 	}
 	for _, tt := range tests {
-		s, err := New(config.Scanner{Address: tt.address})
+		s, err := New(Options{Address: tt.address})
 		switch {
 		case tt.base == "" && err == nil:
 			t.Errorf("New(%q) accepted it", tt.address)

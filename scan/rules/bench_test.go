@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/mimewalk"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
@@ -115,7 +114,7 @@ func benchPDF(n int) []byte {
 // filter's own cost. peak-heap-MB is the live heap above the start during
 // one scan; msg-MB the message size.
 func BenchmarkContentFilter(b *testing.B) {
-	lim := config.Default().Limits
+	lim := DefaultLimits
 	s := newScanner(b, lim, rule("global", settings.BlockFiletype, "exe"), rule("global", settings.BlockFiletype, "executable"),
 		rule("example.com", settings.BlockContent, `(?i)\bviagra\b`), rule("global", settings.BlockContent, `(?i)wire\s+transfer\s+urgent`))
 	for _, m := range benchMessages(b) {
@@ -123,7 +122,7 @@ func BenchmarkContentFilter(b *testing.B) {
 		b.Run(m.name+"/walk", func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				if _, err := mimewalk.Walk(bytes.NewReader(m.raw), mimewalk.LimitsFrom(lim)); err != nil {
+				if _, err := mimewalk.Walk(bytes.NewReader(m.raw), lim.Walk()); err != nil {
 					b.Fatal(err)
 				}
 			}

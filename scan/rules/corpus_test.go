@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/settings"
 )
 
@@ -48,7 +47,7 @@ func TestMalformedCorpus(t *testing.T) {
 	if err != nil || len(files) < 25 {
 		t.Fatalf("corpus: %d files, %v", len(files), err)
 	}
-	s := newScanner(t, config.Default().Limits, corpusRules...)
+	s := newScanner(t, DefaultLimits, corpusRules...)
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".eml")
 		t.Run(name, func(t *testing.T) {

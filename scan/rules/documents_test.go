@@ -13,7 +13,6 @@ import (
 	"testing"
 	"unicode/utf16"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
 )
@@ -216,7 +215,7 @@ func TestFATImageMembers(t *testing.T) {
 // executable is a content finding for every recipient; one with a
 // picture is not; a PDF with JavaScript is only found by a pdfjs rule.
 func TestOneNoteVerdictAndPDFRule(t *testing.T) {
-	s := newScanner(t, config.Default().Limits, rule("example.com", settings.BlockFiletype, "pdfjs"))
+	s := newScanner(t, DefaultLimits, rule("example.com", settings.BlockFiletype, "pdfjs"))
 	evil := message("Notes", "see the note", attachment{"notes.one", "application/onenote",
 		makeOneNote([]string{"open.hta"}, []byte("\x89PNG"), []byte("<script>run()</script>"))})
 	got := scanRaw(t, s, evil, "a@example.com", "b@example.org")

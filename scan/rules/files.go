@@ -3,7 +3,6 @@ package rules
 import (
 	"context"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/mimewalk"
 )
 
@@ -15,7 +14,7 @@ import (
 // malformed for them). where names the file as in the content filter's
 // reasons: "part 2 (a.zip) › dir/setup.exe". fn returning false stops the
 // walk, and so does ctx.
-func EachFile(ctx context.Context, m *mimewalk.Message, lim config.Limits, fn func(where string, data []byte) bool) {
+func EachFile(ctx context.Context, m *mimewalk.Message, lim Limits, fn func(where string, data []byte) bool) {
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	in := newInspector(ctx, lim)
@@ -35,7 +34,7 @@ func EachFile(ctx context.Context, m *mimewalk.Message, lim config.Limits, fn fu
 }
 
 // newInspector starts the inspection of one message within lim.
-func newInspector(ctx context.Context, lim config.Limits) *inspector {
+func newInspector(ctx context.Context, lim Limits) *inspector {
 	decoded := int64(lim.Decoded)
 	if decoded <= 0 {
 		decoded = mimewalk.DefaultMaxPartBytes

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/mimewalk"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
@@ -58,7 +57,7 @@ func FuzzScan(f *testing.F) {
 			f.Add(b)
 		}
 	}
-	lim := config.Default().Limits
+	lim := DefaultLimits
 	lim.MimeParts, lim.Unpacked, lim.Decoded = 100, 4<<20, 4<<20
 	s := newScanner(f, lim, append(corpusRules, rule("global", settings.BlockFiletype, "executable"),
 		rule("example.com", settings.BlockContent, `(?i)v\s*i\s*a\s*g\s*r\s*a`))...)
@@ -88,7 +87,7 @@ func FuzzContentRule(f *testing.F) {
 		if err != nil {
 			return
 		}
-		s := New(nil, nil, config.Default().Limits)
+		s := New(nil, nil, DefaultLimits)
 		uses := []*ruleUse{{rule: settings.Rule{ID: 1, Kind: settings.BlockContent, Value: v, Scope: settings.Scope{Kind: settings.ScopeGlobal}}}}
 		m := mimewalk.WalkBytes([]byte("Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"+body), mimewalk.Limits{})
 		got := s.contentFindings(uses, m)

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/internal/testmail"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
@@ -124,7 +123,7 @@ func rule(scope string, kind settings.RuleKind, value string) settings.Rule {
 	return settings.Rule{Scope: sc, Kind: kind, Value: value}
 }
 
-func newScanner(t testing.TB, lim config.Limits, rules ...settings.Rule) *Scanner {
+func newScanner(t testing.TB, lim Limits, rules ...settings.Rule) *Scanner {
 	st := newStore(t, rules...)
 	return New(st, st.Generation, lim)
 }

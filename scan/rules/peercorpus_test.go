@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/scan"
 )
 
@@ -75,7 +74,7 @@ func TestPeerCorpus(t *testing.T) {
 		t.Fatalf("peer corpus %s: %d files, %v", dir, len(files), err)
 	}
 	sort.Strings(files)
-	s := newScanner(t, config.Default().Limits, corpusRules...)
+	s := newScanner(t, DefaultLimits, corpusRules...)
 	seen := map[string]bool{}
 	counts := map[string][2]int{} // source -> messages, MALFORMED
 	for _, f := range files {

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/settings"
 )
 
@@ -120,7 +119,7 @@ func TestRarMembers(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newScanner(t, config.Default().Limits, exe...)
+			s := newScanner(t, DefaultLimits, exe...)
 			check(t, scanRaw(t, s, message("x", "y", attachment{"a.rar", "application/x-rar", tc.data})), tc.want)
 		})
 	}
@@ -149,7 +148,7 @@ func TestSevenZipMembers(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newScanner(t, config.Default().Limits, exe...)
+			s := newScanner(t, DefaultLimits, exe...)
 			check(t, scanRaw(t, s, message("x", "y", attachment{"a.7z", "application/x-7z-compressed", tc.data})), tc.want)
 		})
 	}

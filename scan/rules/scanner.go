@@ -46,7 +46,6 @@ import (
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/mimewalk"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
@@ -65,7 +64,7 @@ const RuleEncrypted = "ENCRYPTED_ARCHIVE"
 type Scanner struct {
 	store settings.RuleStore
 	gen   func(context.Context) (int64, error)
-	lim   config.Limits
+	lim   Limits
 
 	mu         sync.Mutex
 	generation int64
@@ -79,7 +78,7 @@ var _ scan.Scanner = (*Scanner)(nil)
 // settings generation (settings.SQLStore.Generation): cached rules and
 // compiled patterns are dropped whenever it changes. lim bounds the MIME
 // walk and archive inspection of one message.
-func New(store settings.RuleStore, gen func(context.Context) (int64, error), lim config.Limits) *Scanner {
+func New(store settings.RuleStore, gen func(context.Context) (int64, error), lim Limits) *Scanner {
 	c, _ := lru.New[string, []settings.Rule](4096) // size is constant and valid
 	return &Scanner{store: store, gen: gen, lim: lim, generation: -1, byRcpt: c, regexps: map[string]*regexp.Regexp{}}
 }
@@ -98,7 +97,7 @@ func (s *Scanner) Scan(ctx context.Context, msg *scan.Message) ([]scan.Finding, 
 	if err != nil {
 		return nil, err
 	}
-	m, err := msg.Walk(mimewalk.LimitsFrom(s.lim))
+	m, err := msg.Walk(s.lim.Walk())
 	if err != nil {
 		return nil, fmt.Errorf("rules: %w", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
 )
@@ -43,7 +42,7 @@ func TestScanFiletypes(t *testing.T) {
 		}
 		return z
 	}
-	lim := config.Default().Limits
+	lim := DefaultLimits
 	tests := []struct {
 		name  string
 		rules []settings.Rule
@@ -141,20 +140,20 @@ func TestScanContent(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newScanner(t, config.Default().Limits, tc.rules...)
+			s := newScanner(t, DefaultLimits, tc.rules...)
 			check(t, scanRaw(t, s, []byte(tc.raw), tc.rcpts...), tc.want)
 		})
 	}
 }
 
 func TestScanMalformedWithoutRules(t *testing.T) {
-	s := newScanner(t, config.Default().Limits)
+	s := newScanner(t, DefaultLimits)
 	raw := "Subject: x\r\nContent-Type: multipart/mixed; boundary=a; boundary=b\r\n\r\n--a\r\n\r\nx\r\n"
 	check(t, scanRaw(t, s, []byte(raw)), []want{{RuleMalformed, "malformed: conflicting boundary parameters (message) (and 1 more problems)", ""}})
 }
 
 func TestOutboundNotFiltered(t *testing.T) {
-	s := newScanner(t, config.Default().Limits, rule("global", settings.BlockFiletype, "exe"))
+	s := newScanner(t, DefaultLimits, rule("global", settings.BlockFiletype, "exe"))
 	raw := message("x", "y", attachment{"a.exe", "application/octet-stream", fakePE(false)})
 	msg := scan.NewMessage(scan.Envelope{Recipients: []string{"x@remote.org"}, Outbound: true}, strings.NewReader(string(raw)), int64(len(raw)))
 	f, err := s.Scan(context.Background(), msg)
@@ -166,7 +165,7 @@ func TestOutboundNotFiltered(t *testing.T) {
 // TestCacheFollowsGeneration: a rule added after a scan applies to the next.
 func TestCacheFollowsGeneration(t *testing.T) {
 	st := newStore(t)
-	s := New(st, st.Generation, config.Default().Limits)
+	s := New(st, st.Generation, DefaultLimits)
 	raw := message("casino bonus", "text")
 	check(t, scanRaw(t, s, raw), nil)
 	if _, err := st.AddRule(context.Background(), rule("example.com", settings.BlockContent, "casino")); err != nil {
@@ -182,7 +181,7 @@ func TestCacheFollowsGeneration(t *testing.T) {
 // TestConcurrentScans: one scanner serves many messages at once (run with
 // -race); every scan sees the rules.
 func TestConcurrentScans(t *testing.T) {
-	s := newScanner(t, config.Default().Limits, rule("global", settings.BlockFiletype, "exe"),
+	s := newScanner(t, DefaultLimits, rule("global", settings.BlockFiletype, "exe"),
 		rule("example.com", settings.BlockContent, "(?i)casino"))
 	raw := message("casino", "x", attachment{"a.pdf", "application/pdf", fakePE(false)})
 	errs := make(chan string, 16)
@@ -207,7 +206,7 @@ func TestConcurrentScans(t *testing.T) {
 // TestNoRecipientsGlobalRules: a message without envelope recipients (an
 // offline scan) is checked against the global rules only.
 func TestNoRecipientsGlobalRules(t *testing.T) {
-	s := newScanner(t, config.Default().Limits, rule("global", settings.BlockFiletype, "exe"),
+	s := newScanner(t, DefaultLimits, rule("global", settings.BlockFiletype, "exe"),
 		rule("example.com", settings.BlockContent, "hello"))
 	raw := message("hello", "x", attachment{"a.pdf", "application/pdf", fakePE(false)})
 	msg := scan.NewMessage(scan.Envelope{}, strings.NewReader(string(raw)), int64(len(raw)))

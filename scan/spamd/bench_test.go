@@ -8,7 +8,6 @@ import (
 	"net"
 	"testing"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/scan/internal/sock/socktest"
 )
 
@@ -32,7 +31,7 @@ func BenchmarkScan(b *testing.B) {
 				io.Copy(io.Discard, br) // up to the client's half-close
 				io.WriteString(c, gtubeReply)
 			})
-			s, err := New(config.Scanner{Address: address})
+			s, err := New(Options{Address: address})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -15,8 +15,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
-	"github.com/mailtower/mailtower/internal/config"
+	"github.com/mailtower/mailtower/internal/netaddr"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/internal/sock"
 )
@@ -33,22 +34,34 @@ var (
 	_ scan.Pinger  = (*Scanner)(nil)
 )
 
-// New makes a spamd client for cfg.Address ("HOST:PORT" or "unix:PATH").
-// cfg.User, when set, is sent as the User header so that spamd applies
-// that user's preferences. cfg.Timeout, when positive, bounds every call
+// Options configure a client; the composition root fills them from
+// [scanners.spamd].
+type Options struct {
+	// Address is where the engine listens, in the configuration's form.
+	Address string
+	// Timeout, when positive, bounds every call.
+	Timeout time.Duration
+	// User is sent as the SPAMC User header: spamd applies that user's
+	// preferences; empty = spamd's default.
+	User string
+}
+
+// New makes a spamd client for o.Address ("HOST:PORT" or "unix:PATH").
+// o.User, when set, is sent as the User header so that spamd applies
+// that user's preferences. o.Timeout, when positive, bounds every call
 // even if the caller's context has no deadline.
-func New(cfg config.Scanner) (*Scanner, error) {
-	network, address, err := config.ParseListen(cfg.Address)
+func New(o Options) (*Scanner, error) {
+	network, address, err := netaddr.ParseListen(o.Address)
 	if err != nil {
 		return nil, fmt.Errorf("spamd address: %w", err)
 	}
-	for _, c := range cfg.User {
+	for _, c := range o.User {
 		if c < 0x21 || c == 0x7f {
-			return nil, fmt.Errorf("spamd user %q: spaces and control characters are not allowed", cfg.User)
+			return nil, fmt.Errorf("spamd user %q: spaces and control characters are not allowed", o.User)
 		}
 	}
 	return &Scanner{ep: sock.Endpoint{Network: network, Address: address,
-		Label: "spamd " + cfg.Address, Timeout: cfg.Timeout.D()}, user: cfg.User}, nil
+		Label: "spamd " + o.Address, Timeout: o.Timeout}, user: o.User}, nil
 }
 
 // Name returns "spamd".

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/internal/sock/socktest"
 )
@@ -23,10 +22,10 @@ func message(raw []byte) *scan.Message {
 	return scan.NewMessage(scan.Envelope{QueueID: "4AbC1"}, bytes.NewReader(raw), int64(len(raw)))
 }
 
-func newScanner(t *testing.T, cfg config.Scanner) *Scanner {
+func newScanner(t *testing.T, cfg Options) *Scanner {
 	t.Helper()
 	if cfg.Timeout == 0 {
-		cfg.Timeout = config.Duration(30 * time.Second)
+		cfg.Timeout = 30 * time.Second
 	}
 	s, err := New(cfg)
 	if err != nil {
@@ -80,7 +79,7 @@ func TestScanReplies(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := startFake(t, "tcp", answer(tt.reply))
 			raw := []byte("Subject: hi\r\n\r\nbody\r\n")
-			got, err := newScanner(t, config.Scanner{Address: f.Address}).Scan(context.Background(), message(raw))
+			got, err := newScanner(t, Options{Address: f.Address}).Scan(context.Background(), message(raw))
 			if !socktest.CheckScan(t, got, err, tt.wantErr, "spamd "+f.Address) {
 				return
 			}
@@ -103,7 +102,7 @@ func TestScanReplies(t *testing.T) {
 
 func TestScanUserHeader(t *testing.T) {
 	f := startFake(t, "tcp", answer(gtubeReply))
-	s := newScanner(t, config.Scanner{Address: f.Address, User: "mailtower"})
+	s := newScanner(t, Options{Address: f.Address, User: "mailtower"})
 	if _, err := s.Scan(context.Background(), message([]byte("x"))); err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +114,7 @@ func TestScanUserHeader(t *testing.T) {
 
 func TestScanUnixSocket(t *testing.T) {
 	f := startFake(t, "unix", answer(gtubeReply))
-	got, err := newScanner(t, config.Scanner{Address: f.Address}).Scan(context.Background(), message([]byte("x")))
+	got, err := newScanner(t, Options{Address: f.Address}).Scan(context.Background(), message([]byte("x")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +127,7 @@ func TestScanLargeMessage(t *testing.T) {
 	raw := make([]byte, 10<<20+777)
 	rand.New(rand.NewSource(1)).Read(raw)
 	f := startFake(t, "tcp", answer(gtubeReply))
-	if _, err := newScanner(t, config.Scanner{Address: f.Address}).Scan(context.Background(), message(raw)); err != nil {
+	if _, err := newScanner(t, Options{Address: f.Address}).Scan(context.Background(), message(raw)); err != nil {
 		t.Fatal(err)
 	}
 	r, err := f.last()
@@ -141,7 +140,7 @@ func TestScanLargeMessage(t *testing.T) {
 }
 
 func TestScanConnectionRefused(t *testing.T) {
-	_, err := newScanner(t, config.Scanner{Address: socktest.Refused(t)}).Scan(context.Background(), message([]byte("x")))
+	_, err := newScanner(t, Options{Address: socktest.Refused(t)}).Scan(context.Background(), message([]byte("x")))
 	if err == nil || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("error = %v, want connection refused", err)
 	}
@@ -151,7 +150,7 @@ func TestScanHangingServer(t *testing.T) {
 	f := startFake(t, "tcp", nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	_, err := newScanner(t, config.Scanner{Address: f.Address}).Scan(ctx, message([]byte("x")))
+	_, err := newScanner(t, Options{Address: f.Address}).Scan(ctx, message([]byte("x")))
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("error = %v, want a deadline error", err)
 	}
@@ -163,7 +162,7 @@ func TestScanRefusedEarly(t *testing.T) {
 		c.Write([]byte("SPAMD/1.0 76 Bad header line: (User header contains control chars)\r\n"))
 	})
 	raw := bytes.Repeat([]byte("0123456789abcdef"), 1<<20)
-	_, err := newScanner(t, config.Scanner{Address: address}).Scan(context.Background(), message(raw))
+	_, err := newScanner(t, Options{Address: address}).Scan(context.Background(), message(raw))
 	if err == nil || !strings.HasPrefix(err.Error(), "spamd "+address+": ") {
 		t.Fatalf("error = %v, want a spamd error", err)
 	}
@@ -172,7 +171,7 @@ func TestScanRefusedEarly(t *testing.T) {
 func TestScanUnreadableMessage(t *testing.T) {
 	f := startFake(t, "tcp", answer(gtubeReply))
 	msg := scan.NewMessage(scan.Envelope{}, socktest.BrokenDisk{}, 100)
-	_, err := newScanner(t, config.Scanner{Address: f.Address}).Scan(context.Background(), msg)
+	_, err := newScanner(t, Options{Address: f.Address}).Scan(context.Background(), msg)
 	if err == nil || !strings.Contains(err.Error(), "read message: disk on fire") {
 		t.Fatalf("error = %v, want the read error", err)
 	}
@@ -189,7 +188,7 @@ func TestPing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		f := startFake(t, "tcp", answer(tt.reply))
-		err := newScanner(t, config.Scanner{Address: f.Address}).Ping(context.Background())
+		err := newScanner(t, Options{Address: f.Address}).Ping(context.Background())
 		if (err == nil) != tt.ok {
 			t.Errorf("Ping with reply %q: %v", tt.reply, err)
 		}
@@ -200,7 +199,7 @@ func TestPing(t *testing.T) {
 }
 
 func TestNewRejects(t *testing.T) {
-	for _, cfg := range []config.Scanner{
+	for _, cfg := range []Options{
 		{Address: ""},
 		{Address: "tcp:127.0.0.1:783"},
 		{Address: "unix:relative"},

@@ -1,4 +1,4 @@
-package cli
+package gateway
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/mailtower/mailtower/internal/config"
-	"github.com/mailtower/mailtower/mimewalk"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/bayes"
 	"github.com/mailtower/mailtower/scan/heuristics"
@@ -19,34 +18,34 @@ import (
 // against a bug.
 const builtinTimeout = 60 * time.Second
 
-// tokenizerLimits maps the [limits] section to the tokenizer's limits.
-func tokenizerLimits(cfg *config.Config) bayes.Limits {
+// TokenizerLimits maps the [limits] section to the tokenizer's limits.
+func TokenizerLimits(cfg *config.Config) bayes.Limits {
 	lim := bayes.DefaultLimits
-	lim.Walk = mimewalk.LimitsFrom(cfg.Limits)
+	lim.Walk = Limits(cfg.Limits).Walk()
 	return lim
 }
 
-// openBayes opens the learning engine's token store in a's database, its
+// OpenBayes opens the learning engine's token store in a's database, its
 // tokenizer bounded by cfg's [limits]. Release and remember calls
 // LearnHam on it:
 //
-//	st, err := openBayes(ctx, a, a.cfg)
+//	st, err := OpenBayes(ctx, a, a.Config)
 //	digest, outcome, err := st.LearnHam(ctx, storedMessage)
-func openBayes(ctx context.Context, a *app, cfg *config.Config) (*bayes.Store, error) {
-	if a == nil || a.db == nil {
+func OpenBayes(ctx context.Context, a *App, cfg *config.Config) (*bayes.Store, error) {
+	if a == nil || a.DB == nil {
 		return nil, errors.New("scanners.bayes: the built-in engine needs the database")
 	}
-	return bayes.Open(ctx, a.db, bayes.NewTokenizer(tokenizerLimits(cfg)))
+	return bayes.Open(ctx, a.DB, bayes.NewTokenizer(TokenizerLimits(cfg)))
 }
 
 // builtinEngines builds the built-in engines cfg enables: bayes
 // ([scanners.bayes]) and heuristics ([scanners.heuristics]), both on by
 // default. a supplies the database the token store lives in.
-func builtinEngines(ctx context.Context, a *app, cfg *config.Config, log *slog.Logger) ([]scan.Engine, error) {
+func builtinEngines(ctx context.Context, a *App, cfg *config.Config, log *slog.Logger) ([]scan.Engine, error) {
 	var engines []scan.Engine
 	sc := cfg.Scanners
 	if sc.Bayes.Enabled {
-		st, err := openBayes(ctx, a, cfg)
+		st, err := OpenBayes(ctx, a, cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -58,7 +57,7 @@ func builtinEngines(ctx context.Context, a *app, cfg *config.Config, log *slog.L
 		engines = append(engines, scan.Engine{Scanner: s, Timeout: builtinTimeout})
 	}
 	if sc.Heuristics.Enabled {
-		o := heuristics.Options{Walk: mimewalk.LimitsFrom(cfg.Limits), Log: log}
+		o := heuristics.Options{Walk: Limits(cfg.Limits).Walk(), Log: log}
 		if sc.Heuristics.Auth {
 			o.Auth, o.DNSTimeout = net.DefaultResolver, time.Duration(sc.Heuristics.DNSTimeout)
 		}
@@ -67,9 +66,9 @@ func builtinEngines(ctx context.Context, a *app, cfg *config.Config, log *slog.L
 	return engines, nil
 }
 
-// scanEngines is the engine list of `mailtower scan`: the inbound
+// ScanEngines is the engine list of `mailtower scan`: the inbound
 // engines `serve` uses, from the same configuration.
-func scanEngines(ctx context.Context, a *app) ([]scan.Engine, error) {
-	inbound, _, err := buildEngines(ctx, a, a.cfg)
+func ScanEngines(ctx context.Context, a *App) ([]scan.Engine, error) {
+	inbound, _, err := BuildEngines(ctx, a, a.Config)
 	return inbound, err
 }

@@ -1,4 +1,4 @@
-package cli
+package gateway
 
 import (
 	"context"
@@ -27,8 +27,9 @@ type purgeService struct {
 	log   *slog.Logger
 }
 
-func startPurgeService(ctx context.Context, a *app, log *slog.Logger) (service, error) {
-	q, err := quarantine.Open(ctx, a.db, a.cfg.DataDir, retention(a.cfg.Defaults))
+// StartPurge starts the hourly quarantine retention purge.
+func StartPurge(ctx context.Context, a *App, log *slog.Logger) (Service, error) {
+	q, err := quarantine.Open(ctx, a.DB, a.Config.DataDir, Retention(a.Config.Defaults))
 	if err != nil {
 		return nil, err
 	}
@@ -67,8 +68,8 @@ func (p *purgeService) run(ctx context.Context) {
 }
 
 // Reload picks up new retention defaults.
-func (p *purgeService) Reload(ctx context.Context, a *app) error {
-	q, err := quarantine.Open(ctx, a.db, a.cfg.DataDir, retention(a.cfg.Defaults))
+func (p *purgeService) Reload(ctx context.Context, a *App) error {
+	q, err := quarantine.Open(ctx, a.DB, a.Config.DataDir, Retention(a.Config.Defaults))
 	if err != nil {
 		return err
 	}

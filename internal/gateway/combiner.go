@@ -1,4 +1,4 @@
-package cli
+package gateway
 
 import (
 	"errors"
@@ -12,16 +12,16 @@ import (
 	"github.com/mailtower/mailtower/scan/combine"
 )
 
-// combinerFile is the fitted combiner model in data_dir; without it the
+// CombinerFile is the fitted combiner model in data_dir; without it the
 // shipped model (combine.DefaultModel) decides.
-const combinerFile = "combiner.json"
+const CombinerFile = "combiner.json"
 
-// setCombiner makes the spam verdicts of this process use the combiner:
+// SetCombiner makes the spam verdicts of this process use the combiner:
 // the model in data_dir/combiner.json when there is one, else the
 // shipped one. A model that cannot be read is an error: the admin put it
 // there, and scoring without it would silently change every verdict.
-func setCombiner(cfg *config.Config, log *slog.Logger) error {
-	path := filepath.Join(cfg.DataDir, combinerFile)
+func SetCombiner(cfg *config.Config, log *slog.Logger) error {
+	path := filepath.Join(cfg.DataDir, CombinerFile)
 	b, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):

@@ -1,4 +1,4 @@
-package cli
+package gateway
 
 import (
 	"context"
@@ -12,17 +12,12 @@ import (
 // is purgeFirst after start).
 func TestPurgeServiceLifecycle(t *testing.T) {
 	cfg := testConfig(t)
-	g := &globals{configPath: cfg}
-	a, err := g.openApp(context.Background())
+	a := openTestApp(t, cfg)
+	s, err := StartPurge(context.Background(), a, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
-	s, err := startPurgeService(context.Background(), a, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.cfg.Defaults.VirusDays = 3
+	a.Config.Defaults.VirusDays = 3
 	if err := s.Reload(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
@@ -33,12 +28,12 @@ func TestPurgeServiceLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	found := false
-	for _, start := range daemonServices() {
-		found = found || funcName(start) == funcName(startPurgeService)
+	for _, start := range Serve() {
+		found = found || funcName(start) == funcName(StartPurge)
 	}
 	if !found {
 		t.Fatal("serve does not run the purge service")
 	}
 }
 
-func funcName(f serviceStarter) string { return fmt.Sprintf("%p", f) }
+func funcName(f Starter) string { return fmt.Sprintf("%p", f) }

@@ -1,14 +1,12 @@
-package policyd
+package settings
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/mailtower/mailtower/settings"
 	"github.com/mailtower/mailtower/store"
 )
 
@@ -29,6 +27,10 @@ var aliasMigrations = []string{
 	CREATE TRIGGER aliases_del AFTER DELETE ON aliases BEGIN UPDATE settings_generation SET gen = gen + 1; END;`,
 }
 
+// Aliases returns the alias store on s's database (migrated by
+// NewSQLStore).
+func (s *SQLStore) Aliases() *AliasStore { return &AliasStore{db: s.db} }
+
 // Alias is an accepted address that is not a user: a list or forward
 // the customer's server expands.
 type Alias struct {
@@ -44,7 +46,8 @@ type AliasStore struct {
 }
 
 // NewAliasStore migrates the aliases table (after the settings schema,
-// whose domains it references) and returns the store.
+// whose domains it references) and returns the store. NewSQLStore
+// migrates it too; SQLStore.Aliases returns the same store.
 func NewAliasStore(ctx context.Context, db *store.DB) (*AliasStore, error) {
 	if err := db.Migrate(ctx, "aliases", aliasMigrations); err != nil {
 		return nil, err
@@ -54,7 +57,7 @@ func NewAliasStore(ctx context.Context, db *store.DB) (*AliasStore, error) {
 
 // Add inserts an alias; its domain must exist.
 func (s *AliasStore) Add(ctx context.Context, a Alias) error {
-	addr, domain, err := settings.NormalizeAddress(a.Address)
+	addr, domain, err := NormalizeAddress(a.Address)
 	if err != nil {
 		return err
 	}
@@ -66,12 +69,12 @@ func (s *AliasStore) Add(ctx context.Context, a Alias) error {
 		return fmt.Errorf("alias %s: %w", addr, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("alias %s: domain %s: %w", addr, domain, settings.ErrNotFound)
+		return fmt.Errorf("alias %s: domain %s: %w", addr, domain, ErrNotFound)
 	}
 	_, err = s.db.ExecContext(ctx, `INSERT INTO aliases (address, domain, target, created) VALUES (?, ?, ?, ?)`,
 		addr, domain, a.Target, a.Created.Unix())
 	if isUnique(err) {
-		return fmt.Errorf("alias %s: %w", addr, settings.ErrExists)
+		return fmt.Errorf("alias %s: %w", addr, ErrExists)
 	}
 	if err != nil {
 		return fmt.Errorf("add alias %s: %w", addr, err)
@@ -86,7 +89,7 @@ func (s *AliasStore) Remove(ctx context.Context, address string) error {
 		return fmt.Errorf("remove alias %s: %w", address, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("alias %s: %w", address, settings.ErrNotFound)
+		return fmt.Errorf("alias %s: %w", address, ErrNotFound)
 	}
 	return nil
 }
@@ -123,8 +126,4 @@ func (s *AliasStore) Exists(ctx context.Context, address string) (bool, error) {
 		return false, fmt.Errorf("alias %s: %w", address, err)
 	}
 	return true, nil
-}
-
-func isUnique(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }

@@ -1,4 +1,4 @@
-package cli
+package gateway
 
 import (
 	"context"
@@ -19,24 +19,19 @@ func TestMetricsService(t *testing.T) {
 	}
 	f.WriteString("[metrics]\nlisten = \"127.0.0.1:0\"\n")
 	f.Close()
-	g := &globals{configPath: cfg}
 	ctx := context.Background()
-	a, err := g.openApp(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	if a.metrics, err = newMetrics(); err != nil {
+	a := openTestApp(t, cfg)
+	if a.Metrics, err = NewMetrics(); err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := startMetricsService(ctx, a, log)
+	svc, err := StartMetrics(ctx, a, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer svc.Shutdown(ctx)
 	// What the milter's Runtime hooks report shows up on the endpoint.
-	rt, err := milterRuntime(ctx, a, a.cfg, log)
+	rt, err := milterRuntime(ctx, a, a.Config, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,13 +62,8 @@ func TestMetricsOff(t *testing.T) {
 	f, _ := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
 	f.WriteString("[metrics]\nlisten = \"\"\n")
 	f.Close()
-	g := &globals{configPath: cfg}
-	a, err := g.openApp(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	svc, err := startMetricsService(context.Background(), a, slog.Default())
+	a := openTestApp(t, cfg)
+	svc, err := StartMetrics(context.Background(), a, slog.Default())
 	if err != nil || svc.(*metricsService).srv != nil {
 		t.Fatalf("listen = \"\" must start nothing: %v", err)
 	}

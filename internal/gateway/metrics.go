@@ -1,4 +1,4 @@
-package cli
+package gateway
 
 import (
 	"context"
@@ -18,9 +18,9 @@ import (
 	"github.com/mailtower/mailtower/quarantine"
 )
 
-// newMetrics creates the daemon's registry and collectors. The registry is
+// NewMetrics creates the daemon's registry and collectors. The registry is
 // local to the process: nothing registers itself behind our back.
-func newMetrics() (*metrics.Metrics, error) {
+func NewMetrics() (*metrics.Metrics, error) {
 	v := version.Get()
 	return metrics.New(prometheus.NewRegistry(), metrics.Build{Version: v.Version, Commit: v.Commit, GoVersion: v.Go})
 }
@@ -32,23 +32,23 @@ type metricsService struct {
 	log  *slog.Logger
 }
 
-// startMetricsService registers the size gauges and starts the HTTP
+// StartMetrics registers the size gauges and starts the HTTP
 // listener; with [metrics] listen empty it does nothing.
-func startMetricsService(ctx context.Context, a *app, log *slog.Logger) (service, error) {
-	if a.cfg.Metrics.Listen == "" {
+func StartMetrics(ctx context.Context, a *App, log *slog.Logger) (Service, error) {
+	if a.Config.Metrics.Listen == "" {
 		return &metricsService{}, nil
 	}
-	q, err := quarantine.Open(ctx, a.db, a.cfg.DataDir, retention(a.cfg.Defaults))
+	q, err := quarantine.Open(ctx, a.DB, a.Config.DataDir, Retention(a.Config.Defaults))
 	if err != nil {
 		return nil, err
 	}
-	gl, err := greylist.NewSQLStore(ctx, a.db)
+	gl, err := greylist.NewSQLStore(ctx, a.DB)
 	if err != nil {
 		return nil, err
 	}
 	// Scrapes are typically every 15-60 s; a 10 s cache bounds the cost
 	// of several Prometheus servers to one COUNT per gauge.
-	if err := a.metrics.AddSizes(10*time.Second, 5*time.Second, metrics.Size{
+	if err := a.Metrics.AddSizes(10*time.Second, 5*time.Second, metrics.Size{
 		Name: "quarantine_messages", Label: "category", Read: q.Held,
 		Help: "Recipient copies currently held in quarantine, by category.",
 	}, metrics.Size{
@@ -57,16 +57,16 @@ func startMetricsService(ctx context.Context, a *app, log *slog.Logger) (service
 	}); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	network, address, err := config.ParseListen(a.cfg.Metrics.Listen)
+	network, address, err := config.ParseListen(a.Config.Metrics.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("metrics.listen: %w", err)
 	}
 	ln, err := net.Listen(network, address)
 	if err != nil {
-		return nil, fmt.Errorf("metrics: listen %s: %w", a.cfg.Metrics.Listen, err)
+		return nil, fmt.Errorf("metrics: listen %s: %w", a.Config.Metrics.Listen, err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", a.metrics.Handler())
+	mux.Handle("GET /metrics", a.Metrics.Handler())
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "mailtower: metrics at /metrics")
 	})
@@ -81,7 +81,7 @@ func startMetricsService(ctx context.Context, a *app, log *slog.Logger) (service
 }
 
 // Reload keeps the listener: [metrics] listen changes on restart.
-func (m *metricsService) Reload(context.Context, *app) error { return nil }
+func (m *metricsService) Reload(context.Context, *App) error { return nil }
 
 // Shutdown stops the HTTP listener.
 func (m *metricsService) Shutdown(ctx context.Context) error {

@@ -1,4 +1,4 @@
-package cli
+package gateway
 
 import (
 	"bytes"
@@ -24,34 +24,34 @@ func engine(s scan.Scanner, c *config.Scanner) scan.Engine {
 		WhenUncertain: c.When == "uncertain"}
 }
 
-// antivirusEngines returns the configured antivirus engines (clamd,
+// AntivirusEngines returns the configured antivirus engines (clamd,
 // ICAP), each wrapped so that it scans the raw message and every part
 // mailtower decoded (avparts). They scan inbound and outbound mail, and
 // quarantined messages again before release.
-func antivirusEngines(cfg *config.Config) ([]scan.Engine, error) {
+func AntivirusEngines(cfg *config.Config) ([]scan.Engine, error) {
 	var out []scan.Engine
 	if c := cfg.Scanners.Clamd; c != nil {
-		s, err := clamd.New(*c)
+		s, err := clamd.New(clamd.Options{Address: c.Address, Timeout: c.Timeout.D()})
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, engine(avparts.New(s, cfg.Limits), c))
+		out = append(out, engine(avparts.New(s, Limits(cfg.Limits)), c))
 	}
 	if c := cfg.Scanners.ICAP; c != nil {
-		s, err := icap.New(*c)
+		s, err := icap.New(icap.Options{Address: c.Address, Timeout: c.Timeout.D()})
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, engine(avparts.New(s, cfg.Limits), c))
+		out = append(out, engine(avparts.New(s, Limits(cfg.Limits)), c))
 	}
 	return out, nil
 }
 
-// rescanner scans a quarantined message again with the antivirus engines
+// Rescanner scans a quarantined message again with the antivirus engines
 // before release (nil when none is configured). The message is read into
 // memory: the CLI releases one message at a time.
-func rescanner(cfg *config.Config) (quarantine.Rescanner, error) {
-	engines, err := antivirusEngines(cfg)
+func Rescanner(cfg *config.Config) (quarantine.Rescanner, error) {
+	engines, err := AntivirusEngines(cfg)
 	if err != nil || len(engines) == 0 {
 		return nil, err
 	}
@@ -68,26 +68,26 @@ func rescanner(cfg *config.Config) (quarantine.Rescanner, error) {
 	}, nil
 }
 
-// buildEngines returns the engines for inbound mail and the subset that
+// BuildEngines returns the engines for inbound mail and the subset that
 // scans outbound mail from customers' relay networks (viruses only), wired
 // explicitly from the configuration: an absent [scanners.X] section means
 // engine X is not used; the built-in engines (bayes, heuristics) are on
 // unless disabled.
-func buildEngines(ctx context.Context, a *app, cfg *config.Config) (inbound, virus []scan.Engine, err error) {
-	virus, err = antivirusEngines(cfg)
+func BuildEngines(ctx context.Context, a *App, cfg *config.Config) (inbound, virus []scan.Engine, err error) {
+	virus, err = AntivirusEngines(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
 	inbound = append(inbound, virus...)
 	if c := cfg.Scanners.Spamd; c != nil {
-		s, err := spamd.New(*c)
+		s, err := spamd.New(spamd.Options{Address: c.Address, Timeout: c.Timeout.D(), User: c.User})
 		if err != nil {
 			return nil, nil, err
 		}
 		inbound = append(inbound, engine(s, c))
 	}
 	if c := cfg.Scanners.Rspamd; c != nil {
-		s, err := rspamd.New(*c)
+		s, err := rspamd.New(rspamd.Options{Address: c.Address, Timeout: c.Timeout.D()})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -98,14 +98,21 @@ func buildEngines(ctx context.Context, a *app, cfg *config.Config) (inbound, vir
 	// verdict even where no rule exists. It is bounded by [limits] and by
 	// the milter's timeout; it is not a virus engine, so outbound mail
 	// skips it.
-	inbound = append(inbound, scan.Engine{Scanner: rules.New(a.settings, a.settings.Generation, cfg.Limits)})
+	inbound = append(inbound, scan.Engine{Scanner: rules.New(a.Settings, a.Settings.Generation, Limits(cfg.Limits))})
 	builtin, err := builtinEngines(ctx, a, cfg, slog.Default())
 	if err != nil {
 		return nil, nil, err
 	}
 	inbound = append(inbound, builtin...)
-	if err := setCombiner(cfg, slog.Default()); err != nil {
+	if err := SetCombiner(cfg, slog.Default()); err != nil {
 		return nil, nil, err
 	}
 	return inbound, virus, nil
+}
+
+// Limits turns the [limits] section into the content filter's limits
+// (also those of scan/avparts, and through Walk those of every MIME walk).
+func Limits(l config.Limits) rules.Limits {
+	return rules.Limits{MimeDepth: l.MimeDepth, MimeParts: l.MimeParts, ArchiveDepth: l.ArchiveDepth,
+		Unpacked: int64(l.Unpacked), Decoded: int64(l.Decoded)}
 }

@@ -1,4 +1,4 @@
-package cli
+package gateway
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/mailtower/mailtower/internal/config"
-	"github.com/mailtower/mailtower/settings/settingstest"
 )
 
 func TestBuildEngines(t *testing.T) {
@@ -34,7 +33,7 @@ func TestBuildEngines(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := config.Default()
 			cfg.Scanners = tt.scanners
-			inbound, virus, err := buildEngines(context.Background(), testApp(t, cfg), cfg)
+			inbound, virus, err := BuildEngines(context.Background(), testApp(t, cfg), cfg)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want %q", err, tt.wantErr)
@@ -67,10 +66,4 @@ func TestBuildEngines(t *testing.T) {
 			}
 		})
 	}
-}
-
-// testApp opens a settings store in a temporary data directory.
-func testApp(t *testing.T, cfg *config.Config) *app {
-	st, db := settingstest.Open(t)
-	return &app{cfg: cfg, db: db, settings: st}
 }
