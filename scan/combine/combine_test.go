@@ -2,6 +2,7 @@ package combine
 
 import (
 	"math"
+	"reflect"
 	"testing"
 
 	"github.com/mailtower/mailtower/scan"
@@ -159,5 +160,44 @@ func TestSpamdCentredWithClassifier(t *testing.T) {
 	}
 	if s, _ := m.Combine([]scan.Finding{bayesProb(0.5), spamd(9)}); s < Levels[2] {
 		t.Errorf("P=0.5 + spamd 9 scores %.2f, below level 3", s)
+	}
+}
+
+// spamd's evidence is fitted over the built-in evidence: the built-in
+// weights and cuts are the same with or without spamd in the samples (a
+// message the cascade skips, or an install without spamd, is judged as
+// fitted), and spamd's weight over a classifier is fitted, not assumed.
+func TestFitOverKeepsBuiltin(t *testing.T) {
+	var with, without []Sample
+	for i := 0; i < 600; i++ {
+		spam := i%3 == 0
+		b, sa := -3.0+float64(i%5), -4.0+float64(i%4)
+		if spam {
+			b, sa = 3-float64(i%5), 2+float64(i%6)
+		}
+		fs := []Feature{{Name: "bayes", X: b}}
+		without = append(without, Sample{Features: fs, Spam: spam})
+		with = append(with, Sample{Features: append(fs[:1:1], Feature{Name: "spamd", X: sa}), Spam: spam})
+	}
+	a, b := Fit(without, FitOptions{Iterations: 400}), Fit(with, FitOptions{Iterations: 400})
+	if a.Weights["bayes"] != b.Weights["bayes"] || a.Bias != b.Bias || a.Cuts != b.Cuts {
+		t.Errorf("built-in part changed by spamd: %v %v %v / %v %v %v", a.Weights["bayes"], a.Bias, a.Cuts, b.Weights["bayes"], b.Bias, b.Cuts)
+	}
+	ov, ok := b.Over["spamd"]
+	if !ok || ov.Weight <= 0 {
+		t.Fatalf("spamd over the classifier: %+v, want a positive weight", b.Over)
+	}
+	if def := DefaultModel(); !reflect.DeepEqual(a.Over, def.Over) {
+		t.Errorf("fitted without spamd: Over %v, want the shipped %v", a.Over, def.Over)
+	}
+	// Without a classifier spamd keeps its threshold-is-level-3 weight.
+	spamd := scan.Finding{Scanner: "spamd", Category: scan.Spam, Score: 5, Value: 5}
+	if s, _ := b.Combine([]scan.Finding{spamd}); s < Levels[2] {
+		t.Errorf("spamd 5 without a classifier scores %.2f, below level 3", s)
+	}
+	z0 := b.LogOdds([]scan.Finding{bayesProb(0.5)})
+	z1 := b.LogOdds([]scan.Finding{bayesProb(0.5), {Scanner: "spamd", Category: scan.Spam, Value: 9}})
+	if want := ov.Offset + ov.Weight*4; math.Abs(z1-z0-want) > 1e-9 {
+		t.Errorf("spamd 9 over P=0.5 adds %.3f log-odds, want %.3f", z1-z0, want)
 	}
 }

@@ -52,6 +52,10 @@ type Model struct {
 	// PerPoint is the weight per point of an engine's score for a
 	// feature the model has no weight for (a new heuristic rule).
 	PerPoint float64 `json:"per_point"`
+	// Over are spamd's and rspamd's weights and offsets when a
+	// classifier reported too, fitted on top of the built-in evidence
+	// (see Over); without an entry the engine counts Weights' weight.
+	Over map[string]Over `json:"over,omitempty"`
 	// Cuts are the log-odds at which levels 1..5 start, decreasing.
 	Cuts [5]float64 `json:"cuts"`
 	// FPTargets are the false-positive rates the cuts were chosen for.
@@ -142,9 +146,10 @@ func (m *Model) weight(ft Feature) float64 {
 // points of the findings it does not weigh.
 func (m *Model) LogOdds(spam []scan.Finding) float64 {
 	z := m.bias(spam)
+	classified := hasClassifier(spam)
 	for _, f := range spam {
 		if ft, ok := FeatureOf(f); ok {
-			z += m.weight(ft) * ft.X
+			z += m.contrib(ft, classified)
 		}
 	}
 	return z
@@ -195,6 +200,7 @@ func (m *Model) Combine(spam []scan.Finding) (float64, []scan.Finding) {
 	out := make([]scan.Finding, len(spam))
 	copy(out, spam)
 	bias := m.bias(spam)
+	classified := hasClassifier(spam)
 	z := bias
 	var fixed float64
 	contrib := make([]float64, len(out))
@@ -205,7 +211,7 @@ func (m *Model) Combine(spam []scan.Finding) (float64, []scan.Finding) {
 			fixed += f.Score
 			continue
 		}
-		contrib[i], weighed[i] = m.weight(ft)*ft.X, true
+		contrib[i], weighed[i] = m.contrib(ft, classified), true
 		z += contrib[i]
 	}
 	base, score := m.Points(bias), m.Points(z)
