@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"io"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/mailtower/mailtower/mimewalk"
@@ -58,7 +57,7 @@ func writeCollapsed(w io.Writer, s string) {
 	buf := make([]byte, 0, 4096)
 	space := false
 	for _, r := range strings.TrimSpace(s) {
-		if unicode.IsSpace(r) {
+		if isSpace(r) {
 			space = true
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 func tokenStrings(t *testing.T, raw string) []string {
@@ -130,6 +131,20 @@ func TestDigestNormalisation(t *testing.T) {
 	for _, c := range other {
 		if got := dig(c.raw); got == want {
 			t.Errorf("%s: digest is the same, want different", c.name)
+		}
+	}
+}
+
+// indexSpace and isSpace are unicode.IsSpace's, faster on ASCII.
+func TestIndexSpace(t *testing.T) {
+	for _, s := range []string{"", "abc", "a b", "a\tb", "é\u00a0x", "x\u2003y", "\x85", "ab\x0bc", "a\xffb c", "日本 語", "\u0085z"} {
+		if got, want := indexSpace(s), strings.IndexFunc(s, unicode.IsSpace); got != want {
+			t.Errorf("indexSpace(%q) = %d, want %d", s, got, want)
+		}
+	}
+	for r := rune(0); r < 0x3100; r++ {
+		if isSpace(r) != unicode.IsSpace(r) {
+			t.Errorf("isSpace(%U) = %v", r, isSpace(r))
 		}
 	}
 }
