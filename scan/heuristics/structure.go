@@ -54,11 +54,15 @@ func checkStructure(m *mimewalk.Message, fire firer) {
 			if len(h) > maxHTML {
 				h = h[:maxHTML]
 			}
+			if hidden != "" && mismatch != "" {
+				continue
+			}
+			low := lowerASCII(h)
 			if hidden == "" {
-				hidden = hiddenText(h)
+				hidden = hiddenText(h, low)
 			}
 			if mismatch == "" {
-				mismatch = linkMismatch(h)
+				mismatch = linkMismatch(h, low)
 			}
 		}
 	}
@@ -94,8 +98,9 @@ func checkAttachmentName(name string, fire firer) {
 //
 // would (leftmost match, its text), by hand: the regexp over a whole
 // large HTML part cost milliseconds a message.
-func hiddenText(html string) string {
-	low := lowerASCII(html)
+//
+// low is lowerASCII(html).
+func hiddenText(html, low string) string {
 	// next[k] is the next position of hiddenStarts[k] not yet tried
 	// (-1: none left); each keyword is searched for once per occurrence.
 	var next [len(hiddenStarts)]int
@@ -232,9 +237,9 @@ const maxLinks = 200
 const maxLinkText = 300
 
 // linkMismatch returns a description of the first link whose visible
-// text is a URL or host name on another domain than its target.
-func linkMismatch(html string) string {
-	low := lowerASCII(html)
+// text is a URL or host name on another domain than its target; low is
+// lowerASCII(html).
+func linkMismatch(html, low string) string {
 	for i, n := 0, 0; n < maxLinks; {
 		j := strings.Index(low[i:], "<a")
 		if j < 0 {

@@ -46,10 +46,10 @@ func TestFastHTMLChecksMatchWholeRegexps(t *testing.T) {
 		if loc := wholeHidden.FindStringIndex(h); loc != nil {
 			want = short(h[loc[0]:loc[1]])
 		}
-		if got := hiddenText(h); got != want {
+		if got := hiddenText(h, lowerASCII(h)); got != want {
 			t.Fatalf("hiddenText(%q) = %q, want %q", h, got, want)
 		}
-		if got, want := linkMismatch(h), wholeLinkMismatch(h); got != want {
+		if got, want := linkMismatch(h, lowerASCII(h)), wholeLinkMismatch(h); got != want {
 			t.Fatalf("linkMismatch(%q) = %q, want %q", h, got, want)
 		}
 	}
