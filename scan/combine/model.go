@@ -231,8 +231,9 @@ func (m *Model) Combine(spam []scan.Finding) (float64, []scan.Finding) {
 
 // CertainSpamMargin and CertainHamMargin are how far above level 1's cut
 // and below level 5's the log-odds must be for the verdict to be certain:
-// what spamd adds with its default weight at −2 points (SpamAssassin's
-// negative rules are few and small) and at +4.4 points.
+// about what spamd adds over a classifier (the shipped Over) at −2 points
+// (SpamAssassin's negative rules are few and small), and less than it adds
+// at +12 points.
 const (
 	CertainSpamMargin = 2.0
 	CertainHamMargin  = 4.0
