@@ -175,6 +175,7 @@ func (e *fitEvidence) judge(ctx context.Context, raw []byte, class, leaveOut bay
 		if ft, ok := combine.FeatureOf(fd); ok {
 			s.Features = append(s.Features, ft)
 		}
+		s.Features = append(s.Features, combine.RuleFeatures(fd)...)
 	}
 	return fitResult{sample: s}
 }

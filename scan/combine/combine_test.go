@@ -201,3 +201,45 @@ func TestFitOverKeepsBuiltin(t *testing.T) {
 		t.Errorf("spamd 9 over P=0.5 adds %.3f log-odds, want %.3f", z1-z0, want)
 	}
 }
+
+// spamd's rule names are evidence over a classifier: a rule that fires on
+// enough fitted messages gets a bounded weight, a rare one none, and no
+// rule counts without a classifier.
+func TestFitOverRuleNames(t *testing.T) {
+	var samples []Sample
+	for i := 0; i < 600; i++ {
+		spam := i%3 == 0
+		b := -2.0 + float64(i%3)
+		if spam {
+			b = 0.5
+		}
+		fs := []Feature{{Name: "bayes", X: b}, {Name: "spamd", X: -3}}
+		if spam && i%2 == 0 {
+			fs = append(fs, Feature{Name: "spamd:URIBL_FAKE", X: 1})
+		}
+		if i == 3 {
+			fs = append(fs, Feature{Name: "spamd:RARE", X: 1})
+		}
+		samples = append(samples, Sample{Features: fs, Spam: spam})
+	}
+	m := Fit(samples, FitOptions{Iterations: 400})
+	w := m.Over["spamd:URIBL_FAKE"].Weight
+	if w <= 0 || w > MaxRuleWeight {
+		t.Errorf("URIBL_FAKE over the classifier: %.3f, want in (0, %.1f]", w, MaxRuleWeight)
+	}
+	if _, ok := m.Over["spamd:RARE"]; ok {
+		t.Errorf("a rule on 1 message got a weight: %v", m.Over)
+	}
+	if _, ok := m.Weights["spamd:URIBL_FAKE"]; ok {
+		t.Error("a spamd rule in the built-in weights")
+	}
+	f := scan.Finding{Scanner: "spamd", Category: scan.Spam, Value: 2, Rules: []string{"URIBL_FAKE"}}
+	g := f
+	g.Rules = nil
+	if d := m.LogOdds([]scan.Finding{bayesProb(0.5), f}) - m.LogOdds([]scan.Finding{bayesProb(0.5), g}); math.Abs(d-w) > 1e-9 {
+		t.Errorf("rule adds %.3f with a classifier, want %.3f", d, w)
+	}
+	if m.LogOdds([]scan.Finding{f}) != m.LogOdds([]scan.Finding{g}) {
+		t.Error("a rule counted without a classifier")
+	}
+}

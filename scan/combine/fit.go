@@ -3,6 +3,7 @@ package combine
 import (
 	"math"
 	"sort"
+	"strings"
 )
 
 // Sample is one learned message's evidence and class.
@@ -91,7 +92,7 @@ func Fit(samples []Sample, o FitOptions) *Model {
 	for _, s := range samples {
 		r := row{spam: s.Spam}
 		for _, f := range s.Features {
-			if !ExternalEngines[f.Name] {
+			if !ExternalEngines[f.Name] && !isRuleFeature(f.Name) {
 				r.x = append(r.x, f)
 			}
 		}
@@ -127,14 +128,18 @@ func Fit(samples []Sample, o FitOptions) *Model {
 	for name, threshold := range map[string]float64{"spamd": 5, "rspamd": 6} {
 		m.Weights[name] = round4((m.Cuts[2] - m.BiasUntrained) / threshold)
 	}
-	m.Over = def.Over
-	if over := FitOver(samples, m, o); over != nil {
-		if m.Over == nil {
-			m.Over = map[string]Over{}
-		}
-		for name, ov := range over {
+	// An engine fitted now replaces all its shipped entries (score and
+	// rules); the others keep the shipped ones.
+	over := FitOver(samples, m, o)
+	m.Over = map[string]Over{}
+	for name, ov := range def.Over {
+		eng, _, _ := strings.Cut(name, ":")
+		if _, refitted := over[eng]; !refitted {
 			m.Over[name] = ov
 		}
+	}
+	for name, ov := range over {
+		m.Over[name] = ov
 	}
 	return m
 }

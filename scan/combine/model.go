@@ -149,7 +149,7 @@ func (m *Model) LogOdds(spam []scan.Finding) float64 {
 	classified := hasClassifier(spam)
 	for _, f := range spam {
 		if ft, ok := FeatureOf(f); ok {
-			z += m.contrib(ft, classified)
+			z += m.contrib(ft, classified) + m.rulesContrib(f, classified)
 		}
 	}
 	return z
@@ -211,7 +211,7 @@ func (m *Model) Combine(spam []scan.Finding) (float64, []scan.Finding) {
 			fixed += f.Score
 			continue
 		}
-		contrib[i], weighed[i] = m.contrib(ft, classified), true
+		contrib[i], weighed[i] = m.contrib(ft, classified)+m.rulesContrib(f, classified), true
 		z += contrib[i]
 	}
 	base, score := m.Points(bias), m.Points(z)

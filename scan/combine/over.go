@@ -2,6 +2,7 @@ package combine
 
 import (
 	"math"
+	"strings"
 
 	"github.com/mailtower/mailtower/scan"
 )
@@ -45,6 +46,43 @@ func hasClassifier(spam []scan.Finding) bool {
 	return false
 }
 
+// RuleFeatures are the names of the rules spamd or rspamd report with
+// their score (scan.Finding.Rules) as evidence: "spamd:RULE", 1 each.
+// They are weighed only over a classifier, by FitOver.
+func RuleFeatures(f scan.Finding) []Feature {
+	if !ExternalEngines[f.Scanner] {
+		return nil
+	}
+	out := make([]Feature, 0, len(f.Rules))
+	for _, r := range f.Rules {
+		out = append(out, Feature{Name: f.Scanner + ":" + r, X: 1})
+	}
+	return out
+}
+
+// isRuleFeature tells an external engine's rule feature.
+func isRuleFeature(name string) bool {
+	eng, _, ok := strings.Cut(name, ":")
+	return ok && ExternalEngines[eng] && !strings.HasSuffix(name, ":offset")
+}
+
+// MinRuleSupport is the fewest fitted messages a spamd or rspamd rule
+// must fire on to get a weight: rarer rules are noise on a few thousand
+// messages.
+const MinRuleSupport = 20
+
+// rulesContrib is the weight of f's rules when a classifier reported.
+func (m *Model) rulesContrib(f scan.Finding, classified bool) float64 {
+	if !classified || !ExternalEngines[f.Scanner] {
+		return 0
+	}
+	var z float64
+	for _, r := range f.Rules {
+		z += m.Over[f.Scanner+":"+r].Weight
+	}
+	return z
+}
+
 // offsetName is the feature name of an engine's offset in the fit.
 func offsetName(engine string) string { return engine + ":offset" }
 
@@ -55,13 +93,26 @@ func offsetName(engine string) string { return engine + ":offset" }
 // sample holds an external engine's evidence.
 func FitOver(samples []Sample, m *Model, o FitOptions) map[string]Over {
 	o = o.withDefaults()
+	support := map[string]int{}
+	for _, s := range samples {
+		for _, f := range s.Features {
+			if isRuleFeature(f.Name) {
+				support[f.Name]++
+			}
+		}
+	}
 	var rows []row
 	for _, s := range samples {
 		r := row{spam: s.Spam}
 		for _, f := range s.Features {
-			if ExternalEngines[f.Name] {
+			switch {
+			case ExternalEngines[f.Name]:
 				r.x = append(r.x, f, Feature{Name: offsetName(f.Name), X: 1})
-			} else {
+			case isRuleFeature(f.Name):
+				if support[f.Name] >= MinRuleSupport {
+					r.x = append(r.x, f)
+				}
+			default:
 				r.offset += m.Weights[f.Name] * f.X
 			}
 		}
@@ -74,8 +125,11 @@ func FitOver(samples []Sample, m *Model, o FitOptions) map[string]Over {
 		return nil
 	}
 	w, names := descend(rows, false, o, func(name string) (float64, float64) {
-		if ExternalEngines[name] {
+		switch {
+		case ExternalEngines[name]:
 			return 0, math.Inf(1)
+		case isRuleFeature(name):
+			return -MaxRuleWeight, MaxRuleWeight
 		}
 		return math.Inf(-1), math.Inf(1)
 	})
@@ -88,6 +142,9 @@ func FitOver(samples []Sample, m *Model, o FitOptions) map[string]Over {
 		}
 	}
 	for i, name := range names {
+		if isRuleFeature(name) && math.Abs(w[i]) >= 1e-3 {
+			out[name] = Over{Weight: round4(w[i])}
+		}
 		for eng := range out {
 			if name == offsetName(eng) {
 				ov := out[eng]
