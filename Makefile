@@ -4,8 +4,9 @@
 #   make test          unit tests with the race detector (offline, no root)
 #   make integration   tests against real Postfix, clamd, spamd (root)
 #   make bench         benchmarks
-#   make eval          cross-validation of the built-in spam engines on the
-#                      public SpamAssassin corpus (downloads ~20 MB once)
+#   make eval          time-ordered and k-fold evaluation of the spam engines (built-in,
+#                      + a private spamd, + spamd as cascade) on the public SpamAssassin
+#                      corpus (downloads ~20 MB once; SPAMD=none: built-in only)
 #   make install       binary, example config, contrib files under $(DESTDIR)$(PREFIX)
 #   make man           man pages (mailtower(8) per command, mailtower.toml(5)) into build/man
 #   make generate      rewrite the generated files that are committed (config reference,

@@ -73,7 +73,7 @@ func runLearnFit(cmd *cobra.Command, g *globals, spam, ham []string) error {
 			if m.Err != nil {
 				return fitResult{err: m.Err}
 			}
-			return ev.judge(ctx, m.Data, set.class)
+			return ev.judge(ctx, m.Data, set.class, set.class)
 		}, func(m msgfiles.Message, r fitResult) error {
 			if r.err != nil {
 				failed++
@@ -87,6 +87,13 @@ func runLearnFit(cmd *cobra.Command, g *globals, spam, ham []string) error {
 			return err
 		}
 	}
+	// Releases learned as ham (quarantine release) are ham samples too,
+	// with the evidence they were caught on.
+	released, err := feedbackSamples(ctx, st)
+	if err != nil {
+		return err
+	}
+	samples = append(samples, released...)
 	m := combine.Fit(samples, combine.FitOptions{})
 	if m.Spam < minFit || m.Ham < minFit {
 		return &exitCodeError{code: 1, err: fmt.Errorf("learn fit: %d spam and %d ham read, need %d of each", m.Spam, m.Ham, minFit)}
@@ -99,8 +106,8 @@ func runLearnFit(cmd *cobra.Command, g *globals, spam, ham []string) error {
 	if err := writeFileAtomic(path, append(b, '\n')); err != nil {
 		return fmt.Errorf("learn fit: %w", err)
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "fitted on %d spam, %d ham (failed %d): bias %.2f, bayes weight %.2f, level cuts %v; written to %s (read at start)\n",
-		m.Spam, m.Ham, failed, m.Bias, m.Weights["bayes"], m.Cuts, path)
+	fmt.Fprintf(cmd.OutOrStdout(), "fitted on %d spam, %d ham (%d of them released from quarantine; failed %d): bias %.2f, bayes weight %.2f, level cuts %v; written to %s (read at start)\n",
+		m.Spam, m.Ham, len(released), failed, m.Bias, m.Weights["bayes"], m.Cuts, path)
 	if failed > 0 {
 		return &exitCodeError{code: 1, err: fmt.Errorf("%d message(s) could not be read", failed)}
 	}
@@ -138,7 +145,9 @@ type fitResult struct {
 	err    error
 }
 
-func (e *fitEvidence) judge(ctx context.Context, raw []byte, class bayes.Class) fitResult {
+// judge is the evidence of one message of class; leaveOut is the class
+// it was learned as ("" = not learned: plain classification).
+func (e *fitEvidence) judge(ctx context.Context, raw []byte, class, leaveOut bayes.Class) fitResult {
 	f, err := e.tok.Tokenize(bytes.NewReader(raw))
 	if err != nil {
 		return fitResult{err: err}
@@ -155,13 +164,17 @@ func (e *fitEvidence) judge(ctx context.Context, raw []byte, class bayes.Class) 
 		}
 		findings = append(findings, rep.Findings...)
 	}
-	r := e.snap.ClassifyLeavingOut(bayes.DefaultParams, f.Tokens, class)
+	r := e.snap.Classify(bayes.DefaultParams, f.Tokens)
+	if leaveOut != "" {
+		r = e.snap.ClassifyLeavingOut(bayes.DefaultParams, f.Tokens, leaveOut)
+	}
 	findings = append(findings, scan.Finding{Scanner: "bayes", Category: scan.Spam, Value: r.Prob})
 	s := combine.Sample{Spam: class == bayes.ClassSpam}
 	for _, fd := range findings {
 		if ft, ok := combine.FeatureOf(fd); ok {
 			s.Features = append(s.Features, ft)
 		}
+		s.Features = append(s.Features, combine.RuleFeatures(fd)...)
 	}
 	return fitResult{sample: s}
 }

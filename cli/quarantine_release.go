@@ -21,29 +21,10 @@ type releaseView struct {
 	ID         string                 `json:"id"`
 	Released   *quarantine.Released   `json:"released,omitempty"`
 	Remembered *quarantine.Remembered `json:"remembered,omitempty"`
-	Error      string                 `json:"error,omitempty"`
-}
-
-// hamLearner returns the built-in learning engine's not-spam hook, or nil
-// when [scanners.bayes] is disabled (nothing would read what it learns).
-func hamLearner(ctx context.Context, a *app) (quarantine.HamLearner, error) {
-	if !a.cfg.Scanners.Bayes.Enabled {
-		return nil, nil
-	}
-	st, err := bayes.Open(ctx, a.db, bayes.NewTokenizer(tokenizerLimits(a.cfg)))
-	if err != nil {
-		return nil, err
-	}
-	return bayesHam{st}, nil
-}
-
-// bayesHam adapts bayes.Store.LearnHam (which also records the message's
-// signature of normalised content) to quarantine.HamLearner.
-type bayesHam struct{ st *bayes.Store }
-
-func (b bayesHam) LearnHam(ctx context.Context, raw io.Reader) error {
-	_, _, err := b.st.LearnHam(ctx, raw)
-	return err
+	// Learned says what a release without --remember taught the
+	// engines ("" = nothing: not spam, or bayes off).
+	Learned string `json:"learned,omitempty"`
+	Error   string `json:"error,omitempty"`
 }
 
 func quarantineReleaseCmd(g *quarantineGlobals) *cobra.Command {
@@ -55,8 +36,10 @@ func quarantineReleaseCmd(g *quarantineGlobals) *cobra.Command {
 		Long: "Re-inject each message through Postfix's listener without milter ([reinject] smtp) with its original\n" +
 			"envelope sender and its quarantined recipients (or --recipient), with an X-Mailtower-Released header.\n" +
 			"A message is marked released only after Postfix answered 250; releasing again sends nothing.\n" +
+			"A message quarantined as spam is learned as not spam by the built-in engines (at most 10 messages of one\n" +
+			"sender domain in 30 days), and the next `mailtower learn fit` weighs its evidence as ham.\n" +
 			"--remember also allows the sender for each released recipient (spam checks skipped; antivirus and\n" +
-			"content filter still apply) and teaches the built-in engine that the message is not spam.\n" +
+			"content filter still apply) and remembers the content, so the same message from anyone passes.\n" +
 			"Before sending, the message is scanned again by the antivirus engines ([scanners.clamd], [scanners.icap])\n" +
 			"with today's signatures: a virus found now refuses the release and turns the entry into a virus entry;\n" +
 			"an engine that cannot scan refuses it too. --force releases anyway (the entry is still updated).",
@@ -73,11 +56,9 @@ func quarantineReleaseCmd(g *quarantineGlobals) *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			var ham quarantine.HamLearner
-			if remember {
-				if ham, err = hamLearner(cmd.Context(), a); err != nil {
-					return err
-				}
+			learner, err := newReleaseLearner(cmd.Context(), a)
+			if err != nil {
+				return err
 			}
 			if opt.Rescan, err = rescanner(a.cfg); err != nil {
 				return err
@@ -86,7 +67,7 @@ func quarantineReleaseCmd(g *quarantineGlobals) *cobra.Command {
 			var views []releaseView
 			failed := 0
 			for _, id := range args {
-				v := releaseOne(cmd.Context(), q, a, snd, ham, id, opt, remember)
+				v := releaseOne(cmd.Context(), q, a, snd, learner, id, opt, remember)
 				if v.Error != "" {
 					failed++
 				}
@@ -116,7 +97,7 @@ func quarantineReleaseCmd(g *quarantineGlobals) *cobra.Command {
 	return cmd
 }
 
-func releaseOne(ctx context.Context, q *quarantine.Store, a *app, snd *reinject.Client, ham quarantine.HamLearner,
+func releaseOne(ctx context.Context, q *quarantine.Store, a *app, snd *reinject.Client, learner *releaseLearner,
 	id string, opt quarantine.ReleaseOptions, remember bool) releaseView {
 	v := releaseView{ID: id}
 	rel, err := q.Release(ctx, snd, id, opt)
@@ -125,12 +106,29 @@ func releaseOne(ctx context.Context, q *quarantine.Store, a *app, snd *reinject.
 		v.Error = releaseErrText(err, a.cfg.Reinject.SMTP)
 		return v
 	}
-	if remember {
-		rem, err := q.Remember(ctx, a.settings, ham, rel)
-		v.Remembered = &rem
+	ham := learner.forRelease(rel, remember)
+	if !remember {
+		// A release says "this was not spam": the engines learn it too.
+		note, err := learnReleased(ctx, q, ham, rel)
 		if err != nil {
-			v.Error = "released, but remembering failed: " + err.Error()
+			v.Error = "released, but learning it as not spam failed: " + err.Error()
 		}
+		v.Learned = note
+		return v
+	}
+	var hl quarantine.HamLearner
+	if ham != nil {
+		hl = ham
+	}
+	rem, err := q.Remember(ctx, a.settings, hl, rel)
+	v.Remembered = &rem
+	if err != nil {
+		v.Error = "released, but remembering failed: " + err.Error()
+	}
+	if rem.Learned && ham.Outcome == bayes.Capped {
+		rem.Learned = false
+		rem.Notes = append(rem.Notes, learnNote(ham))
+		v.Remembered = &rem
 	}
 	return v
 }
@@ -175,6 +173,9 @@ func printRelease(out, errw io.Writer, v releaseView) {
 			strings.Join(r.Recipients, ", "), r.Sender)
 	} else if len(r.Skipped) > 0 {
 		fmt.Fprintf(out, "%s: nothing to release\n", v.ID)
+	}
+	if v.Learned != "" {
+		fmt.Fprintf(out, "%s: %s\n", v.ID, v.Learned)
 	}
 	if m := v.Remembered; m != nil {
 		for _, rcpt := range sortedKeys(m.Rules) {

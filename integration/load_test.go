@@ -69,16 +69,25 @@ func TestLoad(t *testing.T) {
 	for _, p := range phases {
 		fmt.Printf("total   %s\n", p.sum.line(p.name))
 	}
-	base, with := phases[0].sum, phases[2].sum
+	base, nop, with := phases[0].sum, phases[1].sum, phases[2].sum
 	fmt.Printf("ratio with/without mailtower: accepted %.2f, delivered %.2f\n",
 		with.acceptRate()/base.acceptRate(), with.deliverRate()/base.deliverRate())
+	// The goal (issue 13): mailtower's milter at least 90% of a no-op
+	// milter's throughput. By rate, and by CPU per message of the whole
+	// gateway (Postfix + the milter process; the no-op milter runs inside
+	// this test process, so its own CPU is not counted: the CPU ratio
+	// understates mailtower).
+	fmt.Printf("ratio mailtower/no-op milter: accepted %.2f, delivered %.2f (goal >= 0.90)\n",
+		with.acceptRate()/nop.acceptRate(), with.deliverRate()/nop.deliverRate())
+	fmt.Printf("CPU ratio (postfix with no-op milter) / (postfix + mailtower) per message: %.2f\n",
+		nop.perMsg(nop.postfix)/(with.perMsg(with.postfix)+with.perMsg(with.mt)))
 	// On a shared machine the rates move with other users' load; the CPU
 	// the gateway itself spends per message does not: Postfix alone versus
 	// Postfix plus mailtower is the throughput ratio of a CPU-bound gateway.
 	fmt.Printf("CPU ratio postfix alone / (postfix + mailtower) per message: %.2f\n",
 		base.perMsg(base.postfix)/(with.perMsg(with.postfix)+with.perMsg(with.mt)))
 	fmt.Printf("Postfix CPU per message: %.2f ms without milter, %.2f with a no-op milter, %.2f with mailtower (+ mailtower's own %.2f)\n",
-		base.perMsg(base.postfix), phases[1].sum.perMsg(phases[1].sum.postfix), with.perMsg(with.postfix), with.perMsg(with.mt))
+		base.perMsg(base.postfix), nop.perMsg(nop.postfix), with.perMsg(with.postfix), with.perMsg(with.mt))
 	if rss := peakRSS(e.Mailtower.p.cmd.Process.Pid); rss != "" {
 		fmt.Printf("mailtower serve peak RSS (VmHWM): %s\n", rss)
 	}

@@ -81,11 +81,16 @@ func TestQuarantineReleaseLifecycle(t *testing.T) {
 		t.Fatalf("--search pineapple: %+v", found)
 	}
 	first := found[0].ID
+	before := e.learnStats(t)
 
-	// Release: delivered once, with the original envelope and the header.
+	// Release: delivered once, with the original envelope and the header;
+	// the built-in classifier learns it as not spam.
 	out, err := e.Mailtower.CLI("quarantine", "release", first, "--by", "tester")
-	if err != nil || !strings.Contains(out, "released to "+rcpt) {
+	if err != nil || !strings.Contains(out, "released to "+rcpt) || !strings.Contains(out, "learned as not spam") {
 		t.Fatalf("release: %v\n%s", err, out)
+	}
+	if after := e.learnStats(t); after.Ham != before.Ham+1 || after.Tokens <= before.Tokens {
+		t.Errorf("learner after a release: %+v, before %+v; want one more ham and more tokens", after, before)
 	}
 	e.settle(t)
 	got := e.deliveredWithSubject(rcpt, "Pineapple shipment 17")
@@ -118,6 +123,9 @@ func TestQuarantineReleaseLifecycle(t *testing.T) {
 	out, err = e.Mailtower.CLI("quarantine", "release", second, "--remember")
 	if err != nil || !strings.Contains(out, rcpt+" now allows <"+sender+">") {
 		t.Fatalf("release --remember: %v\n%s", err, out)
+	}
+	if after := e.learnStats(t); after.Ham != before.Ham+2 {
+		t.Errorf("learner after release --remember: %+v, before %+v; want two more ham", after, before)
 	}
 	e.sendOK(t, sender, []string{rcpt}, spam("More figures"))
 	enc := base64.StdEncoding.EncodeToString([]byte(engineEICAR))
@@ -214,4 +222,20 @@ func TestQuarantineReleaseRefusedByPostfix(t *testing.T) {
 	if n := e.Sink.Count(); n != 0 {
 		t.Fatalf("%d messages at the sink after a refused release", n)
 	}
+}
+
+// learnedStats are `mailtower learn stats --json`'s counts.
+type learnedStats struct{ Spam, Ham, Tokens int }
+
+func (e *Env) learnStats(t *testing.T) learnedStats {
+	t.Helper()
+	out, err := e.Mailtower.CLI("learn", "stats", "--json")
+	var s learnedStats
+	if err == nil {
+		err = json.Unmarshal([]byte(out), &s)
+	}
+	if err != nil {
+		t.Fatalf("learn stats: %v\n%s", err, out)
+	}
+	return s
 }

@@ -16,10 +16,18 @@
 # MISSES=1 lists level-3 misses and false positives, FIT=1 runs
 # `mailtower learn fit` after each learning (else the shipped combiner
 # model decides), COMPARE=1 compares today's classifier with an online
-# logistic regression on the time split (tools/evalolr). SPAMD=HOST:PORT
-# adds a running spamd to the engines (the default install's), with
-# SPAMD_WHEN=always (default) or uncertain (the cascade); spamd scans
-# about 10 messages/s, so use it with SPLIT=time.
+# logistic regression on the time split (tools/evalolr).
+#
+# Engines: every learned store is scanned three ways, each reported on its
+# own: the built-in engines only; built-in + spamd with when = "always";
+# built-in + spamd with when = "uncertain" (the cascade). SPAMD=auto (the
+# default) starts a private `spamd -L` (local rules, no network, no
+# SpamAssassin Bayes) on a free loopback port for the run when spamd is
+# installed, and stops it at the end; SPAMD=HOST:PORT uses a running one;
+# SPAMD=none reports the built-in engines only. spamd scans about 10
+# messages/s: the k-fold run with spamd adds about 6 minutes, and FIT=1
+# with spamd scans every training message through it too (about 4 minutes
+# per 2,000 messages).
 set -eu
 
 K=${K:-5}
@@ -53,17 +61,54 @@ fi
 BIN=$WORK/mailtower
 (cd "$ROOT" && go build -o "$BIN" . && go build -o "$WORK/evalreport" ./tools/evalreport && go build -o "$WORK/evalsplit" ./tools/evalsplit && go build -o "$WORK/evalolr" ./tools/evalolr)
 
+# 3. spamd: a private one (as the integration harness starts it), a
+# running one, or none.
+SPAMD=${SPAMD:-auto}
+SPAMD_PID=
+stop_spamd() {
+	if [ -n "$SPAMD_PID" ]; then
+		kill "$SPAMD_PID" 2>/dev/null || true
+		SPAMD_PID=
+	fi
+}
+trap stop_spamd EXIT INT TERM
+if [ "$SPAMD" = auto ]; then
+	if command -v spamd >/dev/null 2>&1; then
+		. "$ROOT/scripts/eval-spamd.sh"
+		start_spamd "$WORK/spamd" # sets SPAMD and SPAMD_PID
+	else
+		echo "eval.sh: spamd not installed: built-in engines only (scripts/install-deps.sh installs it)" >&2
+		SPAMD=none
+	fi
+fi
+CONFIGS=builtin
+[ "$SPAMD" != none ] && CONFIGS="builtin always uncertain"
+
+# describe CONFIG: the engines of a scan configuration, for the headings.
+describe() {
+	case $1 in
+	builtin) echo "built-in engines (bayes + heuristics)" ;;
+	*) echo "built-in + spamd (when = \"$1\")" ;;
+	esac
+}
+
 # learn_and_scan NAME TRAIN_SPAM TRAIN_HAM TEST_SPAM TEST_HAM: a fresh
 # data_dir $WORK/run/NAME, `mailtower learn` on the training directories
-# (space-separated lists), `mailtower scan --json` on the test ones.
+# (space-separated lists), then for each of CONFIGS `mailtower scan --json`
+# on the test ones into $WORK/run/NAME/CONFIG-{spam,ham}.jsonl.
 LEARN_N=0 LEARN_T=0 SCAN_N=0 SCAN_T=0
 learn_and_scan() {
 	run=$WORK/run/$1
 	rm -rf "$run" && mkdir -p "$run"
-	printf 'data_dir = "%s/data"\n' "$run" >"$run/mailtower.toml"
-	if [ -n "${SPAMD:-}" ]; then
-		printf '[scanners.spamd]\naddress = "%s"\nwhen = "%s"\ntimeout = "5m"\n' "$SPAMD" "${SPAMD_WHEN:-always}" >>"$run/mailtower.toml"
-	fi
+	for c in $CONFIGS; do
+		printf 'data_dir = "%s/data"\n' "$run" >"$run/$c.toml"
+		if [ "$c" != builtin ]; then
+			printf '[scanners.spamd]\naddress = "%s"\nwhen = "%s"\ntimeout = "5m"\n' "$SPAMD" "$c" >>"$run/$c.toml"
+		fi
+	done
+	# Learning and fitting use the last configuration: with spamd, `learn
+	# fit` fits spamd's weight over the built-in evidence too.
+	ln -s "$c.toml" "$run/mailtower.toml"
 	# shellcheck disable=SC2086 # word splitting of the directory lists is wanted
 	n=$(find -L $2 $3 -name '*.txt' | wc -l)
 	t0=$(now)
@@ -83,13 +128,24 @@ learn_and_scan() {
 	fi
 	LEARN_N=$((LEARN_N + n)) LEARN_T=$(awk -v a="$LEARN_T" -v b="$t0" -v c="$t1" 'BEGIN { print a + c - b }')
 	m=$(find -L "$4" "$5" -name '*.txt' | wc -l)
-	t0=$(now)
-	# Exit status 1 means "something was caught": expected here.
-	"$BIN" --config "$run/mailtower.toml" scan --json "$4" >"$run/spam.jsonl" || [ $? -eq 1 ]
-	"$BIN" --config "$run/mailtower.toml" scan --json "$5" >"$run/ham.jsonl" || [ $? -eq 1 ]
-	t1=$(now)
-	SCAN_N=$((SCAN_N + m)) SCAN_T=$(awk -v a="$SCAN_T" -v b="$t0" -v c="$t1" 'BEGIN { print a + c - b }')
-	echo "$1: $(cut -d'(' -f2 "$run/learn-ham.txt" | tr -d ')'); scanned $m held-out messages" >&2
+	for c in $CONFIGS; do
+		t0=$(now)
+		# Exit status 1 means "something was caught": expected here.
+		"$BIN" --config "$run/$c.toml" scan --json "$4" >"$run/$c-spam.jsonl" || [ $? -eq 1 ]
+		"$BIN" --config "$run/$c.toml" scan --json "$5" >"$run/$c-ham.jsonl" || [ $? -eq 1 ]
+		t1=$(now)
+		echo "$1 $c: scanned $m held-out messages: $(rate "$m" "$t0" "$t1")" >&2
+		echo "$c $m $t0 $t1" >>"$WORK/scan-times"
+		if [ "$c" = builtin ]; then
+			SCAN_N=$((SCAN_N + m)) SCAN_T=$(awk -v a="$SCAN_T" -v b="$t0" -v c="$t1" 'BEGIN { print a + c - b }')
+		fi
+	done
+	echo "$1: $(cut -d'(' -f2 "$run/learn-ham.txt" | tr -d ')')" >&2
+}
+
+# scan_rate CONFIG: messages/s of CONFIG's scans so far (wall clock).
+scan_rate() {
+	awk -v c="$1" '$1 == c { n += $2; t += $4 - $3 } END { printf "%d messages in %.1f s = %.1f messages/s", n, t, (t > 0 ? n / t : 0) }' "$WORK/scan-times"
 }
 
 # make_folds SPAM_DIR HAM_DIR OUT: file i (sorted) of each class goes to
@@ -108,9 +164,8 @@ make_folds() {
 }
 
 # kfold NAME FOLDS: learn_and_scan on every fold of FOLDS held out in
-# turn; sets SPAM_OUT and HAM_OUT to the held-out outputs.
+# turn.
 kfold() {
-	SPAM_OUT='' HAM_OUT=
 	fold=0
 	while [ $fold -lt "$K" ]; do
 		train_spam='' train_ham=
@@ -120,7 +175,6 @@ kfold() {
 			j=$((j + 1))
 		done
 		learn_and_scan "$1$fold" "$train_spam" "$train_ham" "$2/$fold/spam" "$2/$fold/ham"
-		SPAM_OUT="$SPAM_OUT,$WORK/run/$1$fold/spam.jsonl" HAM_OUT="$HAM_OUT,$WORK/run/$1$fold/ham.jsonl"
 		fold=$((fold + 1))
 	done
 }
@@ -133,7 +187,7 @@ report() {
 	fi
 }
 
-# 3. Time-ordered split: each class's newest third (by Date header) is
+# 4. Time-ordered split: each class's newest third (by Date header) is
 # tested on, the older two thirds and the undated messages learned. This
 # is the figure decisions are made on: it asks how the engines do on mail
 # newer than anything they learned, as in production.
@@ -142,29 +196,43 @@ if [ "$SPLIT" != kfold ]; then
 	rm -rf "$WORK/time"
 	"$WORK/evalsplit" -spam "$CORPUS/package/data/spam-1" -ham "$CORPUS/package/data/easy-ham-1" -out "$WORK/time"
 	learn_and_scan time "$WORK/time/train/spam" "$WORK/time/train/ham" "$WORK/time/test/spam" "$WORK/time/test/ham"
-	echo "== mailtower built-in engines (bayes + heuristics)${SPAMD:+ + spamd (when = ${SPAMD_WHEN:-always})}, time-ordered split of easy-ham-1 + spam-1 (newest third tested)"
-	report "$WORK/run/time/spam.jsonl" "$WORK/run/time/ham.jsonl"
+	[ "${FIT:-0}" = 1 ] && echo "== combiner fitted by learn fit on the time split's training mail: $(cat "$WORK/run/time/fit.txt")"
+	for c in $CONFIGS; do
+		echo "== $(describe "$c"), time-ordered split of easy-ham-1 + spam-1 (newest third tested)"
+		report "$WORK/run/time/$c-spam.jsonl" "$WORK/run/time/$c-ham.jsonl"
+	done
 	if [ "${COMPARE:-0}" = 1 ]; then
 		echo "== classifiers alone on the time-ordered split (ranking of the test mail)"
 		"$WORK/evalolr" -split "$WORK/time"
 	fi
 fi
 
-# 4. k-fold cross-validation: file i (sorted) goes to fold i mod K, as
+# 5. k-fold cross-validation: file i (sorted) goes to fold i mod K, as
 # symlinks. Random folds of one period flatter a learner (the test mail
 # shares its vocabulary with the training mail); kept for comparison.
 if [ "$SPLIT" != time ]; then
 	make_folds "$CORPUS/package/data/spam-1" "$CORPUS/package/data/easy-ham-1" "$WORK/folds"
 	kfold fold "$WORK/folds"
-	echo "== mailtower built-in engines (bayes + heuristics)${SPAMD:+ + spamd (when = ${SPAMD_WHEN:-always})}, $K-fold cross-validation on easy-ham-1 + spam-1"
-	report "$SPAM_OUT" "$HAM_OUT"
+	for c in $CONFIGS; do
+		spam_out='' ham_out=
+		fold=0
+		while [ $fold -lt "$K" ]; do
+			spam_out="$spam_out,$WORK/run/fold$fold/$c-spam.jsonl" ham_out="$ham_out,$WORK/run/fold$fold/$c-ham.jsonl"
+			fold=$((fold + 1))
+		done
+		echo "== $(describe "$c"), $K-fold cross-validation on easy-ham-1 + spam-1"
+		report "$spam_out" "$ham_out"
+	done
 fi
 echo "learn: $(rate "$LEARN_N" 0 "$LEARN_T") (process start included)"
-echo "scan:  $(rate "$SCAN_N" 0 "$SCAN_T") (held-out messages, process start and store load included)"
+echo "scan:  $(rate "$SCAN_N" 0 "$SCAN_T") (built-in engines, held-out messages, process start and store load included)"
+for c in $CONFIGS; do
+	[ "$c" != builtin ] && echo "scan $(describe "$c"): $(scan_rate "$c") (same run)"
+done
+stop_spamd
 
-# 5. Throughput (built-in engines only: skipped with SPAMD).
-if [ -z "${SPAMD:-}" ]; then
-#    Throughput: every message once through the last store learned. The
+# 6. Throughput of the built-in engines: every message once through the
+# last store learned ($run, set by learn_and_scan). The
 # machine may be shared, so CPU seconds (user + system, from GNU time when
 # installed) are reported next to the wall clock: messages per CPU-second
 # times the number of idle cores is what an unloaded machine does.
@@ -174,16 +242,15 @@ t0=$(now)
 if [ -x /usr/bin/time ]; then
 	# The last line of the time file holds the figures (GNU time writes
 	# "Command exited with non-zero status 1" first when mail was caught).
-	/usr/bin/time -o "$TIMEF" -f '%U %S' "$BIN" --config "$run/mailtower.toml" scan --json "$ALL/spam-1" "$ALL/easy-ham-1" >"$WORK/all.jsonl" 2>/dev/null || [ $? -eq 1 ]
+	/usr/bin/time -o "$TIMEF" -f '%U %S' "$BIN" --config "$run/builtin.toml" scan --json "$ALL/spam-1" "$ALL/easy-ham-1" >"$WORK/all.jsonl" 2>/dev/null || [ $? -eq 1 ]
 else
-	"$BIN" --config "$run/mailtower.toml" scan --json "$ALL/spam-1" "$ALL/easy-ham-1" >"$WORK/all.jsonl" 2>/dev/null || [ $? -eq 1 ]
+	"$BIN" --config "$run/builtin.toml" scan --json "$ALL/spam-1" "$ALL/easy-ham-1" >"$WORK/all.jsonl" 2>/dev/null || [ $? -eq 1 ]
 fi
 t1=$(now)
 n=$(wc -l <"$WORK/all.jsonl")
 echo "scan all: $(rate "$n" "$t0" "$t1") wall on $(nproc) cores (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 if [ -s "$TIMEF" ]; then
 	awk -v n="$n" -v c="$(nproc)" 'END { cpu = $1 + $2; printf "scan all: %.2f CPU-seconds = %.0f messages per CPU-second (x %d cores = %.0f messages/s unloaded)\n", cpu, n / cpu, c, c * n / cpu }' "$TIMEF"
-fi
 fi
 [ -z "${EVAL_WORK:-}" ] && rm -rf "$WORK"
 exit 0

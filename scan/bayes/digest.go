@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"io"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/mailtower/mailtower/mimewalk"
@@ -57,16 +56,36 @@ func digest(m *mimewalk.Message) Digest {
 func writeCollapsed(w io.Writer, s string) {
 	buf := make([]byte, 0, 4096)
 	space := false
-	for _, r := range strings.TrimSpace(s) {
-		if unicode.IsSpace(r) {
-			space = true
-			continue
+	s = strings.TrimSpace(s)
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			// ASCII, bytewise: most text is.
+			i++
+			if c == ' ' || '\t' <= c && c <= '\r' {
+				space = true
+				continue
+			}
+			if space {
+				buf = append(buf, ' ')
+				space = false
+			}
+			buf = append(buf, c)
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+			if isSpace(r) {
+				space = true
+				continue
+			}
+			if space {
+				buf = append(buf, ' ')
+				space = false
+			}
+			// An invalid byte is written as U+FFFD, as ranging over
+			// the string did: digests of learned mail stay the same.
+			buf = utf8.AppendRune(buf, r)
 		}
-		if space {
-			buf = append(buf, ' ')
-			space = false
-		}
-		buf = utf8.AppendRune(buf, r)
 		if len(buf) >= 4000 {
 			w.Write(buf)
 			buf = buf[:0]

@@ -32,4 +32,15 @@ var migrations = []string{
 		generation INTEGER NOT NULL
 	);
 	INSERT INTO bayes_state (id, nspam, nham, generation) VALUES (1, 0, 0, 0);`,
+	// bayes_feedback records every release learned as ham (LearnFeedback):
+	// the sender's key (FeedbackKey) and when, for the per-sender cap, and
+	// the combiner's evidence of the message as it was caught, which the
+	// next `learn fit` adds to its ham.
+	`CREATE TABLE bayes_feedback (
+		digest BLOB PRIMARY KEY,
+		sender TEXT NOT NULL,
+		learned INTEGER NOT NULL,
+		evidence BLOB
+	) WITHOUT ROWID;
+	CREATE INDEX bayes_feedback_sender ON bayes_feedback(sender, learned);`,
 }

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 func tokenStrings(t *testing.T, raw string) []string {
@@ -130,6 +132,49 @@ func TestDigestNormalisation(t *testing.T) {
 	for _, c := range other {
 		if got := dig(c.raw); got == want {
 			t.Errorf("%s: digest is the same, want different", c.name)
+		}
+	}
+}
+
+// indexSpace and isSpace are unicode.IsSpace's, faster on ASCII.
+func TestIndexSpace(t *testing.T) {
+	for _, s := range []string{"", "abc", "a b", "a\tb", "é\u00a0x", "x\u2003y", "\x85", "ab\x0bc", "a\xffb c", "日本 語", "\u0085z"} {
+		if got, want := indexSpace(s), strings.IndexFunc(s, unicode.IsSpace); got != want {
+			t.Errorf("indexSpace(%q) = %d, want %d", s, got, want)
+		}
+	}
+	for r := rune(0); r < 0x3100; r++ {
+		if isSpace(r) != unicode.IsSpace(r) {
+			t.Errorf("isSpace(%U) = %v", r, isSpace(r))
+		}
+	}
+}
+
+// writeCollapsed's output (digests of learned mail) is what it was
+// before its ASCII fast path: runs of white space as one space, invalid
+// bytes as U+FFFD.
+func TestWriteCollapsedUnchanged(t *testing.T) {
+	old := func(s string) string {
+		var b []byte
+		space := false
+		for _, r := range strings.TrimSpace(s) {
+			if unicode.IsSpace(r) {
+				space = true
+				continue
+			}
+			if space {
+				b = append(b, ' ')
+				space = false
+			}
+			b = utf8.AppendRune(b, r)
+		}
+		return string(b)
+	}
+	for _, s := range []string{"", "  a  b\\t\\n c ", "x\u00a0\u00a0y", "a\xff\xfeb", "é  日本\u2003語", strings.Repeat("ab  ", 3000), "\u0085a\u0085"} {
+		var sb strings.Builder
+		writeCollapsed(&sb, s)
+		if got, want := sb.String(), old(s); got != want {
+			t.Errorf("writeCollapsed(%.40q) = %.40q, want %.40q", s, got, want)
 		}
 	}
 }

@@ -87,7 +87,7 @@ func (c *collector) addWords(prefix, text string, budget int) int {
 	budget -= len(text)
 	for len(text) > 0 && !c.full() {
 		// Split on white space without allocating a slice of fields.
-		i := strings.IndexFunc(text, unicode.IsSpace)
+		i := indexSpace(text)
 		var w string
 		if i < 0 {
 			w, text = text, ""
@@ -139,4 +139,31 @@ func hasURLPrefix(w string) bool {
 	l := len(w)
 	return l > 7 && (strings.EqualFold(w[:7], "http://") || (l > 8 && strings.EqualFold(w[:8], "https://")) ||
 		strings.EqualFold(w[:4], "www."))
+}
+
+// isSpace is unicode.IsSpace with a fast path for ASCII.
+func isSpace(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r == ' ' || '\t' <= r && r <= '\r'
+	}
+	return r == 0x85 || r == 0xA0 || unicode.IsSpace(r)
+}
+
+// indexSpace is strings.IndexFunc(s, unicode.IsSpace), bytewise for ASCII.
+func indexSpace(s string) int {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c == ' ' || '\t' <= c && c <= '\r' {
+				return i
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if isSpace(r) {
+			return i
+		}
+		i += size - 1
+	}
+	return -1
 }

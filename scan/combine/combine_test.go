@@ -2,6 +2,7 @@ package combine
 
 import (
 	"math"
+	"reflect"
 	"testing"
 
 	"github.com/mailtower/mailtower/scan"
@@ -159,5 +160,86 @@ func TestSpamdCentredWithClassifier(t *testing.T) {
 	}
 	if s, _ := m.Combine([]scan.Finding{bayesProb(0.5), spamd(9)}); s < Levels[2] {
 		t.Errorf("P=0.5 + spamd 9 scores %.2f, below level 3", s)
+	}
+}
+
+// spamd's evidence is fitted over the built-in evidence: the built-in
+// weights and cuts are the same with or without spamd in the samples (a
+// message the cascade skips, or an install without spamd, is judged as
+// fitted), and spamd's weight over a classifier is fitted, not assumed.
+func TestFitOverKeepsBuiltin(t *testing.T) {
+	var with, without []Sample
+	for i := 0; i < 600; i++ {
+		spam := i%3 == 0
+		b, sa := -3.0+float64(i%5), -4.0+float64(i%4)
+		if spam {
+			b, sa = 3-float64(i%5), 2+float64(i%6)
+		}
+		fs := []Feature{{Name: "bayes", X: b}}
+		without = append(without, Sample{Features: fs, Spam: spam})
+		with = append(with, Sample{Features: append(fs[:1:1], Feature{Name: "spamd", X: sa}), Spam: spam})
+	}
+	a, b := Fit(without, FitOptions{Iterations: 400}), Fit(with, FitOptions{Iterations: 400})
+	if a.Weights["bayes"] != b.Weights["bayes"] || a.Bias != b.Bias || a.Cuts != b.Cuts {
+		t.Errorf("built-in part changed by spamd: %v %v %v / %v %v %v", a.Weights["bayes"], a.Bias, a.Cuts, b.Weights["bayes"], b.Bias, b.Cuts)
+	}
+	ov, ok := b.Over["spamd"]
+	if !ok || ov.Weight <= 0 {
+		t.Fatalf("spamd over the classifier: %+v, want a positive weight", b.Over)
+	}
+	if def := DefaultModel(); !reflect.DeepEqual(a.Over, def.Over) {
+		t.Errorf("fitted without spamd: Over %v, want the shipped %v", a.Over, def.Over)
+	}
+	// Without a classifier spamd keeps its threshold-is-level-3 weight.
+	spamd := scan.Finding{Scanner: "spamd", Category: scan.Spam, Score: 5, Value: 5}
+	if s, _ := b.Combine([]scan.Finding{spamd}); s < Levels[2] {
+		t.Errorf("spamd 5 without a classifier scores %.2f, below level 3", s)
+	}
+	z0 := b.LogOdds([]scan.Finding{bayesProb(0.5)})
+	z1 := b.LogOdds([]scan.Finding{bayesProb(0.5), {Scanner: "spamd", Category: scan.Spam, Value: 9}})
+	if want := ov.Offset + ov.Weight*4; math.Abs(z1-z0-want) > 1e-9 {
+		t.Errorf("spamd 9 over P=0.5 adds %.3f log-odds, want %.3f", z1-z0, want)
+	}
+}
+
+// spamd's rule names are evidence over a classifier: a rule that fires on
+// enough fitted messages gets a bounded weight, a rare one none, and no
+// rule counts without a classifier.
+func TestFitOverRuleNames(t *testing.T) {
+	var samples []Sample
+	for i := 0; i < 600; i++ {
+		spam := i%3 == 0
+		b := -2.0 + float64(i%3)
+		if spam {
+			b = 0.5
+		}
+		fs := []Feature{{Name: "bayes", X: b}, {Name: "spamd", X: -3}}
+		if spam && i%2 == 0 {
+			fs = append(fs, Feature{Name: "spamd:URIBL_FAKE", X: 1})
+		}
+		if i == 3 {
+			fs = append(fs, Feature{Name: "spamd:RARE", X: 1})
+		}
+		samples = append(samples, Sample{Features: fs, Spam: spam})
+	}
+	m := Fit(samples, FitOptions{Iterations: 400})
+	w := m.Over["spamd:URIBL_FAKE"].Weight
+	if w <= 0 || w > MaxRuleWeight {
+		t.Errorf("URIBL_FAKE over the classifier: %.3f, want in (0, %.1f]", w, MaxRuleWeight)
+	}
+	if _, ok := m.Over["spamd:RARE"]; ok {
+		t.Errorf("a rule on 1 message got a weight: %v", m.Over)
+	}
+	if _, ok := m.Weights["spamd:URIBL_FAKE"]; ok {
+		t.Error("a spamd rule in the built-in weights")
+	}
+	f := scan.Finding{Scanner: "spamd", Category: scan.Spam, Value: 2, Rules: []string{"URIBL_FAKE"}}
+	g := f
+	g.Rules = nil
+	if d := m.LogOdds([]scan.Finding{bayesProb(0.5), f}) - m.LogOdds([]scan.Finding{bayesProb(0.5), g}); math.Abs(d-w) > 1e-9 {
+		t.Errorf("rule adds %.3f with a classifier, want %.3f", d, w)
+	}
+	if m.LogOdds([]scan.Finding{f}) != m.LogOdds([]scan.Finding{g}) {
+		t.Error("a rule counted without a classifier")
 	}
 }

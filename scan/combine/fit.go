@@ -3,6 +3,7 @@ package combine
 import (
 	"math"
 	"sort"
+	"strings"
 )
 
 // Sample is one learned message's evidence and class.
@@ -58,13 +59,8 @@ type FitOptions struct {
 	FPTargets [5]float64
 }
 
-// Fit fits a logistic model to the samples (projected AdaGrad on the
-// L2-penalised log-loss, with bounds keeping bulk rules non-positive and
-// one rule from deciding alone) and chooses the levels' cuts from the
-// ham's log-odds (Cuts). The samples' evidence must not have been
-// learned from the same messages (out-of-fold or leave-one-out), or the
-// classifier's weight is overestimated.
-func Fit(samples []Sample, o FitOptions) *Model {
+// withDefaults fills the zero fields.
+func (o FitOptions) withDefaults() FitOptions {
 	if o.L2 <= 0 {
 		o.L2 = 1
 	}
@@ -74,85 +70,147 @@ func Fit(samples []Sample, o FitOptions) *Model {
 	if o.FPTargets == ([5]float64{}) {
 		o.FPTargets = DefaultFPTargets
 	}
-	idx := map[string]int{}
-	var names []string
+	return o
+}
+
+// Fit fits a logistic model to the samples (projected AdaGrad on the
+// L2-penalised log-loss, with bounds keeping bulk rules non-positive and
+// one rule from deciding alone) and chooses the levels' cuts from the
+// ham's log-odds (Cuts). The samples' evidence must not have been
+// learned from the same messages (out-of-fold or leave-one-out), or the
+// classifier's weight is overestimated.
+//
+// The fit has two stages. The built-in evidence (classifier and
+// heuristics) is fitted first, without spamd's and rspamd's: it is there
+// for every message, with or without those engines (not configured, or
+// skipped by the cascade), so its weights and the cuts must not assume
+// them. spamd and rspamd are then fitted on top (FitOver) when the
+// samples hold their evidence; otherwise the shipped model's Over holds.
+func Fit(samples []Sample, o FitOptions) *Model {
+	o = o.withDefaults()
+	rows := make([]row, 0, len(samples))
 	for _, s := range samples {
+		r := row{spam: s.Spam}
 		for _, f := range s.Features {
-			if _, ok := idx[f.Name]; !ok {
-				idx[f.Name] = len(names)
-				names = append(names, f.Name)
+			if !ExternalEngines[f.Name] && !isRuleFeature(f.Name) {
+				r.x = append(r.x, f)
 			}
 		}
+		rows = append(rows, r)
 	}
-	w := make([]float64, len(names)+1) // last is the bias
-	g2 := make([]float64, len(w))
-	grad := make([]float64, len(w))
-	n := float64(len(samples))
-	for it := 0; it < o.Iterations; it++ {
-		for i := range grad {
-			grad[i] = 0
-		}
-		for _, s := range samples {
-			z := w[len(names)]
-			for _, f := range s.Features {
-				z += w[idx[f.Name]] * f.X
-			}
-			y := 0.0
-			if s.Spam {
-				y = 1
-			}
-			d := sigmoid(z) - y
-			for _, f := range s.Features {
-				grad[idx[f.Name]] += d * f.X
-			}
-			grad[len(names)] += d
-		}
-		for i := range w {
-			g := grad[i] / n
-			if i < len(names) {
-				g += o.L2 * w[i] / n
-			}
-			g2[i] += g * g
-			w[i] -= 0.5 * g / (math.Sqrt(g2[i]) + 1e-8)
-			if i < len(names) {
-				lo, hi := bounds(names[i])
-				w[i] = math.Min(math.Max(w[i], lo), hi)
-			}
-		}
-	}
-	m := &Model{Bias: w[len(names)], Weights: map[string]float64{}, PerPoint: DefaultModel().PerPoint, FPTargets: o.FPTargets}
+	w, names := descend(rows, true, o, bounds)
+	m := &Model{Weights: map[string]float64{}, PerPoint: DefaultModel().PerPoint, FPTargets: o.FPTargets}
 	for i, name := range names {
-		m.Weights[name] = math.Round(w[i]*1e4) / 1e4
+		m.Weights[name] = round4(w[i])
 	}
-	m.Bias = math.Round(m.Bias*1e4) / 1e4
+	m.Bias = round4(w[len(names)])
 	var hamZ []float64
-	for _, s := range samples {
-		if s.Spam {
+	for _, r := range rows {
+		if r.spam {
 			m.Spam++
 			continue
 		}
 		m.Ham++
 		z := m.Bias
-		for _, f := range s.Features {
+		for _, f := range r.x {
 			z += m.Weights[f.Name] * f.X
 		}
 		hamZ = append(hamZ, z)
 	}
 	m.Cuts = Cuts(hamZ, o.FPTargets)
 	// Before any learning the classifier is silent: the shipped
-	// untrained bias holds. Engines not in the samples (spamd and rspamd
-	// when the fitting mail was not scanned by them) get the weight at
-	// which their own spam threshold (5, 6) alone is level 3 when no
-	// classifier reports, as before the combiner, and 0 points is the
-	// untrained bias: 0.9 log-odds a point of spamd's score.
+	// untrained bias holds. Without a classifier, spamd and rspamd get
+	// the weight at which their own spam threshold (5, 6) alone is level
+	// 3, as before the combiner, and 0 points is the untrained bias: 0.9
+	// log-odds a point of spamd's score.
 	def := DefaultModel()
 	m.BiasUntrained = def.BiasUntrained
 	for name, threshold := range map[string]float64{"spamd": 5, "rspamd": 6} {
-		if _, ok := m.Weights[name]; !ok {
-			m.Weights[name] = math.Round((m.Cuts[2]-m.BiasUntrained)/threshold*1e4) / 1e4
+		m.Weights[name] = round4((m.Cuts[2] - m.BiasUntrained) / threshold)
+	}
+	// An engine fitted now replaces all its shipped entries (score and
+	// rules); the others keep the shipped ones.
+	over := FitOver(samples, m, o)
+	m.Over = map[string]Over{}
+	for name, ov := range def.Over {
+		eng, _, _ := strings.Cut(name, ":")
+		if _, refitted := over[eng]; !refitted {
+			m.Over[name] = ov
 		}
 	}
+	for name, ov := range over {
+		m.Over[name] = ov
+	}
 	return m
+}
+
+// row is one sample in the gradient descent: its features, class, and a
+// fixed log-odds offset.
+type row struct {
+	x      []Feature
+	offset float64
+	spam   bool
+}
+
+// descend minimises the L2-penalised log-loss of the rows by projected
+// AdaGrad, each weight kept within bound(name); with bias, the last
+// weight returned is an unpenalised bias. It returns the weights and the
+// features' names in their order.
+func descend(rows []row, bias bool, o FitOptions, bound func(string) (float64, float64)) ([]float64, []string) {
+	idx := map[string]int{}
+	var names []string
+	for _, r := range rows {
+		for _, f := range r.x {
+			if _, ok := idx[f.Name]; !ok {
+				idx[f.Name] = len(names)
+				names = append(names, f.Name)
+			}
+		}
+	}
+	nb := len(names)
+	w := make([]float64, nb+1) // last is the bias
+	g2 := make([]float64, len(w))
+	grad := make([]float64, len(w))
+	lo, hi := make([]float64, nb), make([]float64, nb)
+	for i, name := range names {
+		lo[i], hi[i] = bound(name)
+	}
+	n := float64(len(rows))
+	for it := 0; it < o.Iterations; it++ {
+		for i := range grad {
+			grad[i] = 0
+		}
+		for _, r := range rows {
+			z := w[nb] + r.offset
+			for _, f := range r.x {
+				z += w[idx[f.Name]] * f.X
+			}
+			y := 0.0
+			if r.spam {
+				y = 1
+			}
+			d := sigmoid(z) - y
+			for _, f := range r.x {
+				grad[idx[f.Name]] += d * f.X
+			}
+			grad[nb] += d
+		}
+		for i := range w {
+			if i == nb && !bias {
+				continue
+			}
+			g := grad[i] / n
+			if i < nb {
+				g += o.L2 * w[i] / n
+			}
+			g2[i] += g * g
+			w[i] -= 0.5 * g / (math.Sqrt(g2[i]) + 1e-8)
+			if i < nb {
+				w[i] = math.Min(math.Max(w[i], lo[i]), hi[i])
+			}
+		}
+	}
+	return w, names
 }
 
 // Cuts chooses the log-odds at which each level starts: just above the

@@ -52,6 +52,10 @@ type Model struct {
 	// PerPoint is the weight per point of an engine's score for a
 	// feature the model has no weight for (a new heuristic rule).
 	PerPoint float64 `json:"per_point"`
+	// Over are spamd's and rspamd's weights and offsets when a
+	// classifier reported too, fitted on top of the built-in evidence
+	// (see Over); without an entry the engine counts Weights' weight.
+	Over map[string]Over `json:"over,omitempty"`
 	// Cuts are the log-odds at which levels 1..5 start, decreasing.
 	Cuts [5]float64 `json:"cuts"`
 	// FPTargets are the false-positive rates the cuts were chosen for.
@@ -142,9 +146,10 @@ func (m *Model) weight(ft Feature) float64 {
 // points of the findings it does not weigh.
 func (m *Model) LogOdds(spam []scan.Finding) float64 {
 	z := m.bias(spam)
+	classified := hasClassifier(spam)
 	for _, f := range spam {
 		if ft, ok := FeatureOf(f); ok {
-			z += m.weight(ft) * ft.X
+			z += m.contrib(ft, classified) + m.rulesContrib(f, classified)
 		}
 	}
 	return z
@@ -195,6 +200,7 @@ func (m *Model) Combine(spam []scan.Finding) (float64, []scan.Finding) {
 	out := make([]scan.Finding, len(spam))
 	copy(out, spam)
 	bias := m.bias(spam)
+	classified := hasClassifier(spam)
 	z := bias
 	var fixed float64
 	contrib := make([]float64, len(out))
@@ -205,7 +211,7 @@ func (m *Model) Combine(spam []scan.Finding) (float64, []scan.Finding) {
 			fixed += f.Score
 			continue
 		}
-		contrib[i], weighed[i] = m.weight(ft)*ft.X, true
+		contrib[i], weighed[i] = m.contrib(ft, classified)+m.rulesContrib(f, classified), true
 		z += contrib[i]
 	}
 	base, score := m.Points(bias), m.Points(z)
@@ -225,8 +231,9 @@ func (m *Model) Combine(spam []scan.Finding) (float64, []scan.Finding) {
 
 // CertainSpamMargin and CertainHamMargin are how far above level 1's cut
 // and below level 5's the log-odds must be for the verdict to be certain:
-// what spamd adds with its default weight at −2 points (SpamAssassin's
-// negative rules are few and small) and at +4.4 points.
+// about what spamd adds over a classifier (the shipped Over) at −2 points
+// (SpamAssassin's negative rules are few and small), and less than it adds
+// at +12 points.
 const (
 	CertainSpamMargin = 2.0
 	CertainHamMargin  = 4.0

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mailtower/mailtower/mimewalk"
 )
@@ -53,11 +54,15 @@ func checkStructure(m *mimewalk.Message, fire firer) {
 			if len(h) > maxHTML {
 				h = h[:maxHTML]
 			}
+			if hidden != "" && mismatch != "" {
+				continue
+			}
+			low := lowerASCII(h)
 			if hidden == "" {
-				hidden = hiddenText(h)
+				hidden = hiddenText(h, low)
 			}
 			if mismatch == "" {
-				mismatch = linkMismatch(h)
+				mismatch = linkMismatch(h, low)
 			}
 		}
 	}
@@ -87,34 +92,183 @@ func checkAttachmentName(name string, fire firer) {
 	}
 }
 
-// hiddenStyle finds CSS and attributes that hide text.
-var hiddenStyle = regexp.MustCompile(`(?i)display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*[01](px|pt)?\s*[;"']|<font[^>]*\ssize\s*=\s*["']?0`)
-
-func hiddenText(html string) string {
-	if loc := hiddenStyle.FindStringIndex(html); loc != nil {
-		return short(html[loc[0]:loc[1]])
+// hiddenText finds CSS and attributes that hide text, as the regexp
+//
+//	(?i)display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*[01](px|pt)?\s*[;"']|<font[^>]*\ssize\s*=\s*["']?0
+//
+// would (leftmost match, its text), by hand: the regexp over a whole
+// large HTML part cost milliseconds a message.
+//
+// low is lowerASCII(html).
+func hiddenText(html, low string) string {
+	// next[k] is the next position of hiddenStarts[k] not yet tried
+	// (-1: none left); each keyword is searched for once per occurrence.
+	var next [len(hiddenStarts)]int
+	find := func(k, from int) {
+		next[k] = -1
+		if j := strings.Index(low[from:], hiddenStarts[k].word); j >= 0 {
+			next[k] = from + j
+		}
 	}
-	return ""
+	for k := range hiddenStarts {
+		find(k, 0)
+	}
+	for {
+		k := -1
+		for i, p := range next {
+			if p >= 0 && (k < 0 || p < next[k]) {
+				k = i
+			}
+		}
+		if k < 0 {
+			return ""
+		}
+		at := next[k]
+		if end := hiddenStarts[k].match(low, at+len(hiddenStarts[k].word)); end >= 0 {
+			return short(html[at:end])
+		}
+		find(k, at+1)
+	}
 }
 
-// anchor matches <a ... href="X" ...>TEXT</a>; Go's regexp runs in linear
-// time, so hostile HTML cannot make it slow.
-var anchor = regexp.MustCompile(`(?is)<a\s[^>]*?href\s*=\s*["']?([^"'\s>]+)[^>]*>(.{0,300}?)</a>`)
+// hiddenStarts are the words a hiding construct starts with, and the
+// matcher of the rest after the word: the end of the match, or -1.
+var hiddenStarts = [4]struct {
+	word  string
+	match func(s string, i int) int
+}{
+	{"display", func(s string, i int) int { return colonThen(s, i, "none") }},
+	{"visibility", func(s string, i int) int { return colonThen(s, i, "hidden") }},
+	{"font-size", func(s string, i int) int {
+		i = colonThen(s, i, "")
+		if i < 0 || i >= len(s) || (s[i] != '0' && s[i] != '1') {
+			return -1
+		}
+		i++
+		if strings.HasPrefix(s[i:], "px") || strings.HasPrefix(s[i:], "pt") {
+			i += 2
+		}
+		i = skipSpace(s, i)
+		if i < len(s) && (s[i] == ';' || s[i] == '"' || s[i] == '\'') {
+			return i + 1
+		}
+		return -1
+	}},
+	{"<font", fontSizeZero},
+}
+
+// colonThen matches \s*:\s*WORD at s[i:].
+func colonThen(s string, i int, word string) int {
+	i = skipSpace(s, i)
+	if i >= len(s) || s[i] != ':' {
+		return -1
+	}
+	i = skipSpace(s, i+1)
+	if !strings.HasPrefix(s[i:], word) {
+		return -1
+	}
+	return i + len(word)
+}
+
+// fontSizeZero matches [^>]*\ssize\s*=\s*["']?0 at s[i:], greedily: the
+// last such size attribute before the tag's end.
+func fontSizeZero(s string, i int) int {
+	end := len(s)
+	if j := strings.IndexByte(s[i:], '>'); j >= 0 {
+		end = i + j
+	}
+	for j := end - len("size"); j > i; j-- {
+		if !strings.HasPrefix(s[j:], "size") || !isSpace(s[j-1]) {
+			continue
+		}
+		k := skipSpace(s, j+len("size"))
+		if k >= len(s) || s[k] != '=' {
+			continue
+		}
+		k = skipSpace(s, k+1)
+		if k < len(s) && (s[k] == '"' || s[k] == '\'') && k+1 < len(s) && s[k+1] == '0' {
+			return k + 2
+		}
+		if k < len(s) && s[k] == '0' {
+			return k + 1
+		}
+	}
+	return -1
+}
+
+// isSpace is RE2's \s.
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }
+
+func skipSpace(s string, i int) int {
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	return i
+}
+
+// lowerASCII lower-cases ASCII letters only, so that byte offsets into
+// the result are offsets into s.
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// anchorTag matches the start tag <a ... href="X" ...> at the start of
+// its input; linkMismatch tries it at each "<a" only and finds the link's
+// text itself: together they are the regexp
+//
+//	(?is)<a\s[^>]*?href\s*=\s*["']?([^"'\s>]+)[^>]*>(.{0,300}?)</a>
+//
+// without running it over a whole HTML part (Go's regexp runs in linear
+// time, so hostile HTML cannot make it slow either way).
+var anchorTag = regexp.MustCompile(`(?is)^<a\s[^>]*?href\s*=\s*["']?([^"'\s>]+)[^>]*>`)
 
 var tagRE = regexp.MustCompile(`<[^>]*>`)
 
+// maxLinks is the most links linkMismatch looks at.
+const maxLinks = 200
+
+// maxLinkText is the most characters of a link's text.
+const maxLinkText = 300
+
 // linkMismatch returns a description of the first link whose visible
-// text is a URL or host name on another domain than its target.
-func linkMismatch(html string) string {
-	for n, mt := range anchor.FindAllStringSubmatch(html, 200) {
-		if n >= 200 {
-			break
+// text is a URL or host name on another domain than its target; low is
+// lowerASCII(html).
+func linkMismatch(html, low string) string {
+	for i, n := 0, 0; n < maxLinks; {
+		j := strings.Index(low[i:], "<a")
+		if j < 0 {
+			return ""
 		}
-		target := hostOf(mt[1])
+		start := i + j
+		tagEnd := len(html)
+		if k := strings.IndexByte(html[start:], '>'); k >= 0 {
+			tagEnd = start + k + 1
+		}
+		mt := anchorTag.FindStringSubmatchIndex(html[start:tagEnd])
+		if mt == nil {
+			i = start + 2
+			continue
+		}
+		// The text: up to the first "</a>" within maxLinkText characters.
+		window := low[tagEnd:min(len(low), tagEnd+maxLinkText*utf8.UTFMax+len("</a>"))]
+		k := strings.Index(window, "</a>")
+		if k < 0 || utf8.RuneCountInString(html[tagEnd:tagEnd+k]) > maxLinkText {
+			i = start + 2
+			continue
+		}
+		n++
+		i = tagEnd + k + len("</a>")
+		target := hostOf(html[start+mt[2] : start+mt[3]])
 		if target == "" {
 			continue
 		}
-		text := strings.TrimSpace(tagRE.ReplaceAllString(mt[2], ""))
+		text := strings.TrimSpace(tagRE.ReplaceAllString(html[tagEnd:tagEnd+k], ""))
 		shown := shownHost(text)
 		if shown == "" {
 			continue
