@@ -38,7 +38,7 @@ func newReleaseLearner(ctx context.Context, a *app) (*releaseLearner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &releaseLearner{st: st, tok: tok, walk: mimewalk.LimitsFrom(a.cfg.Limits)}, nil
+	return &releaseLearner{st: st, tok: tok, walk: walkLimits(a.cfg.Limits)}, nil
 }
 
 // forRelease is the quarantine.HamLearner of one release: it learns on
