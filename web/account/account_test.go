@@ -164,8 +164,8 @@ func TestTOTPReplayAndRecovery(t *testing.T) {
 		{code(c.t), nil},
 		{code(c.t), ErrBadCode}, // replay within its step
 		{code(c.t.Add(30 * time.Second)), nil},
-		{code(c.t), ErrBadCode},                        // older than the last used
-		{code(c.t.Add(90 * time.Second)), ErrBadCode},  // too far ahead
+		{code(c.t), ErrBadCode},                       // older than the last used
+		{code(c.t.Add(90 * time.Second)), ErrBadCode}, // too far ahead
 		{"12345", ErrBadCode},
 		{codes[0], nil},
 		{codes[0], ErrBadCode}, // a recovery code works once
