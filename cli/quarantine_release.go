@@ -22,6 +22,8 @@ type releaseView struct {
 	Released   *quarantine.Released   `json:"released,omitempty"`
 	Remembered *quarantine.Remembered `json:"remembered,omitempty"`
 	Error      string                 `json:"error,omitempty"`
+	// err is the error behind Error (the portal tells refusals apart).
+	err error
 }
 
 // hamLearner returns the built-in learning engine's not-spam hook, or nil
@@ -122,14 +124,14 @@ func releaseOne(ctx context.Context, q *quarantine.Store, a *app, snd *reinject.
 	rel, err := q.Release(ctx, snd, id, opt)
 	v.Released = &rel
 	if err != nil {
-		v.Error = releaseErrText(err, a.cfg.Reinject.SMTP)
+		v.Error, v.err = releaseErrText(err, a.cfg.Reinject.SMTP), err
 		return v
 	}
 	if remember {
 		rem, err := q.Remember(ctx, a.settings, ham, rel)
 		v.Remembered = &rem
 		if err != nil {
-			v.Error = "released, but remembering failed: " + err.Error()
+			v.Error, v.err = "released, but remembering failed: "+err.Error(), err
 		}
 	}
 	return v

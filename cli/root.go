@@ -66,6 +66,7 @@ func NewRootCommand() *cobra.Command {
 		newAliasCmd(g),
 		newVersionCmd(),
 		newManCmd(),
+		newWebCmd(g), newAdminCmd(g), newAuditCmd(g),
 	)
 	return root
 }

@@ -55,7 +55,7 @@ func newMilterCmd(g *globals) *cobra.Command {
 
 // daemonServices lists what `serve` runs.
 func daemonServices() []serviceStarter {
-	return []serviceStarter{startMetricsService, startMilterService, startPolicydService, startPurgeService}
+	return []serviceStarter{startMetricsService, startMilterService, startPolicydService, startPurgeService, startWebService}
 }
 
 // runDaemon opens the app, starts the services, and handles signals until

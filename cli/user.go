@@ -10,7 +10,7 @@ import (
 
 func newUserCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "Manage recipient addresses and their policy overrides"}
-	cmd.AddCommand(userAddCmd(g), userSetCmd(g), userShowCmd(g), userListCmd(g), userRemoveCmd(g), userImportCmd(g))
+	cmd.AddCommand(userAddCmd(g), userSetCmd(g), userShowCmd(g), userListCmd(g), userRemoveCmd(g), userImportCmd(g), userPasswdCmd(g))
 	return cmd
 }
 
