@@ -49,6 +49,11 @@ func (s *Server) quarantineList(w http.ResponseWriter, r *http.Request, c *call)
 	}
 	if d.Recipient != "" {
 		f.Recipient = d.Recipient
+		// One recipient the caller may see: scoping to it alone lets the
+		// query walk the (recipient, received) index instead of the domain's.
+		if sc := f.Scope; sc.Allows(d.Recipient) {
+			f.Scope = &quarantine.Scope{Recipients: []string{d.Recipient}}
+		}
 	}
 	items, err := s.d.Quarantine.List(r.Context(), f)
 	if err != nil {
