@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mailtower/mailtower/internal/config"
+	"github.com/mailtower/mailtower/internal/metrics"
 	"github.com/mailtower/mailtower/mimewalk"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/web"
@@ -54,6 +55,10 @@ func startWebService(ctx context.Context, a *app, log *slog.Logger) (service, er
 	if err != nil {
 		return nil, err
 	}
+	dg, err := newDigester(ctx, a, accounts)
+	if err != nil {
+		return nil, err
+	}
 	ws := &webService{log: log, done: make(chan struct{})}
 	ws.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
@@ -89,7 +94,7 @@ func startWebService(ctx context.Context, a *app, log *slog.Logger) (service, er
 	}()
 	jobCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	ws.stop = stop
-	go ws.housekeeping(jobCtx, a, accounts)
+	go ws.housekeeping(jobCtx, a, accounts, dg)
 	log.Info("web portal listening", "addr", ln.Addr().String(), "tls", cfg.TLS(), "base_url", cfg.BaseURL)
 	return ws, nil
 }
@@ -153,9 +158,31 @@ func (ws *webService) loadCert(cfg config.Web) error {
 	return nil
 }
 
+// digestJob is the digest sender with its metrics.
+type digestJob struct {
+	d *web.Digester
+	m *metrics.Digests
+}
+
+// newDigester builds the digest sender: digests go through the
+// re-injection listener, like released mail and virus notices.
+func newDigester(ctx context.Context, a *app, accounts *account.Store) (*digestJob, error) {
+	q, err := quarantine.Open(ctx, a.db, a.cfg.DataDir, retention(a.cfg.Defaults))
+	if err != nil {
+		return nil, err
+	}
+	m, err := a.metrics.NewDigests()
+	if err != nil {
+		return nil, fmt.Errorf("web: digest metrics: %w", err)
+	}
+	return &digestJob{m: m, d: &web.Digester{Accounts: accounts, Quarantine: q, Sender: reinjectClient(a.cfg),
+		BaseURL: a.cfg.Web.BaseURL, Hostname: hostname(a.cfg), Holder: fmt.Sprintf("%s:%d", hostname(a.cfg), os.Getpid()),
+		Hour: a.cfg.Web.DigestHour, Now: time.Now}}, nil
+}
+
 // housekeeping removes dead sessions, old failure counts and expired
-// tokens every few minutes.
-func (ws *webService) housekeeping(ctx context.Context, a *app, accounts *account.Store) {
+// tokens and sends the digests that are due, every few minutes.
+func (ws *webService) housekeeping(ctx context.Context, a *app, accounts *account.Store, dg *digestJob) {
 	defer close(ws.done)
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
@@ -163,6 +190,16 @@ func (ws *webService) housekeeping(ctx context.Context, a *app, accounts *accoun
 		lim := account.SessionLimits{Idle: time.Duration(a.cfg.Web.SessionIdle), Max: time.Duration(a.cfg.Web.SessionMax)}
 		if err := accounts.PurgeSessions(ctx, lim); err != nil && ctx.Err() == nil {
 			ws.log.Warn("web: purge sessions", "err", err)
+		}
+		n, err := dg.d.Run(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		dg.m.Run(n, err)
+		if err != nil {
+			ws.log.Error("web: digests failed; retried at the next run", "err", err, "sent", n)
+		} else if n > 0 {
+			ws.log.Info("web: digests sent", "sent", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -38,7 +38,8 @@ func (s *Store) Digest(ctx context.Context, login string) (string, error) {
 // DigestDue is one login whose digest is due.
 type DigestDue struct {
 	Login string
-	// Since is the end of the previous digest (creation time for the first).
+	// Since is the end of the previous digest; zero for the first, which
+	// lists everything still quarantined.
 	Since time.Time
 }
 
@@ -46,7 +47,7 @@ type DigestDue struct {
 // daily ones last sent more than 20 hours ago, weekly ones 6.5 days ago
 // (a little less than the period, so the hour of sending does not drift).
 func (s *Store) DigestsDue(ctx context.Context, now time.Time) ([]DigestDue, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT login, CASE WHEN digest_last > 0 THEN digest_last ELSE created END FROM account_logins
+	rows, err := s.db.QueryContext(ctx, `SELECT login, digest_last FROM account_logins
 		WHERE (digest = 'daily' AND digest_last < ?) OR (digest = 'weekly' AND digest_last < ?) ORDER BY login`,
 		now.Add(-20*time.Hour).Unix(), now.Add(-156*time.Hour).Unix())
 	if err != nil {
@@ -60,7 +61,9 @@ func (s *Store) DigestsDue(ctx context.Context, now time.Time) ([]DigestDue, err
 		if err := rows.Scan(&d.Login, &since); err != nil {
 			return nil, err
 		}
-		d.Since = time.Unix(since, 0)
+		if since > 0 {
+			d.Since = time.Unix(since, 0)
+		}
 		out = append(out, d)
 	}
 	return out, rows.Err()
