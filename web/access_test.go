@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestAccess is the table of who may see what: each role opens each
@@ -167,6 +168,18 @@ func TestTOTPLogin(t *testing.T) {
 	b.do("GET", "/login/totp", nil)
 	if code, _, _ := b.do("POST", "/login/totp", url.Values{"code": {"000000"}}); code != http.StatusUnauthorized {
 		t.Fatalf("wrong code: %d", code)
+	}
+	// The enrolment used this step's code: go to the next step.
+	p.skew = 30 * time.Second
+	code, _, h := b.do("POST", "/login/totp", url.Values{"code": {p.code(t, "root")}})
+	if code != http.StatusSeeOther || h.Get("Location") != "/quarantine" {
+		t.Fatalf("right code: %d %q", code, h.Get("Location"))
+	}
+	if code, _, _ := b.do("GET", "/quarantine", nil); code != 200 {
+		t.Fatalf("after the second factor: %d", code)
+	}
+	if code, _, _ := b.do("POST", "/login/totp", url.Values{"code": {p.code(t, "root")}}); code != http.StatusSeeOther {
+		t.Fatalf("full session posting a code again: %d", code)
 	}
 }
 

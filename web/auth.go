@@ -119,20 +119,23 @@ func (s *Server) totpPost(w http.ResponseWriter, r *http.Request, c *call) {
 		s.render(w, r, c, "totp", &view{Title: "Two-factor code", Error: "Wrong or already used code."})
 		return
 	}
-	s.promote(w, r, c, "password+totp")
+	if s.promote(w, r, c, "password+totp") {
+		http.Redirect(w, r, "/quarantine", http.StatusSeeOther)
+	}
 }
 
 // promote replaces a half session by a full one (a new id: the one seen
 // before the second factor never grants anything).
-func (s *Server) promote(w http.ResponseWriter, r *http.Request, c *call, how string) {
+func (s *Server) promote(w http.ResponseWriter, r *http.Request, c *call, how string) bool {
 	sess, err := s.d.Accounts.Promote(r.Context(), c.sess, account.StageFull, c.client)
 	if err != nil {
 		s.fail(w, r, c, err)
-		return
+		return false
 	}
 	s.audit(r, audit.Entry{Actor: c.p.Login, Action: audit.Login, Target: c.p.Login, Detail: how, OK: true})
 	setCookie(w, sess, int(s.opt.Sessions.Max.Seconds()))
 	c.sess = sess
+	return true
 }
 
 // enrolData is the enrolment page.
@@ -182,8 +185,8 @@ func (s *Server) enrolPost(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	s.audit(r, audit.Entry{Actor: c.p.Login, Action: audit.TOTP, Target: c.p.Login, Detail: "enrolled", OK: true})
-	if c.sess.Stage != account.StageFull {
-		s.promote(w, r, c, "password+totp enrolment")
+	if c.sess.Stage != account.StageFull && !s.promote(w, r, c, "password+totp enrolment") {
+		return
 	}
 	s.render(w, r, c, "recovery", &view{Title: "Recovery codes", Data: codes})
 }

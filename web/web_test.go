@@ -36,6 +36,20 @@ type portal struct {
 	mu       sync.Mutex
 	released []string // "id:recipients"
 	ids      map[string]string
+	secrets  map[string]string // TOTP secrets of the logins enrolled by login
+	// skew moves the accounts' clock ahead (the next TOTP step without waiting).
+	skew time.Duration
+}
+
+func (p *portal) now() time.Time { return time.Now().Add(p.skew) }
+
+// code is login's current TOTP code.
+func (p *portal) code(t testing.TB, login string) string {
+	c, err := totp.GenerateCode(p.secrets[login], p.now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 const pw = "correct horse battery"
@@ -49,10 +63,11 @@ func newPortal(t testing.TB) *portal {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	p := &portal{t: t, ids: map[string]string{}}
+	p := &portal{t: t, ids: map[string]string{}, secrets: map[string]string{}}
 	if p.acc, err = account.Open(ctx, db); err != nil {
 		t.Fatal(err)
 	}
+	p.acc.SetClock(p.now)
 	if p.audit, err = audit.Open(ctx, db); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +186,8 @@ func (p *portal) login(login string) *browser {
 		if secret == nil {
 			p.t.Fatalf("enrolment page without a key:\n%s", page)
 		}
-		c, _ := totp.GenerateCode(secret[1], time.Now())
+		p.secrets[login] = secret[1]
+		c := p.code(p.t, login)
 		if code, page, _ := b.do("POST", "/account/totp", url.Values{"code": {c}}); code != 200 || !strings.Contains(page, `id="codes"`) {
 			p.t.Fatalf("enrol %s: %d\n%s", login, code, page)
 		}
