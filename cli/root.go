@@ -66,7 +66,7 @@ func NewRootCommand() *cobra.Command {
 		newAliasCmd(g),
 		newVersionCmd(),
 		newManCmd(),
-		newWebCmd(g), newAdminCmd(g), newAuditCmd(g),
+		newWebCmd(g), newAdminCmd(g), newAuditCmd(g), newDigestCmd(g),
 	)
 	return root
 }

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -54,6 +55,11 @@ func TestPortalBrowser(t *testing.T) {
 	}
 	passwd(t, e, carol, "carol's long password")
 	passwd(t, e, "portal-admin", "the admin's long password", "admin", "add", "portal-admin")
+	const boss = "boss@quarantine.test"
+	passwd(t, e, boss, "the boss's long password", "user", "add", boss)
+	if _, err := e.Mailtower.CLI("admin", "add", boss, "--domain", "quarantine.test"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := e.Mailtower.CLI("admin", "require-totp", "quarantine.test"); err != nil {
 		t.Fatal(err)
 	}
@@ -125,6 +131,36 @@ func TestPortalBrowser(t *testing.T) {
 		t.Errorf("X-Mailtower-Released = %q", h)
 	}
 
+	// A digest: its link shows the message and releases only by the button.
+	run("digest schedule", chromedp.Navigate(base+"/account"), chromedp.WaitVisible(chromedp.CSS("#digest")),
+		discard(chromedp.Evaluate[bool](`(document.getElementById('digest').value = 'daily', true)`)),
+		chromedp.Submit(chromedp.CSS("#digest")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	e.sendOK(t, sender, []string{carol}, spam(carol, "Mango report"))
+	e.settle(t)
+	if out, err := e.Mailtower.CLI("digest", "run"); err != nil || !strings.Contains(out, "1 digest(s) sent") {
+		t.Fatalf("digest run: %v\n%s", err, out)
+	}
+	e.settle(t)
+	digests := e.deliveredWithSubject(carol, "Quarantine: 1 new message(s)")
+	if len(digests) != 1 {
+		t.Fatalf("%d digests for carol, want 1", len(digests))
+	}
+	link := regexp.MustCompile(`Subject: Mango report\r?\n\s+(https://\S+)`).FindSubmatch(digests[0].Body())
+	if link == nil {
+		t.Fatalf("no link for the message in the digest:\n%s", digests[0].Body())
+	}
+	run("digest link", chromedp.Navigate(string(link[1])), chromedp.WaitVisible(chromedp.CSS("button.release")),
+		into(&text, chromedp.Text(chromedp.CSS("#items"))), shot("digest"))
+	e.settle(t)
+	if !strings.Contains(text, "Mango report") || len(e.deliveredWithSubject(carol, "Mango report")) != 0 {
+		t.Fatalf("digest page %q; delivered before the button: %d", text, len(e.deliveredWithSubject(carol, "Mango report")))
+	}
+	run("digest release", chromedp.Click(chromedp.CSS("button.release")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	e.settle(t)
+	if n := len(e.deliveredWithSubject(carol, "Mango report")); n != 1 {
+		t.Fatalf("%d copies released from the digest link, want 1", n)
+	}
+
 	// Another user's message: not found, as if it did not exist.
 	run("other user's id", chromedp.Navigate(base+"/quarantine/"+erinItems[0].ID), chromedp.WaitVisible(chromedp.CSS("#error")),
 		into(&text, chromedp.Text(chromedp.CSS("main"))))
@@ -153,6 +189,28 @@ func TestPortalBrowser(t *testing.T) {
 	run("admin enrol", chromedp.SendKeys(chromedp.CSS("#code"), oathtool(t, secret)), chromedp.Click(chromedp.CSS("#submit")), chromedp.WaitVisible(chromedp.CSS("#codes")),
 		chromedp.Navigate(base+"/audit"), chromedp.WaitVisible(chromedp.CSS("#audit")), into(&text, chromedp.Text(chromedp.CSS("#audit"))), shot("audit"),
 		chromedp.Navigate(base+"/domains"), chromedp.WaitVisible(chromedp.CSS("main form")), shot("domains"))
+	// A domain admin sets the domain's spam action to tag: the next spam
+	// for erin is delivered, tagged, instead of quarantined.
+	run("admin logout", chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#login")),
+		chromedp.SendKeys(chromedp.CSS("#login"), boss), chromedp.SendKeys(chromedp.CSS("#password"), "the boss's long password"),
+		chromedp.Click(chromedp.CSS("#submit")), chromedp.WaitVisible(chromedp.CSS("#secret")), into(&secret, chromedp.Text(chromedp.CSS("#secret"))))
+	run("domain admin", chromedp.SendKeys(chromedp.CSS("#code"), oathtool(t, secret)), chromedp.Click(chromedp.CSS("#submit")),
+		chromedp.WaitVisible(chromedp.CSS("#codes")), chromedp.Navigate(base+"/domains"), chromedp.WaitVisible(chromedp.CSS("#action-quarantine\\.test")),
+		discard(chromedp.Evaluate[bool](`(document.getElementById('action-quarantine.test').value = 'tag', true)`)),
+		chromedp.Submit(chromedp.CSS("#action-quarantine\\.test")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	e.sendOK(t, sender, []string{erin}, spam(erin, "After the change"))
+	e.settle(t)
+	if n := len(e.deliveredTo(erin)); n != 1 {
+		t.Errorf("spam for erin after the domain admin chose tag: %d delivered, want 1", n)
+	}
+	if n := len(e.qlist(t, "--recipient", erin)); n != 1 {
+		t.Errorf("erin's quarantine holds %d, want still only the first", n)
+	}
+	out, err := e.Mailtower.CLI("audit", "list", "--actor", boss, "--action", "setting")
+	if err != nil || !strings.Contains(out, "spam action tag") {
+		t.Errorf("audit of the domain change: %v\n%s", err, out)
+	}
+
 	for _, want := range []string{"quarantine.release", carol, "login.failed", "password+totp"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("audit log lacks %q:\n%s", want, text)
@@ -182,6 +240,12 @@ func newBrowser(t *testing.T) context.Context {
 		t.Fatalf("start chromium: %v", err)
 	}
 	return ctx
+}
+
+// discard runs a and drops its value.
+func discard[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
+	var v T
+	return into(&v, a)
 }
 
 // into runs a, then stores its value in dst.

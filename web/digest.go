@@ -40,7 +40,7 @@ const maxDigestItems = 100
 const digestLinkLife = 14 * 24 * time.Hour
 
 // Run sends the digests due now and returns how many were sent. Before
-// Hour nothing is due; a failed digest is retried at the next run (its
+// Hour nothing is due, nor while another gateway's run holds the lease; a failed digest is retried at the next run (its
 // "last sent" is not advanced).
 func (d *Digester) Run(ctx context.Context) (int, error) {
 	now := d.Now()
@@ -51,6 +51,9 @@ func (d *Digester) Run(ctx context.Context) (int, error) {
 	if err != nil || !ok {
 		return 0, err
 	}
+	// Released at the end: what was sent is marked per user, so the next
+	// run (on any gateway) sends only what is due then.
+	defer d.Accounts.ReleaseLease(context.WithoutCancel(ctx), "digest", d.Holder)
 	due, err := d.Accounts.DigestsDue(ctx, now)
 	if err != nil {
 		return 0, err
@@ -68,13 +71,16 @@ func (d *Digester) Run(ctx context.Context) (int, error) {
 	return sent, errors.Join(errs...)
 }
 
-// one sends u's digest if anything new was quarantined for it.
+// one sends u's digest if anything new was quarantined for it. The
+// listing has no upper bound: an item of the same second as the run is
+// in this digest and, times being whole seconds, may be listed again in
+// the next one; none is skipped.
 func (d *Digester) one(ctx context.Context, u account.DigestDue, now time.Time) (int, error) {
 	if !strings.Contains(u.Login, "@") {
 		return 0, d.Accounts.DigestSent(ctx, u.Login, now) // an admin login has no mailbox
 	}
 	items, err := d.Quarantine.List(ctx, quarantine.Filter{Scope: &quarantine.Scope{Recipients: []string{u.Login}},
-		Since: u.Since, Until: now, Limit: maxDigestItems})
+		Since: u.Since, Limit: maxDigestItems})
 	if err != nil || len(items) == 0 {
 		if err == nil {
 			err = d.Accounts.DigestSent(ctx, u.Login, now)

@@ -52,9 +52,13 @@ func TestDigest(t *testing.T) {
 		t.Fatalf("failing sender: %d %v", n, err)
 	}
 	snd.fail = nil
-	if n, err := mk("gw2").Run(ctx); n != 0 || err != nil {
-		t.Fatalf("second gateway ran under the first's lease: %d %v", n, err)
+	if ok, _ := p.acc.Lease(ctx, "digest", "gw2", time.Minute); !ok {
+		t.Fatal("the lease was not released after gw1's run")
 	}
+	if n, err := d.Run(ctx); n != 0 || err != nil {
+		t.Fatalf("gw1 ran under gw2's lease: %d %v", n, err)
+	}
+	p.acc.ReleaseLease(ctx, "digest", "gw2")
 	n, err := d.Run(ctx)
 	if err != nil || n != 2 {
 		t.Fatalf("digests sent %d, %v; want bob and carol", n, err)

@@ -59,3 +59,11 @@ func (s *Store) Lease(ctx context.Context, name, holder string, ttl time.Duratio
 	n, err := res.RowsAffected()
 	return n == 1, err
 }
+
+// ReleaseLease gives up holder's lease early (its job is done).
+func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE account_leases SET until = 0 WHERE name = ? AND holder = ?`, name, holder); err != nil {
+		return fmt.Errorf("lease %s: %w", name, err)
+	}
+	return nil
+}
