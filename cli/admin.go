@@ -211,3 +211,21 @@ func adminRequireTOTPCmd(g *globals) *cobra.Command {
 	cmd.Flags().BoolVar(&off, "off", false, "make two-factor login optional again")
 	return cmd
 }
+
+// removePortalLogin deletes the portal login of a removed user.
+func removePortalLogin(ctx context.Context, a *app, addr string) error {
+	acc, err := account.Open(ctx, a.db)
+	if err != nil {
+		return err
+	}
+	return acc.RemoveLogin(ctx, addr)
+}
+
+// removePortalDomain forgets a removed domain's logins and roles.
+func removePortalDomain(ctx context.Context, a *app, domain string) error {
+	acc, err := account.Open(ctx, a.db)
+	if err != nil {
+		return err
+	}
+	return acc.RemoveDomain(ctx, domain)
+}

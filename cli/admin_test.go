@@ -48,6 +48,13 @@ func TestPortalAccountCommands(t *testing.T) {
 			t.Errorf("mailtower %s: err %v, out %q; want ok=%v and %q", strings.Join(c.args, " "), err, out, c.ok, c.out)
 		}
 	}
+	// Removing the user removes its login: a new bob does not inherit the password.
+	mustRun(t, cfg, "admin", "add", "bob@example.org", "--domain", "example.org")
+	mustRun(t, cfg, "user", "remove", "bob@example.org")
+	mustRun(t, cfg, "user", "add", "bob@example.org")
+	if out := mustRun(t, cfg, "admin", "list"); strings.Contains(out, "bob@") {
+		t.Errorf("bob's role survived his removal:\n%s", out)
+	}
 	out := mustRun(t, cfg, "audit", "list", "--action", "setting")
 	for _, want := range []string{"role admin", "role domain admin of example.org", "require 2FA true", "removed role domain_admin"} {
 		if !strings.Contains(out, want) {

@@ -281,6 +281,9 @@ func domainRemoveCmd(g *globals) *cobra.Command {
 			if err := clearRetention(cmd.Context(), a, name); err != nil {
 				return fmt.Errorf("domain %s removed, but its retention overrides remain: %w", name, err)
 			}
+			if err := removePortalDomain(cmd.Context(), a, name); err != nil {
+				return fmt.Errorf("domain %s removed, but its portal logins and roles remain: %w", name, err)
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "domain %s removed\n", name)
 			return nil
 		},

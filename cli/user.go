@@ -190,6 +190,9 @@ func userRemoveCmd(g *globals) *cobra.Command {
 			if err := a.settings.RemoveUser(cmd.Context(), addr); err != nil {
 				return err
 			}
+			if err := removePortalLogin(cmd.Context(), a, addr); err != nil {
+				return fmt.Errorf("user %s removed, but its portal login remains: %w", addr, err)
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "user %s removed\n", addr)
 			return nil
 		},

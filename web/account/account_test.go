@@ -267,3 +267,36 @@ func FuzzSessionID(f *testing.F) {
 		s.Token(ctx, id, "digest")
 	})
 }
+
+func TestRemoveDomainAndLogin(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := openTest(t)
+	for _, l := range []string{"bob@a.test", "bob@xa.test", "boss@b.test", "bob@a_test"} {
+		s.SetPassword(ctx, l, "correct horse battery")
+	}
+	s.AddRole(ctx, "boss@b.test", RoleDomainAdmin, "a.test")
+	s.AddRole(ctx, "boss@b.test", RoleDomainAdmin, "b.test")
+	s.SetDomainTOTP(ctx, "a.test", true)
+	if err := s.RemoveDomain(ctx, "A.test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckPassword(ctx, "bob@a.test", "correct horse battery"); !errors.Is(err, ErrBadLogin) {
+		t.Errorf("login of the removed domain: %v", err)
+	}
+	for _, l := range []string{"bob@xa.test", "bob@a_test", "boss@b.test"} {
+		if err := s.CheckPassword(ctx, l, "correct horse battery"); err != nil {
+			t.Errorf("%s: %v", l, err)
+		}
+	}
+	p, _ := s.Principal(ctx, "boss@b.test")
+	if p.Administers("a.test") || !p.Administers("b.test") {
+		t.Errorf("boss's domains after removing a.test: %v", p.Domains)
+	}
+	if req, _ := s.DomainTOTP(ctx, "a.test"); req {
+		t.Error("the removed domain still requires 2FA")
+	}
+	s.RemoveLogin(ctx, "boss@b.test")
+	if _, err := s.Principal(ctx, "boss@b.test"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("removed login: %v", err)
+	}
+}

@@ -184,3 +184,37 @@ func (s *Store) DomainTOTP(ctx context.Context, domain string) (bool, error) {
 	}
 	return req, err
 }
+
+// RemoveLogin deletes a login with its roles, sessions, codes and tokens
+// (its user was removed: a new user of that address must not inherit the
+// password).
+func (s *Store) RemoveLogin(ctx context.Context, login string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM account_logins WHERE login = ?`, NormalizeLogin(login)); err != nil {
+		return fmt.Errorf("remove login %s: %w", login, err)
+	}
+	return nil
+}
+
+// RemoveDomain forgets a removed domain: its domain admins' roles for it,
+// its two-factor requirement and the logins of its addresses, so that a
+// domain added again later (perhaps for another customer) starts with
+// nobody able to log in to it.
+func (s *Store) RemoveDomain(ctx context.Context, domain string) error {
+	domain = strings.ToLower(strings.TrimSpace(domain))
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("remove domain %s: %w", domain, err)
+	}
+	defer tx.Rollback()
+	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(domain)
+	for _, q := range []string{
+		`DELETE FROM account_roles WHERE role = 'domain_admin' AND domain = ?1`,
+		`DELETE FROM account_domain_policy WHERE domain = ?1`,
+		`DELETE FROM account_logins WHERE login LIKE ?2 ESCAPE '\'`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, domain, "%@"+esc); err != nil {
+			return fmt.Errorf("remove domain %s: %w", domain, err)
+		}
+	}
+	return tx.Commit()
+}
