@@ -126,8 +126,9 @@ func newPortal(ctx context.Context, a *app, log *slog.Logger) (http.Handler, *ac
 // webRelease releases for the portal exactly as `quarantine release`
 // does (releaseOne: rescan, re-injection, remember and learn).
 func webRelease(a *app, q *quarantine.Store) web.ReleaseFunc {
-	return func(ctx context.Context, id string, rcpts []string, by string, remember bool) (web.ReleaseResult, error) {
-		opt := quarantine.ReleaseOptions{Recipients: rcpts, By: by}
+	return func(ctx context.Context, req web.ReleaseRequest) (web.ReleaseResult, error) {
+		opt := quarantine.ReleaseOptions{Recipients: req.Recipients, By: req.By, Force: req.Force}
+		remember := req.Remember
 		var err error
 		if opt.Rescan, err = rescanner(a.cfg); err != nil {
 			return web.ReleaseResult{}, err
@@ -138,7 +139,7 @@ func webRelease(a *app, q *quarantine.Store) web.ReleaseFunc {
 				return web.ReleaseResult{}, err
 			}
 		}
-		v := releaseOne(ctx, q, a, reinjectClient(a.cfg), ham, id, opt, remember)
+		v := releaseOne(ctx, q, a, reinjectClient(a.cfg), ham, req.ID, opt, remember)
 		res := web.ReleaseResult{Remembered: v.Remembered}
 		if v.Released != nil {
 			res.Released = *v.Released

@@ -92,6 +92,10 @@ func TestReleaseDeleteAndAudit(t *testing.T) {
 		!strings.Contains(page, "virus cannot be released") {
 		t.Fatalf("virus release: %d", code)
 	}
+	// Asking for the admin's forced release as a user changes nothing.
+	if code, _, _ := b.do("POST", "/quarantine/"+p.ids["bob2"]+"/release", url.Values{"virus": {"release"}}); code != http.StatusConflict {
+		t.Fatalf("user forcing a virus release: %d", code)
+	}
 	if code, _, _ := b.do("POST", "/quarantine/"+p.ids["bob2"]+"/delete", url.Values{}); code != http.StatusSeeOther {
 		t.Fatalf("delete: %d", code)
 	}
@@ -212,5 +216,28 @@ func TestDigestLinkGetNeverActs(t *testing.T) {
 	}
 	if code, _, _ := b.do("GET", "/d/"+strings.Repeat("A", 43), nil); code != http.StatusNotFound {
 		t.Fatalf("forged token: %d", code)
+	}
+}
+
+// TestAdminVirusRelease: a domain admin cannot force the release of a
+// virus; an admin can, only with the virus form.
+func TestAdminVirusRelease(t *testing.T) {
+	p := newPortal(t)
+	boss := p.login("boss@a.test")
+	if code, _, _ := boss.do("POST", "/quarantine/"+p.ids["bob2"]+"/release", url.Values{"virus": {"release"}}); code != http.StatusConflict {
+		t.Fatalf("domain admin forcing a virus release: %d", code)
+	}
+	root := p.login("root")
+	if _, page, _ := root.do("GET", "/quarantine/"+p.ids["bob2"], nil); !strings.Contains(page, `id="release-virus"`) {
+		t.Fatal("no virus release form for the admin")
+	}
+	if code, _, _ := root.do("POST", "/quarantine/"+p.ids["bob2"]+"/release", url.Values{}); code != http.StatusConflict {
+		t.Fatalf("admin's plain release of a virus: %d", code)
+	}
+	if code, _, _ := root.do("POST", "/quarantine/"+p.ids["bob2"]+"/release", url.Values{"virus": {"release"}}); code != http.StatusSeeOther {
+		t.Fatalf("admin's forced release of a virus: %d", code)
+	}
+	if len(p.released) != 1 || p.released[0] != p.ids["bob2"]+":bob@a.test" {
+		t.Fatalf("released %v", p.released)
 	}
 }

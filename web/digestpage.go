@@ -83,7 +83,7 @@ func (s *Server) digestRelease(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r, nil)
 		return
 	}
-	_, err = s.d.Release(r.Context(), id, rcpts, "digest:"+login, false)
+	_, err = s.d.Release(r.Context(), ReleaseRequest{ID: id, Recipients: rcpts, By: "digest:" + login})
 	s.audit(r, audit.Entry{Actor: login, Action: audit.Release, Target: id, Detail: "from a digest link", OK: err == nil})
 	if err != nil {
 		msg := "Not released: " + releaseRefusal(err)

@@ -50,6 +50,7 @@ var dutch = map[string]string{
 	"Release":                        "Vrijgeven",
 	"Release and allow sender":       "Vrijgeven en afzender toestaan",
 	"Delete":                         "Verwijderen",
+	"Release this virus anyway":      "Dit virus toch vrijgeven",
 	"Headers":                        "Kopregels",
 	"Text":                           "Tekst",
 	"Reason":                         "Reden",

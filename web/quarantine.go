@@ -93,6 +93,7 @@ type showData struct {
 	Virus    bool
 	Findings []scan.Finding
 	Open     bool // some item is still quarantined
+	Admin    bool // may force the release of a virus
 }
 
 func (s *Server) quarantineShow(w http.ResponseWriter, r *http.Request, c *call) {
@@ -101,7 +102,7 @@ func (s *Server) quarantineShow(w http.ResponseWriter, r *http.Request, c *call)
 		s.fail(w, r, c, err)
 		return
 	}
-	d := showData{Items: items, Findings: items[0].Findings}
+	d := showData{Items: items, Findings: items[0].Findings, Admin: c.p.Admin}
 	for _, it := range items {
 		d.Virus = d.Virus || it.Category == scan.Virus
 		d.Open = d.Open || it.State == quarantine.StateQuarantined
@@ -136,19 +137,25 @@ func (s *Server) openItems(w http.ResponseWriter, r *http.Request, c *call) (str
 }
 
 // quarantineRelease releases the caller's copies through the CLI's
-// release (Postfix re-injection, antivirus rescan). A virus is never
-// released from the portal: the quarantine refuses it without Force,
-// which the portal never sets.
+// release (Postfix re-injection, antivirus rescan). A virus is released
+// only for an admin who used the virus form: for everyone else the
+// quarantine refuses it (no Force).
 func (s *Server) quarantineRelease(w http.ResponseWriter, r *http.Request, c *call) {
 	id, rcpts, ok := s.openItems(w, r, c)
 	if !ok {
 		return
 	}
 	remember := r.PostFormValue("remember") == "1"
-	res, err := s.d.Release(r.Context(), id, rcpts, "web:"+c.p.Login, remember)
+	// Only an admin may release a virus, and only by the form that says so.
+	force := c.p.Admin && r.PostFormValue("virus") == "release"
+	res, err := s.d.Release(r.Context(), ReleaseRequest{ID: id, Recipients: rcpts, By: "web:" + c.p.Login,
+		Remember: remember, Force: force})
 	detail := "to " + strings.Join(rcpts, ", ")
 	if remember {
 		detail += " (and remember the sender)"
+	}
+	if force {
+		detail += " (virus, forced by an admin)"
 	}
 	if err != nil {
 		s.audit(r, audit.Entry{Actor: c.p.Login, Action: audit.Release, Target: id, Detail: detail + ": " + err.Error()})

@@ -47,10 +47,21 @@ type ReleaseResult struct {
 	Remembered *quarantine.Remembered
 }
 
-// ReleaseFunc releases message id for recipients as by (remember: also
-// allow the sender and learn the message as not spam). The CLI provides
-// it, so the portal releases exactly as `mailtower quarantine release`.
-type ReleaseFunc func(ctx context.Context, id string, recipients []string, by string, remember bool) (ReleaseResult, error)
+// ReleaseRequest is one release the portal asks for.
+type ReleaseRequest struct {
+	ID         string
+	Recipients []string
+	// By names who releases (the X-Mailtower-Released header).
+	By string
+	// Remember also allows the sender and learns the message as not spam.
+	Remember bool
+	// Force releases a virus (only an admin's explicit request).
+	Force bool
+}
+
+// ReleaseFunc releases as `mailtower quarantine release` does; the CLI
+// provides it, so the portal has no release path of its own.
+type ReleaseFunc func(ctx context.Context, req ReleaseRequest) (ReleaseResult, error)
 
 // Deps are the stores the portal works on.
 type Deps struct {

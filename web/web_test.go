@@ -107,11 +107,12 @@ func newPortal(t testing.TB) *portal {
 	}
 	p.acc.AddRole(ctx, "boss@a.test", account.RoleDomainAdmin, "a.test")
 	p.acc.AddRole(ctx, "root", account.RoleAdmin, "")
-	release := func(_ context.Context, id string, rcpts []string, by string, _ bool) (ReleaseResult, error) {
+	release := func(_ context.Context, req ReleaseRequest) (ReleaseResult, error) {
 		p.mu.Lock()
 		defer p.mu.Unlock()
+		id, rcpts := req.ID, req.Recipients
 		items, err := p.q.Get(context.Background(), id)
-		if err == nil && items[0].Category == scan.Virus {
+		if err == nil && items[0].Category == scan.Virus && !req.Force {
 			return ReleaseResult{}, quarantine.ErrVirus
 		}
 		p.released = append(p.released, id+":"+strings.Join(rcpts, ","))
