@@ -48,6 +48,11 @@ func domainRemoveCmd(g *globals) *cobra.Command {
 			if err := clearRetention(ctx, a, name); err != nil {
 				return fmt.Errorf("domain %s removed, but the expiry of its quarantined mail was not recomputed: %w", name, err)
 			}
+			// Portal roles on a domain that is gone grant nothing; a
+			// domain added again under this name starts without them.
+			if err := removePortalDomain(ctx, a, name); err != nil {
+				return fmt.Errorf("domain %s removed, but its portal logins and roles remain: %w", name, err)
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "domain %s removed\n", name)
 			return nil
 		}),

@@ -25,6 +25,8 @@ type releaseView struct {
 	// engines ("" = nothing: not spam, or bayes off).
 	Learned string `json:"learned,omitempty"`
 	Error   string `json:"error,omitempty"`
+	// err is the error behind Error (the portal tells refusals apart).
+	err error
 }
 
 func quarantineReleaseCmd(g *quarantineGlobals) *cobra.Command {
@@ -103,7 +105,7 @@ func releaseOne(ctx context.Context, q *quarantine.Store, a *app, snd *reinject.
 	rel, err := q.Release(ctx, snd, id, opt)
 	v.Released = &rel
 	if err != nil {
-		v.Error = releaseErrText(err, a.cfg.Reinject.SMTP)
+		v.Error, v.err = releaseErrText(err, a.cfg.Reinject.SMTP), err
 		return v
 	}
 	ham := learner.forRelease(rel, remember)
@@ -111,7 +113,7 @@ func releaseOne(ctx context.Context, q *quarantine.Store, a *app, snd *reinject.
 		// A release says "this was not spam": the engines learn it too.
 		note, err := learnReleased(ctx, q, ham, rel)
 		if err != nil {
-			v.Error = "released, but learning it as not spam failed: " + err.Error()
+			v.Error, v.err = "released, but learning it as not spam failed: "+err.Error(), err
 		}
 		v.Learned = note
 		return v
@@ -123,7 +125,7 @@ func releaseOne(ctx context.Context, q *quarantine.Store, a *app, snd *reinject.
 	rem, err := q.Remember(ctx, a.settings, hl, rel)
 	v.Remembered = &rem
 	if err != nil {
-		v.Error = "released, but remembering failed: " + err.Error()
+		v.Error, v.err = "released, but remembering failed: "+err.Error(), err
 	}
 	if rem.Learned && ham.Outcome == bayes.Capped {
 		rem.Learned = false

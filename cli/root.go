@@ -66,6 +66,7 @@ func NewRootCommand() *cobra.Command {
 		newAliasCmd(g),
 		newVersionCmd(g),
 		newManCmd(),
+		newWebCmd(g), newAdminCmd(g), newAuditCmd(g), newDigestCmd(g),
 	)
 	return root
 }

@@ -9,12 +9,12 @@ import (
 func newServeCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
-		Short: "Run the milter, the policy daemon and housekeeping in one process",
+		Short: "Run the milter, the policy daemon, the web portal and housekeeping in one process",
 		Long: "Run every mailtower service in one process (the default systemd unit).\n" +
 			"SIGHUP reloads the configuration; SIGTERM finishes the messages in flight and exits.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return gateway.Run(cmd.Context(), g.loadConfig, "serve", gateway.Serve()...)
+			return gateway.Run(cmd.Context(), g.loadConfig, "serve", append(gateway.Serve(), startWebService)...)
 		},
 	}
 }

@@ -10,7 +10,7 @@ import (
 
 func newUserCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "Manage recipient addresses and their policy overrides"}
-	cmd.AddCommand(userAddCmd(g), userSetCmd(g), userShowCmd(g), userListCmd(g), userRemoveCmd(g), userImportCmd(g))
+	cmd.AddCommand(userAddCmd(g), userSetCmd(g), userShowCmd(g), userListCmd(g), userRemoveCmd(g), userImportCmd(g), userPasswdCmd(g))
 	return cmd
 }
 
@@ -160,6 +160,9 @@ func userRemoveCmd(g *globals) *cobra.Command {
 			}
 			if err := a.settings.RemoveUser(cmd.Context(), addr); err != nil {
 				return err
+			}
+			if err := removePortalLogin(cmd.Context(), a, addr); err != nil {
+				return fmt.Errorf("user %s removed, but its portal login remains: %w", addr, err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "user %s removed\n", addr)
 			return nil

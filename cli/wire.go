@@ -34,7 +34,13 @@ func (g *globals) openApp(ctx context.Context) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &app{App: ga, cfg: ga.Config, db: ga.DB, settings: ga.Settings}, nil
+	return appOf(ga), nil
+}
+
+// appOf is the commands' view of a gateway App (its configuration of the
+// moment).
+func appOf(ga *gateway.App) *app {
+	return &app{App: ga, cfg: ga.Config, db: ga.DB, settings: ga.Settings}
 }
 
 // withApp wraps a command's work: it opens the app once, runs fn and

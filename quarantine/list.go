@@ -3,7 +3,6 @@ package quarantine
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -63,6 +62,8 @@ type Filter struct {
 	// Cursor continues after the last item of a previous page (see
 	// NextCursor); it replaces Offset for deep pages.
 	Cursor string
+	// Scope, when set, limits the items to those it covers (scope.go).
+	Scope *Scope
 }
 
 const itemColumns = `i.message_id, i.id, m.queue_id, i.category, i.recipient, m.sender, m.header_from, m.subject,
@@ -134,29 +135,5 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Item, error) {
 
 // Get returns every recipient item of one message, with its findings.
 func (s *Store) Get(ctx context.Context, id string) ([]Item, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+itemColumns+`, m.findings FROM quarantine_items i
-		JOIN quarantine_messages m ON m.id = i.message_id WHERE i.message_id = ? ORDER BY i.id`, id)
-	if err != nil {
-		return nil, fmt.Errorf("quarantine %s: %w", id, err)
-	}
-	defer rows.Close()
-	var out []Item
-	for rows.Next() {
-		var findings string
-		it, err := scanItem(rows, &findings)
-		if err != nil {
-			return nil, fmt.Errorf("quarantine %s: %w", id, err)
-		}
-		if err := json.Unmarshal([]byte(findings), &it.Findings); err != nil {
-			return nil, fmt.Errorf("quarantine %s: stored findings: %w", id, err)
-		}
-		out = append(out, it)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("quarantine %s: %w", id, ErrNotFound)
-	}
-	return out, nil
+	return s.getWhere(ctx, id, "1")
 }

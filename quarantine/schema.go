@@ -145,4 +145,11 @@ var migrations = []string{
 	ALTER TABLE quarantine_messages ADD COLUMN dsn_envid TEXT NOT NULL DEFAULT '';
 	ALTER TABLE quarantine_items ADD COLUMN dsn_notify TEXT NOT NULL DEFAULT '';
 	ALTER TABLE quarantine_items ADD COLUMN dsn_orcpt TEXT NOT NULL DEFAULT '';`,
+	// Migration 6: the portal lists one domain sorted by score, sender or
+	// size. With only the one-column sort indexes SQLite reads every row
+	// of the domain and sorts them (seconds at a million); these walk the
+	// domain's rows in sort order and stop after a page.
+	`CREATE INDEX quarantine_items_domain_score ON quarantine_items(recipient_domain, score);
+	CREATE INDEX quarantine_items_domain_sender ON quarantine_items(recipient_domain, sender);
+	CREATE INDEX quarantine_items_domain_size ON quarantine_items(recipient_domain, size);`,
 }

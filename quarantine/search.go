@@ -81,6 +81,10 @@ func (f Filter) where(wide bool) ([]string, []any, error) {
 		}
 	}
 	add("i.state IN (?"+strings.Repeat(", ?", len(states)-1)+")", toAny(states)...)
+	if f.Scope != nil {
+		cond, v := f.Scope.cond()
+		add(cond, v...)
+	}
 	return where, args, nil
 }
 

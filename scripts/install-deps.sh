@@ -24,6 +24,8 @@ packages=(
 	rspamd           # the rspamd engine (integration tests of scan/rspamd)
 	c-icap libc-icap-mod-virus-scan  # an ICAP antivirus server (tests of scan/icap)
 	swaks            # SMTP test client
+	chromium         # headless browser of the portal's end-to-end test (integration/portal_test.go)
+	oathtool         # independent TOTP codes for that test
 	libpython3.11-testsuite  # CPython's email test messages (scripts/peer-corpus.sh)
 	clamav-testfiles         # ClamAV's test mails (scripts/peer-corpus.sh)
 	p7zip-full       # 7z: makes the 7z test archives (scan/rules/testdata/formats)

@@ -39,6 +39,7 @@ type Config struct {
 	Notices  Notices  `toml:"notices"`
 	Limits   Limits   `toml:"limits"`
 	Metrics  Metrics  `toml:"metrics"`
+	Web      Web      `toml:"web"`
 
 	// Path is the file this configuration was read from (not a key).
 	Path string `toml:"-"`
@@ -220,6 +221,7 @@ func Default() *Config {
 			Heuristics: Heuristics{Enabled: true, DNSTimeout: Duration(5 * time.Second)}},
 		Limits:  Limits{MimeDepth: 20, MimeParts: 1000, ArchiveDepth: 4, Unpacked: 200 * MB, Decoded: 64 * MB},
 		Metrics: Metrics{Listen: "127.0.0.1:9891"},
+		Web:     defaultWeb(),
 	}
 }
 

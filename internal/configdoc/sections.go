@@ -54,6 +54,11 @@ var sectionDocs = map[string]string{
 		"limit gets a verdict (content: malformed), never a crash and never a pass.",
 	"metrics": "The Prometheus endpoint (/metrics). An address other hosts can reach is refused " +
 		"unless allow_public = true: keep it on loopback, or behind a firewall that admits only your Prometheus server.",
+	"web": "The self-service web portal (users, domain admins, admins; see docs/portal.md), served inside " +
+		"`mailtower serve` when listen is set, or alone by `mailtower web`. Unlike the other listeners it " +
+		"authenticates its users (password and TOTP), so it may face the Internet, but only over TLS: " +
+		"an address other hosts can reach needs tls_cert and tls_key. Plain HTTP is accepted only on " +
+		"loopback or a unix socket, for a reverse proxy on this host that terminates TLS; base_url must be https.",
 }
 
 // examples are shown for keys that have no default: the Debian package

@@ -1,0 +1,231 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mailtower/mailtower/internal/config"
+	"github.com/mailtower/mailtower/internal/gateway"
+	"github.com/mailtower/mailtower/internal/metrics"
+	"github.com/mailtower/mailtower/quarantine"
+	"github.com/mailtower/mailtower/web"
+	"github.com/mailtower/mailtower/web/account"
+	"github.com/mailtower/mailtower/web/audit"
+)
+
+func newWebCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "web",
+		Short: "Run only the self-service web portal ([web] listen)",
+		Long: "Run the web portal alone (`mailtower serve` also runs it when [web] listen is set).\n" +
+			"See docs/portal.md for TLS, roles, two-factor login and digests.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return gateway.Run(cmd.Context(), g.loadConfig, "web", startWebService)
+		},
+	}
+}
+
+// webService is the portal's HTTP(S) listener and its housekeeping.
+type webService struct {
+	srv  *http.Server
+	cert atomic.Pointer[tls.Certificate]
+	stop context.CancelFunc
+	done chan struct{}
+	log  *slog.Logger
+}
+
+// startWebService serves the portal when [web] listen is set. It is a
+// gateway.Starter kept in cli because the portal releases mail through
+// the same code as `quarantine release` (releaseOne).
+func startWebService(ctx context.Context, ga *gateway.App, log *slog.Logger) (gateway.Service, error) {
+	a := appOf(ga)
+	cfg := a.cfg.Web
+	if cfg.Listen == "" {
+		return &webService{}, nil
+	}
+	h, accounts, err := newPortal(ctx, a, log)
+	if err != nil {
+		return nil, err
+	}
+	dg, err := newDigester(ctx, a, accounts)
+	if err != nil {
+		return nil, err
+	}
+	ws := &webService{log: log, done: make(chan struct{})}
+	ws.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	if cfg.TLS() {
+		if err := ws.loadCert(cfg); err != nil {
+			return nil, err
+		}
+		ws.srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12,
+			GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return ws.cert.Load(), nil }}
+	}
+	network, address, err := config.ParseListen(cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("web.listen: %w", err)
+	}
+	if network == "unix" {
+		os.Remove(address)
+	}
+	ln, err := net.Listen(network, address)
+	if err != nil {
+		return nil, fmt.Errorf("web: listen %s: %w", cfg.Listen, err)
+	}
+	go func() {
+		var err error
+		if cfg.TLS() {
+			err = ws.srv.ServeTLS(ln, "", "")
+		} else {
+			err = ws.srv.Serve(ln)
+		}
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("web portal stopped", "err", err)
+		}
+	}()
+	jobCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	ws.stop = stop
+	go ws.housekeeping(jobCtx, ga, accounts, dg)
+	log.Info("web portal listening", "addr", ln.Addr().String(), "tls", cfg.TLS(), "base_url", cfg.BaseURL)
+	return ws, nil
+}
+
+// newPortal opens the stores and builds the portal's handler.
+func newPortal(ctx context.Context, a *app, log *slog.Logger) (http.Handler, *account.Store, error) {
+	accounts, err := account.Open(ctx, a.db)
+	if err != nil {
+		return nil, nil, err
+	}
+	al, err := audit.Open(ctx, a.db)
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := quarantine.Open(ctx, a.db, a.cfg.DataDir, retention(a.cfg.Defaults))
+	if err != nil {
+		return nil, nil, err
+	}
+	srv, err := web.New(web.Deps{Accounts: accounts, Audit: al, Quarantine: q, Settings: a.settings,
+		Release: webRelease(a.App, q), Limits: walkLimits(a.cfg.Limits), Log: log},
+		web.Options{BaseURL: a.cfg.Web.BaseURL, Issuer: "mailtower " + gateway.Hostname(a.cfg),
+			Sessions: account.SessionLimits{Idle: time.Duration(a.cfg.Web.SessionIdle), Max: time.Duration(a.cfg.Web.SessionMax)}})
+	if err != nil {
+		return nil, nil, err
+	}
+	return srv.Handler(), accounts, nil
+}
+
+// webRelease releases for the portal exactly as `quarantine release`
+// does (releaseOne: rescan, re-injection, remember and learn).
+func webRelease(ga *gateway.App, q *quarantine.Store) web.ReleaseFunc {
+	return func(ctx context.Context, req web.ReleaseRequest) (web.ReleaseResult, error) {
+		a := appOf(ga) // the configuration of the moment (reloads replace it)
+		opt := quarantine.ReleaseOptions{Recipients: req.Recipients, By: req.By, Force: req.Force}
+		remember := req.Remember
+		var err error
+		if opt.Rescan, err = rescanner(a.cfg); err != nil {
+			return web.ReleaseResult{}, err
+		}
+		learner, err := newReleaseLearner(ctx, a)
+		if err != nil {
+			return web.ReleaseResult{}, err
+		}
+		v := releaseOne(ctx, q, a, reinjectClient(a.cfg), learner, req.ID, opt, remember)
+		res := web.ReleaseResult{Remembered: v.Remembered}
+		if v.Released != nil {
+			res.Released = *v.Released
+		}
+		return res, v.err
+	}
+}
+
+// loadCert reads [web] tls_cert and tls_key (again at every reload, so a
+// renewed certificate is used without a restart).
+func (ws *webService) loadCert(cfg config.Web) error {
+	c, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		return fmt.Errorf("web: tls_cert/tls_key: %w", err)
+	}
+	ws.cert.Store(&c)
+	return nil
+}
+
+// digestJob is the digest sender with its metrics.
+type digestJob struct {
+	d *web.Digester
+	m *metrics.Digests
+}
+
+// newDigester builds the digest sender: digests go through the
+// re-injection listener, like released mail and virus notices.
+func newDigester(ctx context.Context, a *app, accounts *account.Store) (*digestJob, error) {
+	q, err := quarantine.Open(ctx, a.db, a.cfg.DataDir, retention(a.cfg.Defaults))
+	if err != nil {
+		return nil, err
+	}
+	m, err := a.Metrics.NewDigests()
+	if err != nil {
+		return nil, fmt.Errorf("web: digest metrics: %w", err)
+	}
+	return &digestJob{m: m, d: &web.Digester{Accounts: accounts, Quarantine: q, Sender: reinjectClient(a.cfg),
+		BaseURL: a.cfg.Web.BaseURL, Hostname: gateway.Hostname(a.cfg), Holder: fmt.Sprintf("%s:%d", gateway.Hostname(a.cfg), os.Getpid()),
+		Hour: a.cfg.Web.DigestHour, Now: time.Now}}, nil
+}
+
+// housekeeping removes dead sessions, old failure counts and expired
+// tokens and sends the digests that are due, every few minutes.
+func (ws *webService) housekeeping(ctx context.Context, ga *gateway.App, accounts *account.Store, dg *digestJob) {
+	defer close(ws.done)
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		lim := account.SessionLimits{Idle: time.Duration(ga.Config.Web.SessionIdle), Max: time.Duration(ga.Config.Web.SessionMax)}
+		if err := accounts.PurgeSessions(ctx, lim); err != nil && ctx.Err() == nil {
+			ws.log.Warn("web: purge sessions", "err", err)
+		}
+		n, err := dg.d.Run(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		dg.m.Run(n, err)
+		if err != nil {
+			ws.log.Error("web: digests failed; retried at the next run", "err", err, "sent", n)
+		} else if n > 0 {
+			ws.log.Info("web: digests sent", "sent", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Reload re-reads the TLS certificate; the listen address changes on restart.
+func (ws *webService) Reload(_ context.Context, a *gateway.App) error {
+	if ws.srv == nil || !a.Config.Web.TLS() || ws.cert.Load() == nil {
+		return nil
+	}
+	return ws.loadCert(a.Config.Web)
+}
+
+// Shutdown stops the listener and the housekeeping.
+func (ws *webService) Shutdown(ctx context.Context) error {
+	if ws.srv == nil {
+		return nil
+	}
+	ws.stop()
+	<-ws.done
+	return ws.srv.Shutdown(ctx)
+}

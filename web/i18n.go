@@ -1,0 +1,144 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// The portal speaks English and Dutch. Texts are written in English in
+// the templates and code; dutch maps them. The language comes from the
+// switch (a cookie) or else the browser's Accept-Language.
+
+// langCookie keeps the language chosen with the switch.
+const langCookie = "__Host-mailtower-lang"
+
+var dutch = map[string]string{
+	"Log in":                   "Inloggen",
+	"Log out":                  "Uitloggen",
+	"Address or login":         "Adres of gebruikersnaam",
+	"Password":                 "Wachtwoord",
+	"Wrong login or password.": "Verkeerde gebruikersnaam of wachtwoord.",
+	"Too many failed logins: wait a few minutes.": "Te vaak mislukt: wacht een paar minuten.",
+	"Two-factor code": "Tweestapscode",
+	"Code from your authenticator app, or a recovery code": "Code uit uw authenticator-app, of een herstelcode",
+	"Wrong or already used code.":                          "Verkeerde of al gebruikte code.",
+	"Verify":                                               "Controleren",
+	"Set up two-factor login":                              "Tweestapsverificatie instellen",
+	"Scan the code with your authenticator app, or type the key, then enter the code it shows.": "Scan de code met uw authenticator-app, of typ de sleutel, en vul de code in die de app toont.",
+	"Key":            "Sleutel",
+	"Recovery codes": "Herstelcodes",
+	"Keep these codes somewhere safe. Each works once, when your phone is lost.": "Bewaar deze codes op een veilige plek. Elke code werkt één keer, als uw telefoon kwijt is.",
+	"Continue":                       "Verder",
+	"Quarantine":                     "Quarantaine",
+	"Senders":                        "Afzenders",
+	"Account":                        "Account",
+	"Domains":                        "Domeinen",
+	"Audit log":                      "Auditlog",
+	"Spam":                           "Spam",
+	"Virus":                          "Virus",
+	"Content":                        "Inhoud",
+	"Search":                         "Zoeken",
+	"Received":                       "Ontvangen",
+	"Sender":                         "Afzender",
+	"Recipient":                      "Ontvanger",
+	"Subject":                        "Onderwerp",
+	"Score":                          "Score",
+	"Size":                           "Grootte",
+	"Next page":                      "Volgende pagina",
+	"Nothing in quarantine.":         "Niets in quarantaine.",
+	"Release":                        "Vrijgeven",
+	"Release and allow sender":       "Vrijgeven en afzender toestaan",
+	"Delete":                         "Verwijderen",
+	"Release this virus anyway":      "Dit virus toch vrijgeven",
+	"Headers":                        "Kopregels",
+	"Text":                           "Tekst",
+	"Reason":                         "Reden",
+	"Released: Postfix accepted it.": "Vrijgegeven: Postfix heeft het bericht aangenomen.",
+	"Deleted.":                       "Verwijderd.",
+	"A virus cannot be released here. Ask your administrator.": "Een virus kan hier niet worden vrijgegeven. Vraag het uw beheerder.",
+	"Allowed senders":          "Toegestane afzenders",
+	"Blocked senders":          "Geblokkeerde afzenders",
+	"Allow":                    "Toestaan",
+	"Block":                    "Blokkeren",
+	"Remove":                   "Verwijderen",
+	"Add":                      "Toevoegen",
+	"Saved.":                   "Opgeslagen.",
+	"Change password":          "Wachtwoord wijzigen",
+	"Current password":         "Huidig wachtwoord",
+	"New password":             "Nieuw wachtwoord",
+	"Digest":                   "Overzichtsmail",
+	"Off":                      "Uit",
+	"Daily":                    "Dagelijks",
+	"Weekly":                   "Wekelijks",
+	"Save":                     "Opslaan",
+	"Two-factor login":         "Tweestapsverificatie",
+	"on":                       "aan",
+	"off":                      "uit",
+	"Spam level":               "Spamniveau",
+	"Spam action":              "Spamactie",
+	"Require two-factor login": "Tweestapsverificatie verplicht",
+	"Domain":                   "Domein",
+	"When":                     "Wanneer",
+	"Who":                      "Wie",
+	"From":                     "Vanaf",
+	"Action":                   "Actie",
+	"Target":                   "Doel",
+	"Detail":                   "Details",
+	"Not found.":               "Niet gevonden.",
+	"Something went wrong; the administrator can find the details in the log.": "Er ging iets mis; de beheerder vindt de details in het logboek.",
+	"This link has expired. Log in to see your quarantine.":                    "Deze link is verlopen. Log in om uw quarantaine te zien.",
+	"Language":   "Taal",
+	"All":        "Alle",
+	"Back":       "Terug",
+	"Deleted by": "Verwijderd door",
+	"Password too short: at least 10 characters.": "Wachtwoord te kort: minstens 10 tekens.",
+}
+
+// tr translates an English text into lang.
+func tr(lang, s string) string {
+	if lang == "nl" {
+		if v, ok := dutch[s]; ok {
+			return v
+		}
+	}
+	return s
+}
+
+// pickLang returns "nl" or "en": the switch's cookie, else the first of
+// the two in Accept-Language by quality.
+func pickLang(r *http.Request) string {
+	if c, err := r.Cookie(langCookie); err == nil && (c.Value == "nl" || c.Value == "en") {
+		return c.Value
+	}
+	best, bestQ := "en", 0.0
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		if (base == "nl" || base == "en") && q > bestQ {
+			best, bestQ = base, q
+		}
+	}
+	return best
+}
+
+// setLang is the language switch (a form, so it works without script).
+func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
+	lang := r.PostFormValue("lang")
+	if lang != "nl" && lang != "en" {
+		lang = "en"
+	}
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 86400,
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	back := r.PostFormValue("back")
+	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
+		back = "/"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
