@@ -8,7 +8,6 @@ package notify
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -102,7 +101,7 @@ func (noEvents) NoticeFailed(string)     {}
 // notice over a limit is dropped with a warning and counted). Errors are
 // logged: the message itself is already safe in the quarantine.
 func (n *Notifier) VirusFound(ctx context.Context, v milter.VirusNotice) {
-	body, err := json.Marshal(v)
+	body, err := encodeNotice(v)
 	if err != nil {
 		n.log.Error("virus notice: encode", "err", err, "queue_id", v.QueueID)
 		return
@@ -114,7 +113,7 @@ func (n *Notifier) VirusFound(ctx context.Context, v milter.VirusNotice) {
 			continue
 		}
 		if _, err := n.db.ExecContext(ctx, `INSERT INTO notices (rcpt, notice, created, next_try) VALUES (?, ?, ?, ?)`,
-			to, string(body), n.now().Unix(), n.now().Unix()); err != nil {
+			to, body, n.now().Unix(), n.now().Unix()); err != nil {
 			n.log.Error("virus notice: queue", "err", err, "queue_id", v.QueueID, "to", to)
 		}
 	}
@@ -174,10 +173,12 @@ func (n *Notifier) SendDue(ctx context.Context) int {
 			n.log.Error("virus notices: read queue", "err", err)
 			break
 		}
-		if err := json.Unmarshal([]byte(raw), &p.notice); err != nil {
+		notice, err := decodeNotice(raw)
+		if err != nil {
 			bad = append(bad, badRow{p.id, err})
 			continue
 		}
+		p.notice = notice
 		due = append(due, p)
 	}
 	rows.Close()
