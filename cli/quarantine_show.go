@@ -30,9 +30,11 @@ type showView struct {
 	FileMissing bool              `json:"file_missing,omitempty"`
 	Recipients  []quarantine.Item `json:"recipients"`
 	Findings    []scan.Finding    `json:"findings"`
-	Header      string            `json:"header"`
-	Attachments []quarantine.Part `json:"attachments"`
-	Problems    []string          `json:"problems,omitempty"`
+	// FindingsUnreadable: the stored findings could not be decoded (see the log).
+	FindingsUnreadable bool              `json:"findings_unreadable,omitempty"`
+	Header             string            `json:"header"`
+	Attachments        []quarantine.Part `json:"attachments"`
+	Problems           []string          `json:"problems,omitempty"`
 }
 
 // maxShowHeader bounds the header block printed.
@@ -85,7 +87,7 @@ func newShowView(items []quarantine.Item, path string) showView {
 	it := items[0]
 	v := showView{ID: it.ID, QueueID: it.QueueID, Received: it.Received, ClientAddr: it.ClientAddr, ClientHost: it.ClientHost,
 		Helo: it.Helo, Sender: it.Sender, HeaderFrom: it.HeaderFrom, Subject: it.Subject, Size: it.Size, File: path,
-		Findings: it.Findings, Attachments: []quarantine.Part{}}
+		Findings: it.Findings, FindingsUnreadable: it.FindingsUnreadable, Attachments: []quarantine.Part{}}
 	if v.Findings == nil {
 		v.Findings = []scan.Finding{}
 	}
@@ -124,6 +126,9 @@ func printShow(out io.Writer, v showView) error {
 	}
 	w.Flush()
 	fmt.Fprintln(out, "\nVerdict (every finding):")
+	if v.FindingsUnreadable {
+		fmt.Fprintln(out, "  (unreadable findings: the stored findings could not be decoded; see the log)")
+	}
 	w = newTable(out)
 	fmt.Fprintln(w, "  SCANNER\tCATEGORY\tRULE\tSCORE\tREASON")
 	for _, f := range v.Findings {

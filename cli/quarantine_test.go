@@ -202,3 +202,27 @@ func TestDomainRemoveClearsRetention(t *testing.T) {
 		t.Fatalf("the old domain's retention override came back:\n%s", out)
 	}
 }
+
+// TestQuarantineShowUnreadableFindings: a message whose stored findings
+// cannot be decoded is still shown (and so can be released or deleted),
+// marked, instead of failing the command.
+func TestQuarantineShowUnreadableFindings(t *testing.T) {
+	cfg, spam, _, _ := quarantineFixture(t, smtptest.New(t))
+	db, err := store.Open(filepath.Join(filepath.Dir(cfg), "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE quarantine_messages SET findings = '[{"scanner": ' WHERE id = ?`, spam); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	out := mustRun(t, cfg, "quarantine", "show", spam)
+	for _, want := range []string{"unreadable findings", "a@dest.example", "Subject: Quarterly figures"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show lacks %q:\n%s", want, out)
+		}
+	}
+	if out := mustRun(t, cfg, "quarantine", "show", spam, "--json"); !strings.Contains(out, `"findings_unreadable": true`) {
+		t.Errorf("--json lacks findings_unreadable:\n%s", out)
+	}
+}

@@ -39,6 +39,9 @@ type Item struct {
 	FileRemoved bool `json:"file_removed,omitempty"`
 	// Findings are filled by Get, not by List.
 	Findings []scan.Finding `json:"findings,omitempty"`
+	// FindingsUnreadable is set by Get when the stored findings could not
+	// be decoded (logged and counted; the item is otherwise complete).
+	FindingsUnreadable bool `json:"findings_unreadable,omitempty"`
 }
 
 // Filter selects and orders items. Zero values mean "any".

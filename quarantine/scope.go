@@ -2,7 +2,6 @@ package quarantine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -88,14 +87,11 @@ func (s *Store) getWhere(ctx context.Context, id, cond string, args ...any) ([]I
 	}
 	defer rows.Close()
 	var out []Item
+	var findings string // the message's, the same in every row
 	for rows.Next() {
-		var findings string
 		it, err := scanItem(rows, &findings)
 		if err != nil {
 			return nil, fmt.Errorf("quarantine %s: %w", id, err)
-		}
-		if err := json.Unmarshal([]byte(findings), &it.Findings); err != nil {
-			return nil, fmt.Errorf("quarantine %s: stored findings: %w", id, err)
 		}
 		out = append(out, it)
 	}
@@ -105,5 +101,6 @@ func (s *Store) getWhere(ctx context.Context, id, cond string, args ...any) ([]I
 	if len(out) == 0 {
 		return nil, fmt.Errorf("quarantine %s: %w", id, ErrNotFound)
 	}
+	s.setFindings(out, findings)
 	return out, nil
 }

@@ -13,10 +13,10 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,6 +50,8 @@ type Store struct {
 	dir       string
 	retention Retention
 	now       func() time.Time
+	log       *slog.Logger // nil: slog.Default (see SetReporting)
+	events    Events
 }
 
 // Open migrates the schema and returns the store keeping files under
@@ -136,9 +138,9 @@ func (s *Store) Put(ctx context.Context, e Entry) (string, error) {
 // deleted, an identical message is stored as a new entry, so a user never
 // loses a message into an item they already dealt with.
 func (s *Store) index(ctx context.Context, id, rel, sum, key string, size int64, received time.Time, e Entry) (string, error) {
-	findings, err := json.Marshal(e.Findings)
+	findings, err := encodeFindings(e.Findings)
 	if err != nil {
-		return "", fmt.Errorf("encode findings: %w", err)
+		return "", err
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -161,7 +163,7 @@ func (s *Store) index(ctx context.Context, id, rel, sum, key string, size int64,
 		helo, subject, header_from, size, received, path, sha256, findings, dedupe_key, dsn_ret, dsn_envid)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		id, env.QueueID, strings.ToLower(env.Sender), env.ClientAddr, env.ClientHost, env.Helo, e.Subject, e.HeaderFrom,
-		size, received.Unix(), rel, sum, string(findings), key, e.RET, e.EnvID); err != nil {
+		size, received.Unix(), rel, sum, findings, key, e.RET, e.EnvID); err != nil {
 		return "", fmt.Errorf("index message: %w", err)
 	}
 	overrides := map[string]DomainRetention{}

@@ -241,3 +241,18 @@ func TestAdminVirusRelease(t *testing.T) {
 		t.Fatalf("released %v", p.released)
 	}
 }
+
+// TestUnreadableFindingsShown: a message whose stored findings cannot be
+// decoded still opens (to be released or deleted), with a marker; it used
+// to be an error page.
+func TestUnreadableFindingsShown(t *testing.T) {
+	p := newPortal(t)
+	if _, err := p.db.Exec(`UPDATE quarantine_messages SET findings = '{"v":' WHERE id = ?`, p.ids["bob1"]); err != nil {
+		t.Fatal(err)
+	}
+	b := p.login("bob@a.test")
+	code, page, _ := b.do("GET", "/quarantine/"+p.ids["bob1"], nil)
+	if code != http.StatusOK || !strings.Contains(page, `id="findings-unreadable"`) || !strings.Contains(page, `id="release"`) {
+		t.Fatalf("GET: %d, want 200 with the marker and the release button:\n%s", code, page)
+	}
+}

@@ -93,6 +93,8 @@ var dutch = map[string]string{
 	"Back":       "Terug",
 	"Deleted by": "Verwijderd door",
 	"Password too short: at least 10 characters.": "Wachtwoord te kort: minstens 10 tekens.",
+
+	"Unreadable findings: the scan results stored with this message could not be read.": "Onleesbare bevindingen: de scanresultaten bij dit bericht konden niet worden gelezen.",
 }
 
 // tr translates an English text into lang.

@@ -32,6 +32,7 @@ type portal struct {
 	acc      *account.Store
 	audit    *audit.Log
 	q        *quarantine.Store
+	db       *store.DB
 	settings *settings.SQLStore
 	mu       sync.Mutex
 	released []string // "id:recipients"
@@ -63,7 +64,7 @@ func newPortal(t testing.TB) *portal {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	p := &portal{t: t, ids: map[string]string{}, secrets: map[string]string{}}
+	p := &portal{t: t, db: db, ids: map[string]string{}, secrets: map[string]string{}}
 	if p.acc, err = account.Open(ctx, db); err != nil {
 		t.Fatal(err)
 	}

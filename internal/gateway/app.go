@@ -115,9 +115,14 @@ func Retention(d config.Defaults) quarantine.Retention {
 }
 
 // Quarantine opens the quarantine with the configured directory and
-// default retention.
+// default retention; what it cannot decode is counted in a.Metrics.
 func (a *App) Quarantine(ctx context.Context) (*quarantine.Store, error) {
-	return quarantine.Open(ctx, a.DB, a.Config.DataDir, Retention(a.Config.Defaults))
+	q, err := quarantine.Open(ctx, a.DB, a.Config.DataDir, Retention(a.Config.Defaults))
+	if err != nil {
+		return nil, err
+	}
+	q.SetReporting(nil, a.Metrics)
+	return q, nil
 }
 
 // Hostname is the configured gateway name or the system host name.

@@ -36,7 +36,9 @@ type Metrics struct {
 	policy   *prometheus.CounterVec
 	notices  notices
 	robust   robust
-	now      func() time.Time // clock for the size cache
+	// unreadable counts stored quarantine values that could not be decoded.
+	unreadable *prometheus.CounterVec
+	now        func() time.Time // clock for the size cache
 }
 
 // New registers mailtower's collectors, the Go runtime and process
@@ -61,13 +63,14 @@ func New(reg *prometheus.Registry, b Build) (*Metrics, error) {
 		policy: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "policy_decisions_total",
 			Help: "Policy daemon answers to Postfix, by action (DUNNO, OK, REJECT, DEFER_IF_PERMIT, 4xx, 5xx, ...)."},
 			[]string{"action"}),
-		notices: newNotices(),
-		robust:  newRobust(),
+		notices:    newNotices(),
+		robust:     newRobust(),
+		unreadable: newUnreadable(),
 	}
 	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: Namespace, Name: "build_info",
 		Help: "Always 1; the labels say which build is running."}, []string{"version", "commit", "goversion"})
 	info.WithLabelValues(b.Version, b.Commit, b.GoVersion).Set(1)
-	for _, c := range append([]prometheus.Collector{m.messages, m.scanSecs, m.scanErrs, m.policy, info,
+	for _, c := range append([]prometheus.Collector{m.messages, m.scanSecs, m.scanErrs, m.policy, m.unreadable, info,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})}, append(m.notices.collectors(), m.robust.collectors()...)...) {
 		if err := reg.Register(c); err != nil {
 			return nil, err

@@ -21,3 +21,13 @@ func TestNoticeCounters(t *testing.T) {
 	nilM.NoticeSuppressed("global_limit") // must not panic
 	nilM.NoticeFailed("given_up")
 }
+
+func TestQuarantineUnreadableCounter(t *testing.T) {
+	m, _ := newTest(t)
+	m.QuarantineUnreadable("findings")
+	if out := scrape(t, m); !strings.Contains(out, `mailtower_quarantine_unreadable_total{what="findings"} 1`) {
+		t.Errorf("scrape lacks the unreadable counter:\n%s", out)
+	}
+	var nilM *Metrics
+	nilM.QuarantineUnreadable("findings") // must not panic
+}
