@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/mailtower/mailtower/internal/gateway"
 )
 
 func newDigestCmd(g *globals) *cobra.Command {
@@ -26,12 +28,12 @@ func newDigestCmd(g *globals) *cobra.Command {
 			if a.cfg.Web.BaseURL == "" {
 				return usageErr("[web] base_url is not set: digest links would lead nowhere")
 			}
-			job, err := newDigester(ctx, a, acc)
+			d, err := gateway.NewDigester(ctx, a.App, acc)
 			if err != nil {
 				return err
 			}
-			job.d.Hour = 0
-			n, err := job.d.Run(ctx)
+			d.Hour = 0
+			n, err := d.Run(ctx)
 			fmt.Fprintf(cmd.OutOrStdout(), "%d digest(s) sent\n", n)
 			return err
 		},

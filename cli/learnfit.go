@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,11 +10,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mailtower/mailtower/internal/gateway"
 	"github.com/mailtower/mailtower/internal/msgfiles"
-	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/bayes"
 	"github.com/mailtower/mailtower/scan/combine"
-	"github.com/mailtower/mailtower/scan/heuristics"
 )
 
 // minFit is the fewest messages of each class `learn fit` fits on.
@@ -58,11 +55,11 @@ func runLearnFit(cmd *cobra.Command, g *globals, spam, ham []string) error {
 	if err != nil {
 		return err
 	}
-	ev := &fitEvidence{snap: snap, tok: bayes.NewTokenizer(tokenizerLimits(a.cfg)),
-		heur: heuristics.New(heuristics.Options{Walk: walkLimits(a.cfg.Limits)})}
-	if ev.external, err = externalSpamEngines(ctx, a); err != nil {
+	external, err := gateway.ExternalSpamEngines(ctx, a.App, a.cfg)
+	if err != nil {
 		return err
 	}
+	ev := gateway.NewEvidence(snap, bayes.NewTokenizer(tokenizerLimits(a.cfg)), walkLimits(a.cfg.Limits), external)
 	var samples []combine.Sample
 	var failed int
 	for _, set := range []struct {
@@ -73,7 +70,8 @@ func runLearnFit(cmd *cobra.Command, g *globals, spam, ham []string) error {
 			if m.Err != nil {
 				return fitResult{err: m.Err}
 			}
-			return ev.judge(ctx, m.Data, set.class, set.class)
+			s, err := ev.Judge(ctx, m.Data, set.class, set.class)
+			return fitResult{sample: s, err: err}
 		}, func(m msgfiles.Message, r fitResult) error {
 			if r.err != nil {
 				failed++
@@ -89,7 +87,7 @@ func runLearnFit(cmd *cobra.Command, g *globals, spam, ham []string) error {
 	}
 	// Releases learned as ham (quarantine release) are ham samples too,
 	// with the evidence they were caught on.
-	released, err := feedbackSamples(ctx, st)
+	released, err := gateway.FeedbackSamples(ctx, st)
 	if err != nil {
 		return err
 	}
@@ -114,69 +112,10 @@ func runLearnFit(cmd *cobra.Command, g *globals, spam, ham []string) error {
 	return nil
 }
 
-// fitEvidence judges learned messages as the daemon would, with the
-// classifier's leave-one-out probability.
-type fitEvidence struct {
-	snap     *bayes.Snapshot
-	tok      *bayes.Tokenizer
-	heur     *heuristics.Scanner
-	external []scan.Engine // spamd and rspamd when configured
-}
-
-// externalSpamEngines are the configured spamd and rspamd engines, run
-// always (the cascade does not apply to fitting).
-func externalSpamEngines(ctx context.Context, a *app) ([]scan.Engine, error) {
-	inbound, _, err := buildEngines(ctx, a, a.cfg)
-	if err != nil {
-		return nil, err
-	}
-	var out []scan.Engine
-	for _, e := range inbound {
-		if n := e.Scanner.Name(); n == "spamd" || n == "rspamd" {
-			e.WhenUncertain = false
-			out = append(out, e)
-		}
-	}
-	return out, nil
-}
-
+// fitResult is the evidence of one message of `learn fit`, or why not.
 type fitResult struct {
 	sample combine.Sample
 	err    error
-}
-
-// judge is the evidence of one message of class; leaveOut is the class
-// it was learned as ("" = not learned: plain classification).
-func (e *fitEvidence) judge(ctx context.Context, raw []byte, class, leaveOut bayes.Class) fitResult {
-	f, err := e.tok.Tokenize(bytes.NewReader(raw))
-	if err != nil {
-		return fitResult{err: err}
-	}
-	msg := scan.NewMessage(scan.Envelope{}, bytes.NewReader(raw), int64(len(raw)))
-	findings, err := e.heur.Scan(ctx, msg)
-	if err != nil {
-		return fitResult{err: err}
-	}
-	if len(e.external) > 0 {
-		rep, err := scan.Run(ctx, e.external, msg, nil)
-		if err != nil {
-			return fitResult{err: err}
-		}
-		findings = append(findings, rep.Findings...)
-	}
-	r := e.snap.Classify(bayes.DefaultParams, f.Tokens)
-	if leaveOut != "" {
-		r = e.snap.ClassifyLeavingOut(bayes.DefaultParams, f.Tokens, leaveOut)
-	}
-	findings = append(findings, scan.Finding{Scanner: "bayes", Category: scan.Spam, Value: r.Prob})
-	s := combine.Sample{Spam: class == bayes.ClassSpam}
-	for _, fd := range findings {
-		if ft, ok := combine.FeatureOf(fd); ok {
-			s.Features = append(s.Features, ft)
-		}
-		s.Features = append(s.Features, combine.RuleFeatures(fd)...)
-	}
-	return fitResult{sample: s}
 }
 
 // writeFileAtomic replaces path with b through a temporary file, so that

@@ -11,9 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mailtower/mailtower/internal/gateway"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/reinject"
-	"github.com/mailtower/mailtower/scan/bayes"
 )
 
 // releaseView is one id's outcome in `quarantine release --json`.
@@ -25,8 +25,6 @@ type releaseView struct {
 	// engines ("" = nothing: not spam, or bayes off).
 	Learned string `json:"learned,omitempty"`
 	Error   string `json:"error,omitempty"`
-	// err is the error behind Error (the portal tells refusals apart).
-	err error
 }
 
 func quarantineReleaseCmd(g *quarantineGlobals) *cobra.Command {
@@ -58,18 +56,14 @@ func quarantineReleaseCmd(g *quarantineGlobals) *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			learner, err := newReleaseLearner(cmd.Context(), a)
+			r, err := gateway.NewReleaser(cmd.Context(), a.App, q)
 			if err != nil {
 				return err
 			}
-			if opt.Rescan, err = rescanner(a.cfg); err != nil {
-				return err
-			}
-			snd := reinjectClient(a.cfg)
 			var views []releaseView
 			failed := 0
 			for _, id := range args {
-				v := releaseOne(cmd.Context(), q, a, snd, learner, id, opt, remember)
+				v := releaseOne(cmd.Context(), r, a.cfg.Reinject.SMTP, id, opt, remember)
 				if v.Error != "" {
 					failed++
 				}
@@ -99,38 +93,18 @@ func quarantineReleaseCmd(g *quarantineGlobals) *cobra.Command {
 	return cmd
 }
 
-func releaseOne(ctx context.Context, q *quarantine.Store, a *app, snd *reinject.Client, learner *releaseLearner,
-	id string, opt quarantine.ReleaseOptions, remember bool) releaseView {
-	v := releaseView{ID: id}
-	rel, err := q.Release(ctx, snd, id, opt)
-	v.Released = &rel
-	if err != nil {
-		v.Error, v.err = releaseErrText(err, a.cfg.Reinject.SMTP), err
-		return v
-	}
-	ham := learner.forRelease(rel, remember)
-	if !remember {
-		// A release says "this was not spam": the engines learn it too.
-		note, err := learnReleased(ctx, q, ham, rel)
-		if err != nil {
-			v.Error, v.err = "released, but learning it as not spam failed: "+err.Error(), err
-		}
-		v.Learned = note
-		return v
-	}
-	var hl quarantine.HamLearner
-	if ham != nil {
-		hl = ham
-	}
-	rem, err := q.Remember(ctx, a.settings, hl, rel)
-	v.Remembered = &rem
-	if err != nil {
-		v.Error, v.err = "released, but remembering failed: "+err.Error(), err
-	}
-	if rem.Learned && ham.Outcome == bayes.Capped {
-		rem.Learned = false
-		rem.Notes = append(rem.Notes, learnNote(ham))
-		v.Remembered = &rem
+// releaseOne releases one message through the gateway's Releaser (the
+// portal's release is the same) and says what happened.
+func releaseOne(ctx context.Context, r *gateway.Releaser, reinjectAddr, id string, opt quarantine.ReleaseOptions,
+	remember bool) releaseView {
+	out, err := r.Release(ctx, id, opt, remember)
+	v := releaseView{ID: id, Released: &out.Released, Remembered: out.Remembered, Learned: out.Learned}
+	var after *gateway.AfterReleaseError
+	switch {
+	case errors.As(err, &after):
+		v.Error = after.Error()
+	case err != nil:
+		v.Error = releaseErrText(err, reinjectAddr)
 	}
 	return v
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mailtower/mailtower/internal/gateway"
 	"github.com/mailtower/mailtower/mimewalk"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/scan/bayes"
@@ -34,10 +35,10 @@ func TestReleaseTeachesLearnerAndFit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &releaseLearner{st: st, tok: tok, walk: mimewalk.Limits{}}
+	l := gateway.NewReleaseLearnerOn(st, tok, mimewalk.Limits{})
 	var outcomes []bayes.Outcome
 	for i := 200; i < 200+bayes.DefaultFeedbackLimit.PerSender+2; i++ {
-		ham := l.forRelease(quarantine.Released{Sender: "x@one.example"}, false)
+		ham := l.ForRelease(quarantine.Released{Sender: "x@one.example"}, false)
 		if err := ham.LearnHam(ctx, strings.NewReader(fakeMail("spam", i))); err != nil {
 			t.Fatal(err)
 		}

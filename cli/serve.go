@@ -14,7 +14,7 @@ func newServeCmd(g *globals) *cobra.Command {
 			"SIGHUP reloads the configuration; SIGTERM finishes the messages in flight and exits.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return gateway.Run(cmd.Context(), g.loadConfig, "serve", append(gateway.Serve(), startWebService)...)
+			return gateway.Run(cmd.Context(), g.loadConfig, "serve", gateway.Serve()...)
 		},
 	}
 }

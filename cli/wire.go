@@ -76,11 +76,7 @@ func basePolicy(d config.Defaults) settings.Policy    { return gateway.BasePolic
 func tokenizerLimits(cfg *config.Config) bayes.Limits { return gateway.TokenizerLimits(cfg) }
 func walkLimits(l config.Limits) mimewalk.Limits      { return gateway.Limits(l).Walk() }
 
-var (
-	retention      = gateway.Retention
-	rescanner      = gateway.Rescanner
-	reinjectClient = gateway.ReinjectClient
-)
+var retention = gateway.Retention
 
 func openBayes(ctx context.Context, a *app, cfg *config.Config) (*bayes.Store, error) {
 	return gateway.OpenBayes(ctx, a.App, cfg)

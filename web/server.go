@@ -59,8 +59,9 @@ type ReleaseRequest struct {
 	Force bool
 }
 
-// ReleaseFunc releases as `mailtower quarantine release` does; the CLI
-// provides it, so the portal has no release path of its own.
+// ReleaseFunc releases as `mailtower quarantine release` does; the
+// composition root provides it (gateway.Releaser, the one release path
+// of both), so the portal has no release path of its own.
 type ReleaseFunc func(ctx context.Context, req ReleaseRequest) (ReleaseResult, error)
 
 // Deps are the stores the portal works on.

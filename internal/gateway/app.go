@@ -1,8 +1,10 @@
 // Package gateway is mailtower's composition root: the one package that
 // reads the configuration and builds the parts from it. It opens the
-// database and stores (App), builds the scanning engines, and starts the
+// database and stores (App), builds the scanning engines, starts the
 // daemons `serve` runs (milter with its notifier, policy daemon with its
-// socketmap, quarantine purge, metrics), each from its own section.
+// socketmap, quarantine purge, metrics, the web portal with its digests),
+// each from its own section, and releases quarantined mail (Releaser) for
+// the CLI and the portal alike.
 // The packages it builds take their own option structs and never read
 // the configuration themselves.
 package gateway

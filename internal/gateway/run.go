@@ -30,9 +30,10 @@ type Service interface {
 type Starter func(ctx context.Context, a *App, log *slog.Logger) (Service, error)
 
 // Serve lists what `mailtower serve` runs, in start order (shutdown runs
-// in reverse).
+// in reverse). The portal (StartWeb) does nothing unless [web] listen is
+// set.
 func Serve() []Starter {
-	return []Starter{StartMetrics, StartMilter, StartPolicyd, StartPurge}
+	return []Starter{StartMetrics, StartMilter, StartPolicyd, StartPurge, StartWeb}
 }
 
 // Run loads the configuration with load, opens the app, starts the

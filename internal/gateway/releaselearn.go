@@ -1,4 +1,4 @@
-package cli
+package gateway
 
 import (
 	"bytes"
@@ -12,55 +12,58 @@ import (
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/bayes"
-	"github.com/mailtower/mailtower/scan/combine"
-	"github.com/mailtower/mailtower/scan/heuristics"
 )
 
-// releaseLearner teaches the built-in engines that a released message
+// ReleaseLearner teaches the built-in engines that a released message
 // was not spam: the classifier learns it as ham (within the per-sender
 // cap, bayes.FeedbackLimit) and its evidence as caught is kept for the
 // combiner's next `learn fit`.
-type releaseLearner struct {
+type ReleaseLearner struct {
 	st   *bayes.Store
 	tok  *bayes.Tokenizer
 	walk mimewalk.Limits
-	ev   *fitEvidence // made at the first release
+	ev   *Evidence // made at the first release
 }
 
-// newReleaseLearner returns nil when [scanners.bayes] is disabled
+// NewReleaseLearner returns nil when [scanners.bayes] is disabled
 // (nothing would read what it learns).
-func newReleaseLearner(ctx context.Context, a *app) (*releaseLearner, error) {
-	if !a.cfg.Scanners.Bayes.Enabled {
+func NewReleaseLearner(ctx context.Context, a *App) (*ReleaseLearner, error) {
+	if !a.Config.Scanners.Bayes.Enabled {
 		return nil, nil
 	}
-	tok := bayes.NewTokenizer(tokenizerLimits(a.cfg))
-	st, err := bayes.Open(ctx, a.db, tok)
+	tok := bayes.NewTokenizer(TokenizerLimits(a.Config))
+	st, err := bayes.Open(ctx, a.DB, tok)
 	if err != nil {
 		return nil, err
 	}
-	return &releaseLearner{st: st, tok: tok, walk: walkLimits(a.cfg.Limits)}, nil
+	return NewReleaseLearnerOn(st, tok, Limits(a.Config.Limits).Walk()), nil
 }
 
-// forRelease is the quarantine.HamLearner of one release: it learns on
+// NewReleaseLearnerOn is a learner on an open token store.
+func NewReleaseLearnerOn(st *bayes.Store, tok *bayes.Tokenizer, walk mimewalk.Limits) *ReleaseLearner {
+	return &ReleaseLearner{st: st, tok: tok, walk: walk}
+}
+
+// ForRelease is the quarantine.HamLearner of one release: it learns on
 // behalf of rel's envelope sender, and remember records the signature.
-func (l *releaseLearner) forRelease(rel quarantine.Released, remember bool) *bayesHam {
+func (l *ReleaseLearner) ForRelease(rel quarantine.Released, remember bool) *BayesHam {
 	if l == nil {
 		return nil
 	}
-	return &bayesHam{l: l, sender: rel.Sender, remember: remember}
+	return &BayesHam{l: l, sender: rel.Sender, remember: remember}
 }
 
-// bayesHam adapts releaseLearner to quarantine.HamLearner for one
+// BayesHam adapts ReleaseLearner to quarantine.HamLearner for one
 // release; Outcome is what learning did.
-type bayesHam struct {
-	l        *releaseLearner
+type BayesHam struct {
+	l        *ReleaseLearner
 	sender   string
 	remember bool
 	Outcome  bayes.Outcome
 }
 
 // LearnHam learns raw as ham through bayes.Store.LearnFeedback.
-func (b *bayesHam) LearnHam(ctx context.Context, raw io.Reader) error {
+func (b *BayesHam) LearnHam(ctx context.Context, raw io.Reader) error {
 	data, err := io.ReadAll(raw)
 	if err != nil {
 		return err
@@ -79,26 +82,26 @@ func (b *bayesHam) LearnHam(ctx context.Context, raw io.Reader) error {
 }
 
 // evidence is the combiner's evidence of the message before it is
-// learned, as JSON (feedbackSamples reads it back).
-func (l *releaseLearner) evidence(ctx context.Context, raw []byte) ([]byte, error) {
+// learned, as JSON (FeedbackSamples reads it back).
+func (l *ReleaseLearner) evidence(ctx context.Context, raw []byte) ([]byte, error) {
 	if l.ev == nil {
 		snap, err := l.st.Snapshot(ctx)
 		if err != nil {
 			return nil, err
 		}
-		l.ev = &fitEvidence{snap: snap, tok: l.tok, heur: heuristics.New(heuristics.Options{Walk: l.walk})}
+		l.ev = NewEvidence(snap, l.tok, l.walk, nil)
 	}
-	r := l.ev.judge(ctx, raw, bayes.ClassHam, "")
-	if r.err != nil {
-		return nil, r.err
+	s, err := l.ev.Judge(ctx, raw, bayes.ClassHam, "")
+	if err != nil {
+		return nil, err
 	}
-	return json.Marshal(r.sample.Features)
+	return json.Marshal(s.Features)
 }
 
 // learnReleased teaches the engines that a message released without
-// --remember was not spam (with --remember, quarantine.Store.Remember
-// does it), when it was quarantined as spam.
-func learnReleased(ctx context.Context, q *quarantine.Store, ham *bayesHam, rel quarantine.Released) (string, error) {
+// remember was not spam (with remember, quarantine.Store.Remember does
+// it), when it was quarantined as spam.
+func learnReleased(ctx context.Context, q *quarantine.Store, ham *BayesHam, rel quarantine.Released) (string, error) {
 	spam := false
 	for _, c := range rel.Categories {
 		spam = spam || c == scan.Spam
@@ -122,7 +125,7 @@ func learnReleased(ctx context.Context, q *quarantine.Store, ham *bayesHam, rel 
 }
 
 // learnNote says what learning a release did.
-func learnNote(ham *bayesHam) string {
+func learnNote(ham *BayesHam) string {
 	switch ham.Outcome {
 	case bayes.Capped:
 		return fmt.Sprintf("not learned as not spam: %s already taught %d messages in %s (the per-sender cap)",
@@ -131,22 +134,4 @@ func learnNote(ham *bayesHam) string {
 		return "learned as not spam before"
 	}
 	return "learned as not spam"
-}
-
-// feedbackSamples are the releases learned as ham, as ham samples of the
-// combiner's fit.
-func feedbackSamples(ctx context.Context, st *bayes.Store) ([]combine.Sample, error) {
-	evs, err := st.FeedbackEvidence(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]combine.Sample, 0, len(evs))
-	for _, b := range evs {
-		var fs []combine.Feature
-		if err := json.NewDecoder(bytes.NewReader(b)).Decode(&fs); err != nil {
-			continue // a record of an older format: skipped, not fatal
-		}
-		out = append(out, combine.Sample{Features: fs})
-	}
-	return out, nil
 }
