@@ -3,32 +3,21 @@
 package integration
 
 import (
-	"bytes"
-	"compress/gzip"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mailtower/mailtower/internal/testmail"
 )
 
 // formatFixture reads a test file of the content filter
 // (scan/rules/testdata/formats), gunzipped if its name ends in .gz.
 func formatFixture(t testing.TB, name string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "scan", "rules", "testdata", "formats", name))
-	if err == nil && strings.HasSuffix(name, ".gz") {
-		var zr *gzip.Reader
-		if zr, err = gzip.NewReader(bytes.NewReader(data)); err == nil {
-			data, err = io.ReadAll(zr)
-		}
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
+	return testmail.Fixture(t, filepath.Join("..", "scan", "rules", "testdata", "formats", name))
 }
 
 // sevenZip packs files (name → content) with 7-Zip (p7zip-full).

@@ -159,11 +159,9 @@ func (in *inspector) inspect(where string, names []string, data []byte, r io.Rea
 		}
 		return true
 	}
+	// Streams are read as they come; the other formats need random
+	// access and are read whole into memory first.
 	switch t.Exts[0] {
-	case "zip":
-		if whole() {
-			in.zip(idx, data, depth+1)
-		}
 	case "gz":
 		zr, err := gzip.NewReader(inner())
 		if err != nil {
@@ -172,37 +170,32 @@ func (in *inspector) inspect(where string, names []string, data []byte, r io.Rea
 		}
 		name := strings.TrimSuffix(strings.TrimSuffix(firstName(names), ".gz"), ".tgz")
 		in.inspect(where+" › "+name, []string{name}, nil, &budgetReader{zr, in}, -1, depth+1)
+		return
 	case "tar":
 		in.tar(where, inner(), depth+1)
+		return
+	}
+	if !whole() {
+		return
+	}
+	switch t.Exts[0] {
+	case "zip":
+		in.zip(idx, data, depth+1)
 	case "img":
-		if whole() {
-			in.fat(idx, data, depth)
-		}
+		in.fat(idx, data, depth)
 	case "tnef":
-		if whole() {
-			in.tnef(idx, data, depth)
-		}
+		in.tnef(idx, data, depth)
 	case "one":
-		if whole() {
-			in.oneNote(idx, data, depth)
-		}
+		in.oneNote(idx, data, depth)
 	case "iso":
-		if whole() {
-			in.iso(idx, data, depth)
-		}
+		in.iso(idx, data, depth)
 	case "pdf":
-		if whole() {
-			in.pdf(idx, data, depth)
-		}
+		in.pdf(idx, data, depth)
 	case "rar":
-		if whole() {
-			in.rar(idx, data)
-			in.guard(where, "RAR", func() { in.rarUnpack(where, data, depth+1) })
-		}
+		in.rar(idx, data)
+		in.guard(where, "RAR", func() { in.rarUnpack(where, data, depth+1) })
 	case "7z":
-		if whole() {
-			in.guard(where, "7z", func() { in.sevenZip(idx, data, depth+1) })
-		}
+		in.guard(where, "7z", func() { in.sevenZip(idx, data, depth+1) })
 	}
 }
 
@@ -272,8 +265,7 @@ func (in *inspector) tar(where string, r io.Reader, depth int) {
 			in.readError(where, err)
 			return
 		}
-		if in.members++; in.members > maxMembers {
-			in.problem(fmt.Sprintf("archive members exceed limit (%d)", maxMembers))
+		if !in.countMember() {
 			return
 		}
 		if h.Typeflag != tar.TypeReg {

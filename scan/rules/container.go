@@ -15,8 +15,7 @@ func (in *inspector) member(parent string, names []string, label string, data []
 	if in.ctx.Err() != nil {
 		return false
 	}
-	if in.members++; in.members > maxMembers {
-		in.problem(fmt.Sprintf("archive members exceed limit (%d)", maxMembers))
+	if !in.countMember() {
 		return false
 	}
 	if int64(len(data)) > in.budget {
@@ -40,13 +39,35 @@ func (in *inspector) member(parent string, names []string, label string, data []
 // (a OneNote or PDF attachment name): block-filetype rules see its
 // extension.
 func (in *inspector) listName(parent, name string) {
-	if in.members++; in.members > maxMembers {
-		in.problem(fmt.Sprintf("archive members exceed limit (%d)", maxMembers))
+	if !in.countMember() {
 		return
 	}
 	f := file{Where: parent + " › " + cleanName(path.Base(strings.ReplaceAll(name, "\\", "/"))), Exts: map[string]bool{}}
 	for _, e := range nameExts(name) {
 		f.Exts[e] = true
+	}
+	in.files = append(in.files, f)
+}
+
+// countMember counts one more archive member of the message: false, with
+// the problem recorded, once there are more than maxMembers.
+func (in *inspector) countMember() bool {
+	if in.members++; in.members > maxMembers {
+		in.problem(fmt.Sprintf("archive members exceed limit (%d)", maxMembers))
+		return false
+	}
+	return true
+}
+
+// listOnly records a member whose content was not read; opaque says why
+// ("encrypted", "compression method 14", or "" when it was not tried).
+func (in *inspector) listOnly(where, name, opaque string) {
+	f := file{Where: where, Exts: map[string]bool{}, Opaque: opaque}
+	for _, e := range nameExts(name) {
+		f.Exts[e] = true
+	}
+	if opaque == "encrypted" {
+		f.Exts["encrypted"] = true
 	}
 	in.files = append(in.files, f)
 }

@@ -1,18 +1,15 @@
 package rules
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/binary"
-	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"unicode/utf16"
 
+	"github.com/mailtower/mailtower/internal/testmail"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
 )
@@ -27,17 +24,7 @@ func inspectFixture(t *testing.T, name string) ([]string, []string) {
 // readFixture reads testdata/formats/NAME, gunzipped if NAME ends in .gz.
 func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "formats", name))
-	if err == nil && strings.HasSuffix(name, ".gz") {
-		var zr *gzip.Reader
-		if zr, err = gzip.NewReader(bytes.NewReader(data)); err == nil {
-			data, err = io.ReadAll(zr)
-		}
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
+	return testmail.Fixture(t, filepath.Join("testdata", "formats", name))
 }
 
 func inspectBytes(name string, data []byte) ([]string, []string) {

@@ -195,17 +195,13 @@ func (in *inspector) rar(parent int, data []byte) {
 		in.files = append(in.files, file{Where: where + " › (encrypted file list)", Exts: map[string]bool{"encrypted": true}, Opaque: "encrypted"})
 	}
 	for _, m := range members {
-		if in.members++; in.members > maxMembers {
-			in.problem(fmt.Sprintf("archive members exceed limit (%d)", maxMembers))
+		if !in.countMember() {
 			return
 		}
-		f := file{Where: where + " › " + cleanName(m.name), Exts: map[string]bool{}}
-		for _, e := range nameExts(m.name) {
-			f.Exts[e] = true
-		}
+		opaque := ""
 		if m.encrypted {
-			f.Opaque, f.Exts["encrypted"] = "encrypted", true
+			opaque = "encrypted"
 		}
-		in.files = append(in.files, f)
+		in.listOnly(where+" › "+cleanName(m.name), m.name, opaque)
 	}
 }

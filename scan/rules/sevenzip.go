@@ -50,8 +50,7 @@ func (in *inspector) sevenZip(parent int, data []byte, depth int) {
 		if in.ctx.Err() != nil {
 			return
 		}
-		if in.members++; in.members > maxMembers {
-			in.problem(fmt.Sprintf("archive members exceed limit (%d)", maxMembers))
+		if !in.countMember() {
 			return
 		}
 		if zf.FileInfo().IsDir() {
@@ -105,18 +104,6 @@ func (in *inspector) inspectMember(where, name string, r io.Reader, size int64, 
 		in.problems, in.files = in.problems[:n], in.files[:nf]
 		in.listOnly(where, name, "encrypted")
 	}
-}
-
-// listOnly records a member whose content was not read.
-func (in *inspector) listOnly(where, name, opaque string) {
-	f := file{Where: where, Exts: map[string]bool{}, Opaque: opaque}
-	for _, e := range nameExts(name) {
-		f.Exts[e] = true
-	}
-	if opaque == "encrypted" {
-		f.Exts["encrypted"] = true
-	}
-	in.files = append(in.files, f)
 }
 
 // encryptedErr reports whether err says the content is encrypted.

@@ -40,8 +40,7 @@ func (in *inspector) zip(parent int, data []byte, depth int) {
 			in.problem(errUnpackLimit.Error())
 			return
 		}
-		if in.members++; in.members > maxMembers {
-			in.problem(fmt.Sprintf("archive members exceed limit (%d)", maxMembers))
+		if !in.countMember() {
 			return
 		}
 		if zf.Mode().IsDir() {
@@ -56,14 +55,7 @@ func (in *inspector) zip(parent int, data []byte, depth int) {
 			opaque = fmt.Sprintf("compression method %d", zf.Method)
 		}
 		if opaque != "" {
-			f := file{Where: mwhere, Exts: map[string]bool{}, Opaque: opaque}
-			for _, e := range nameExts(zf.Name) {
-				f.Exts[e] = true
-			}
-			if opaque == "encrypted" {
-				f.Exts["encrypted"] = true
-			}
-			in.files = append(in.files, f)
+			in.listOnly(mwhere, zf.Name, opaque)
 			continue
 		}
 		rc, err := zf.Open()
