@@ -111,6 +111,14 @@ func (f *Filter) Decide(ctx context.Context, trx mailfilter.Trx) (mailfilter.Dec
 		log.Error("policy decision failed, tempfail", "err", err)
 		return tempFail, nil
 	}
+	if b, ok := blockedForAll(decisions); ok {
+		// Not scanned: the recipients' rules refuse it whatever it holds.
+		for i, d := range decisions {
+			log.Info("rejected: blocked by a rule of every recipient", "from", env.Sender, "to", env.Recipients[i],
+				"client", env.ClientAddr, "action", "reject", "reason", d.Reason, "detail", d.Detail)
+		}
+		return reply(b.Reply), nil
+	}
 	env.Outbound = outbound(decisions)
 	engines := rt.Engines
 	if env.Outbound {

@@ -55,12 +55,44 @@ func outbound(ds []policy.Decision) bool {
 	return len(ds) > 0
 }
 
+// blockedForAll returns the first refusal when a block rule (block-ip,
+// block-sender, block-sender-domain) refuses every recipient. The policy
+// daemon refuses such recipients at RCPT; mail that never met it (a
+// client in mynetworks, which Postfix permits before
+// check_policy_service, or a gateway run without the policy daemon)
+// reaches the milter, which then refuses the message with the same
+// reply: a definite refusal of the recipients' own rules, told to the
+// sender by the client. A block of some recipients only cannot be
+// answered after DATA (the milter refuses whole messages) and dropping
+// them would lose mail unseen: the message is delivered and the log line
+// names the rule. The other RCPT refusals are not repeated here: unknown
+// users are refused by Postfix itself (relay_recipient_maps) whoever the
+// client, and a relay network inside mynetworks is trusted by the admin
+// to relay.
+func blockedForAll(ds []policy.Decision) (policy.Decision, bool) {
+	for _, d := range ds {
+		if d.Outcome != policy.Refuse || !isBlock(d.Reason) {
+			return policy.Decision{}, false
+		}
+	}
+	if len(ds) == 0 {
+		return policy.Decision{}, false
+	}
+	return ds[0], true
+}
+
+// isBlock reports whether a refusal's reason is a block rule.
+func isBlock(reason string) bool {
+	switch settings.RuleKind(reason) {
+	case settings.BlockIP, settings.BlockSender, settings.BlockSenderDomain:
+		return true
+	}
+	return false
+}
+
 // plan turns the scan report into every recipient's treatment
-// (policy.Treat: verdict, action, size rule). The refusals of the RCPT
-// stage (block rules, unknown users, relay refusal) are the policy
-// daemon's: Postfix asks it before the milter sees the message, or skips
-// it on purpose (permit_mynetworks); the milter logs them and does not
-// repeat them.
+// (policy.Treat: verdict, action, size rule). The other refusals of the
+// RCPT stage (see blockedForAll) are logged with the recipient's line.
 func plan(env scan.Envelope, ds []policy.Decision, rep *scan.Report, size int64) []recipientPlan {
 	plans := make([]recipientPlan, 0, len(ds))
 	for i, rcpt := range env.Recipients {

@@ -67,7 +67,10 @@ type Case struct {
 	Policyd string
 	// Milter is the milter's answer for the message: "accept" (delivered,
 	// maybe tagged), "quarantine" (copy withheld, message discarded) or
-	// "reject" (5xx at end of DATA).
+	// "reject" (5xx at end of DATA). The milter sees what the policy
+	// daemon refused only when Postfix skipped it (mynetworks): it repeats
+	// block-rule refusals and the size rule, not the unknown-user and
+	// relay refusals (milter.blockedForAll says why).
 	Milter string
 }
 
@@ -82,7 +85,7 @@ var Cases = []Case{
 		Outcome: policy.Accept, Reason: "pass", Policyd: "DUNNO", Milter: "quarantine"},
 	{Name: "blocked sender", Client: "203.0.113.9", Sender: "spam@bad.example", Recipient: "carol@valid.example", Size: 200,
 		Outcome: policy.Refuse, Reason: "block-sender",
-		Policyd: "550 5.7.1 Sender <spam@bad.example> is blocked by rule *", Milter: "accept"},
+		Policyd: "550 5.7.1 Sender <spam@bad.example> is blocked by rule *", Milter: "reject"},
 	{Name: "size over the recipient's limit", Client: "203.0.113.9", Sender: "a@elsewhere.example",
 		Recipient: "bob@valid.example", Size: 5000, Outcome: policy.Refuse, Reason: "size",
 		Policyd: "552 5.3.4 Message size exceeds the limit for <bob@valid.example>", Milter: "reject"},
