@@ -21,7 +21,7 @@ import (
 // milterRuntime builds everything a message needs from one configuration.
 // It is called at start and on every SIGHUP.
 func milterRuntime(ctx context.Context, a *App, cfg *config.Config, log *slog.Logger) (*milter.Runtime, error) {
-	res, _, err := a.Resolver()
+	res, gen, err := a.Resolver()
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +45,7 @@ func milterRuntime(ctx context.Context, a *App, cfg *config.Config, log *slog.Lo
 		// The same per-recipient decision the policy daemon answers by;
 		// its outbound rule makes a customer's mail to recipients outside
 		// every served domain scanned for viruses only.
-		Policy: policy.New(policy.Config{Resolver: res, Relay: settings.NewRelayIndex(a.Settings, nil),
+		Policy: policy.New(policy.Config{Resolver: res, Relay: settings.NewRelayIndex(a.Settings, gen.Get),
 			Aliases: a.Settings.Aliases()}),
 		Observe: a.Metrics.ScannerRun,
 		Count:   func(v scan.Category, act settings.Action) { a.Metrics.Message(string(v), string(act)) },
