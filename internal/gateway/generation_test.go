@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mailtower/mailtower/internal/config"
+	"github.com/mailtower/mailtower/policy"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
 )
@@ -19,9 +20,7 @@ import (
 // next read of the generation on.
 func TestRulesEngineReadsGenerationThroughCache(t *testing.T) {
 	cfg := config.Default()
-	a := testApp(t, cfg)
-	clock := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
-	a.now = func() time.Time { return clock }
+	a, clock := clockedApp(t, cfg)
 	ctx := context.Background()
 	inbound, _, err := BuildEngines(ctx, a, cfg)
 	if err != nil {
@@ -56,8 +55,58 @@ func TestRulesEngineReadsGenerationThroughCache(t *testing.T) {
 	if caught() {
 		t.Error("the new rule applied at once: the generation was read from the database, not through the cache")
 	}
-	clock = clock.Add(generationTTL)
+	*clock = clock.Add(generationTTL)
 	if !caught() {
 		t.Errorf("the new rule not applied %s after it was added", generationTTL)
 	}
+}
+
+// TestMilterPolicyCachesAliases: the milter's policy core asks the
+// alias table through the policy daemon's cache (emptied when the cached
+// settings generation changes), not with a query per recipient of every
+// message. So an alias added right after a decision counts from the
+// next read of the generation on.
+func TestMilterPolicyCachesAliases(t *testing.T) {
+	cfg := config.Default()
+	a, clock := clockedApp(t, cfg)
+	ctx := context.Background()
+	if err := a.Settings.AddDomain(ctx, settings.Domain{Name: "a.example", Relay: "[192.0.2.9]"}); err != nil {
+		t.Fatal(err)
+	}
+	res, gen, err := a.Resolver()
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, err := milterPolicy(a, res, gen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reason := func() string {
+		d, err := core.Decide(ctx, policy.Request{Sender: "s@example.net", Recipient: "list@a.example"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Reason
+	}
+	if r := reason(); r != "unknown-user" {
+		t.Fatalf("before the alias: %s, want unknown-user", r)
+	}
+	if err := a.Settings.Aliases().Add(ctx, settings.Alias{Address: "list@a.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if r := reason(); r != "unknown-user" {
+		t.Errorf("the new alias counted at once (%s): the alias table was queried, not the cache", r)
+	}
+	*clock = clock.Add(generationTTL)
+	if r := reason(); r != "pass" {
+		t.Errorf("%s after the alias was added: %s, want pass", generationTTL, r)
+	}
+}
+
+// clockedApp is a test App whose generation cache reads the returned clock.
+func clockedApp(t *testing.T, cfg *config.Config) (*App, *time.Time) {
+	a := testApp(t, cfg)
+	clock := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	a.now = func() time.Time { return clock }
+	return a, &clock
 }
