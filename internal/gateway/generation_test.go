@@ -15,8 +15,8 @@ import (
 // TestRulesEngineReadsGenerationThroughCache: the content filter learns
 // of changed rules from the settings generation as the front-ends read
 // it, at most once per generationTTL (the cache policy), not with a
-// database query per message (a tenth of the milter's CPU on small
-// mail). So a rule added right after a message is applied from the
+// database query per message (about a tenth of serve's CPU in the corpus
+// load run). So a rule added right after a message is applied from the
 // next read of the generation on.
 func TestRulesEngineReadsGenerationThroughCache(t *testing.T) {
 	cfg := config.Default()
