@@ -13,6 +13,11 @@ import (
 	"github.com/mailtower/mailtower/cli"
 )
 
+// stopProfile ends a CPU profile (cpuprofile.go, a test-only build tag).
+var stopProfile = func() {}
+
 func main() {
-	os.Exit(cli.Execute())
+	code := cli.Execute()
+	stopProfile()
+	os.Exit(code)
 }

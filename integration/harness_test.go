@@ -42,8 +42,11 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	mailtowerBin = filepath.Join(root, "tmp", "mailtower")
-	// The test-clock tag gives the quarantine commands --now (retention tests).
-	build := exec.Command("go", "build", "-tags", "mailtower_testclock", "-o", mailtowerBin, ".")
+	// The test-clock tag gives the quarantine commands --now (retention
+	// tests); MAILTOWER_BUILD_TAGS adds more (mailtower_cpuprofile for
+	// the load tests' profile).
+	tags := strings.TrimSpace("mailtower_testclock " + os.Getenv("MAILTOWER_BUILD_TAGS"))
+	build := exec.Command("go", "build", "-tags", tags, "-o", mailtowerBin, ".")
 	build.Dir = root
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {

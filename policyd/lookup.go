@@ -122,6 +122,13 @@ func newAliasCache(src AliasSource, gen *Generation, size int) (*aliasCache, err
 	return &aliasCache{src: src, lru: c}, nil
 }
 
+// NewAliasCache returns src with its answers cached until the settings
+// generation changes (at most size addresses): the policy daemon's alias
+// cache, for the milter's policy core too.
+func NewAliasCache(src AliasSource, gen *Generation, size int) (AliasSource, error) {
+	return newAliasCache(src, gen, size)
+}
+
 // Exists reports whether addr is an alias, from the cache when it can.
 func (c *aliasCache) Exists(ctx context.Context, addr string) (bool, error) {
 	if c.src == nil {

@@ -45,6 +45,9 @@ type App struct {
 	// commands.
 	Metrics *metrics.Metrics
 
+	// now is the generation cache's clock (tests); nil is time.Now.
+	now func() time.Time
+
 	once     sync.Once
 	gen      *policyd.Generation
 	resolver *settings.Resolver
@@ -72,7 +75,7 @@ func (a *App) Close() error { return a.DB.Close() }
 // its cached settings generation (the cache policy above).
 func (a *App) Resolver() (*settings.Resolver, *policyd.Generation, error) {
 	a.once.Do(func() {
-		a.gen = policyd.NewGeneration(a.Settings.Generation, generationTTL, nil)
+		a.gen = policyd.NewGeneration(a.Settings.Generation, generationTTL, a.now)
 		a.resolver, a.err = settings.NewResolver(cachedGeneration{Store: a.Settings, gen: a.gen}, a.Settings,
 			BasePolicy(a.Config.Defaults), resolverSize)
 	})

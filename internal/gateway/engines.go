@@ -98,7 +98,13 @@ func BuildEngines(ctx context.Context, a *App, cfg *config.Config) (inbound, vir
 	// verdict even where no rule exists. It is bounded by [limits] and by
 	// the milter's timeout; it is not a virus engine, so outbound mail
 	// skips it.
-	inbound = append(inbound, scan.Engine{Scanner: rules.New(a.Settings, a.Settings.Generation, Limits(cfg.Limits))})
+	// Its rules are reloaded when the settings generation changes, read
+	// through the front-ends' cache (not one query per message).
+	_, gen, err := a.Resolver()
+	if err != nil {
+		return nil, nil, err
+	}
+	inbound = append(inbound, scan.Engine{Scanner: rules.New(a.Settings, gen.Get, Limits(cfg.Limits))})
 	builtin, err := builtinEngines(ctx, a, cfg, slog.Default())
 	if err != nil {
 		return nil, nil, err

@@ -13,6 +13,7 @@ import (
 	"github.com/mailtower/mailtower/milter"
 	"github.com/mailtower/mailtower/notify"
 	"github.com/mailtower/mailtower/policy"
+	"github.com/mailtower/mailtower/policyd"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
 	"github.com/mailtower/mailtower/store"
@@ -21,7 +22,11 @@ import (
 // milterRuntime builds everything a message needs from one configuration.
 // It is called at start and on every SIGHUP.
 func milterRuntime(ctx context.Context, a *App, cfg *config.Config, log *slog.Logger) (*milter.Runtime, error) {
-	res, _, err := a.Resolver()
+	res, gen, err := a.Resolver()
+	if err != nil {
+		return nil, err
+	}
+	pol, err := milterPolicy(a, res, gen)
 	if err != nil {
 		return nil, err
 	}
@@ -45,8 +50,7 @@ func milterRuntime(ctx context.Context, a *App, cfg *config.Config, log *slog.Lo
 		// The same per-recipient decision the policy daemon answers by;
 		// its outbound rule makes a customer's mail to recipients outside
 		// every served domain scanned for viruses only.
-		Policy: policy.New(policy.Config{Resolver: res, Relay: settings.NewRelayIndex(a.Settings, nil),
-			Aliases: a.Settings.Aliases()}),
+		Policy:  pol,
 		Observe: a.Metrics.ScannerRun,
 		Count:   func(v scan.Category, act settings.Action) { a.Metrics.Message(string(v), string(act)) },
 	}, nil
@@ -146,4 +150,16 @@ func (m *milterService) Shutdown(ctx context.Context) error {
 	m.stop()
 	m.notifier.Wait()
 	return err
+}
+
+// milterPolicy is the milter's policy core, with the caches of the
+// policy daemon's: relay networks and aliases are read again only when
+// the settings generation (read through the cache) changes, not with
+// queries for every recipient of every message.
+func milterPolicy(a *App, res *settings.Resolver, gen *policyd.Generation) (*policy.Core, error) {
+	aliases, err := policyd.NewAliasCache(a.Settings.Aliases(), gen, resolverSize)
+	if err != nil {
+		return nil, err
+	}
+	return policy.New(policy.Config{Resolver: res, Relay: settings.NewRelayIndex(a.Settings, gen.Get), Aliases: aliases}), nil
 }

@@ -7,11 +7,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/mailtower/mailtower/internal/evalcorpus"
 	"github.com/mailtower/mailtower/mimewalk"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/scan/bayes"
@@ -101,20 +101,16 @@ func cpuTime() time.Duration {
 // corpusKinds reads spam-1 and easy-ham-1 and sorts them into kinds.
 func corpusKinds(b *testing.B) map[string][][]byte {
 	b.Helper()
-	dir := os.Getenv("MAILTOWER_CORPUS")
-	if dir == "" {
-		home, _ := os.UserHomeDir()
-		dir = filepath.Join(home, ".cache", "mailtower-eval", "corpus", "package", "data")
-	}
+	dir := evalcorpus.Dir()
 	kinds := map[string][][]byte{}
-	for _, group := range []string{"spam-1", "easy-ham-1"} {
+	for _, group := range evalcorpus.Groups {
 		files, _ := filepath.Glob(filepath.Join(dir, group, "*.txt"))
 		for _, f := range files {
 			raw, err := os.ReadFile(f)
 			if err != nil {
 				b.Fatal(err)
 			}
-			k := kindOf(raw)
+			k := evalcorpus.Kind(raw)
 			kinds[k] = append(kinds[k], raw)
 		}
 	}
@@ -122,33 +118,6 @@ func corpusKinds(b *testing.B) map[string][][]byte {
 		b.Skipf("no corpus in %s (run `make eval` once, or set MAILTOWER_CORPUS)", dir)
 	}
 	return kinds
-}
-
-// kindOf sorts a message by its MIME parts.
-func kindOf(raw []byte) string {
-	msg, err := mimewalk.Walk(bytes.NewReader(raw), mimewalk.Limits{})
-	if err != nil {
-		return "plain"
-	}
-	html, attach := 0, false
-	for _, p := range msg.Parts {
-		ct := p.MediaType
-		switch {
-		case p.Filename != "" || !(strings.HasPrefix(ct, "text/") || strings.HasPrefix(ct, "multipart/") || strings.HasPrefix(ct, "message/")):
-			attach = true
-		case ct == "text/html":
-			html += len(p.Body)
-		}
-	}
-	switch {
-	case attach:
-		return "attachment"
-	case html >= 20<<10:
-		return "large-html"
-	case html > 0:
-		return "html"
-	}
-	return "plain"
 }
 
 // trainedStore learns every message of kinds (spam-1 as spam, the rest

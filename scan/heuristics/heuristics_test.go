@@ -82,6 +82,13 @@ func TestRules(t *testing.T) {
 			[]string{"EXECUTABLE_ATTACHMENT", "ATTACHMENT_DOUBLE_EXT"}},
 		{"malformed mime", scan.Envelope{}, repl("Content-Type: text/plain\n\nShall we?\n", "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nno end\n"),
 			[]string{"MIME_MALFORMED"}},
+		// Problems the walker records as notes (the message reads
+		// unambiguously) are no evidence of spam: much legitimate mail
+		// has them.
+		{"unknown charset is not malformed", scan.Envelope{}, repl("Content-Type: text/plain\n", "Content-Type: text/plain; charset=x-unheard-of\n"), nil},
+		{"8-bit header is not malformed", scan.Envelope{}, repl("Subject: Lunch tomorrow", "Subject: Mittagessen \xfcbermorgen"), nil},
+		{"transfer encoding on a multipart is not malformed", scan.Envelope{},
+			repl("Content-Type: text/plain\n\nShall we?\n", "Content-Type: multipart/mixed; boundary=b\nContent-Transfer-Encoding: quoted-printable\n\n--b\nContent-Type: text/plain\n\nhi\n--b--\n"), nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -75,8 +75,11 @@ func checkStructure(m *mimewalk.Message, fire firer) {
 	if mismatch != "" {
 		fire(ruleLinkMismatch, mismatch)
 	}
-	if len(m.Problems) > 0 {
-		fire(ruleMIMEProblems, short(m.Problems[0].Reason))
+	// Only problems that make the structure ambiguous count: the notes
+	// (an unknown charset, an 8-bit header, ...) are common in
+	// legitimate mail.
+	if bad := m.Malformed(); len(bad) > 0 {
+		fire(ruleMIMEProblems, short(bad[0].Reason))
 	}
 }
 
