@@ -116,7 +116,7 @@ func newPortal(ctx context.Context, a *app, log *slog.Logger) (http.Handler, *ac
 	if err != nil {
 		return nil, nil, err
 	}
-	srv, err := web.New(web.Deps{Accounts: accounts, Audit: al, Quarantine: q, Settings: a.settings,
+	srv, err := web.New(web.Deps{Accounts: accounts, Audit: al, Quarantine: q, Settings: a.settings, Defaults: basePolicy(a.cfg.Defaults),
 		Release: webRelease(a.App, q), Limits: walkLimits(a.cfg.Limits), Log: log},
 		web.Options{BaseURL: a.cfg.Web.BaseURL, Issuer: "mailtower " + gateway.Hostname(a.cfg),
 			Sessions: account.SessionLimits{Idle: time.Duration(a.cfg.Web.SessionIdle), Max: time.Duration(a.cfg.Web.SessionMax)}})

@@ -95,6 +95,18 @@ var dutch = map[string]string{
 	"Password too short: at least 10 characters.": "Wachtwoord te kort: minstens 10 tekens.",
 }
 
+// settingLabels name the policy settings (settings.PolicySettings) on
+// the portal's forms.
+var settingLabels = map[string]string{
+	"spam-level":     "Spam level",
+	"spam-action":    "Spam action",
+	"virus-action":   "Virus action",
+	"content-action": "Content filter action",
+	"max-size":       "Largest message",
+	"notify-virus":   "Virus notices",
+	"admin":          "Admin address for virus notices",
+}
+
 // tr translates an English text into lang.
 func tr(lang, s string) string {
 	if lang == "nl" {
