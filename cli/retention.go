@@ -113,12 +113,8 @@ func retentionRows(ctx context.Context, a *app, domain string) ([]policyView, er
 
 // fmtRetention prints a retention in days when whole, else as a duration.
 func fmtRetention(d *time.Duration, def time.Duration) string {
-	v := def
 	if d != nil {
-		v = *d
+		return quarantine.FormatAge(*d)
 	}
-	if v%(24*time.Hour) == 0 {
-		return fmt.Sprintf("%dd", v/(24*time.Hour))
-	}
-	return v.String()
+	return quarantine.FormatAge(def)
 }

@@ -28,7 +28,9 @@ import (
 // real gateway: a user logs in with password and TOTP (codes from Debian's
 // oathtool), finds a quarantined spam message, releases it, and the sink
 // receives it; a used code is refused; another user's message id is "Not
-// found". An admin then reads the audit log. With
+// found". An admin then reads the audit log; a domain admin changes the
+// domain's spam action and blocks a sender for the domain on its pages,
+// and the next messages follow. With
 // MAILTOWER_PORTAL_SCREENSHOTS=1 the pages are saved into docs/portal/.
 func TestPortalBrowser(t *testing.T) {
 	for _, bin := range []string{chromiumPath, "/usr/bin/oathtool"} {
@@ -43,8 +45,10 @@ func TestPortalBrowser(t *testing.T) {
 	dir := t.TempDir()
 	cert, key := selfSignedCert(t, dir)
 	base := fmt.Sprintf("https://127.0.0.1:%d", port)
+	// Postfix asks the policy service at RCPT (for clients outside
+	// mynetworks, as the domain admin's block rule below needs).
 	e := NewEnv(t, EnvOptions{MailtowerExtra: fmt.Sprintf("\n[web]\nlisten = \"127.0.0.1:%d\"\nbase_url = %q\ntls_cert = %q\ntls_key = %q\n",
-		port, base, cert, key)})
+		port, base, cert, key), PostfixMain: []string{"smtpd_relay_restrictions", "smtpd_policy_service_default_action"}})
 	e.addDomain(t, "clean.test")
 	e.addDomain(t, "quarantine.test")
 	const sender, carol, erin = "alice@sender.example", "carol@quarantine.test", "erin@quarantine.test"
@@ -95,7 +99,7 @@ func TestPortalBrowser(t *testing.T) {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
-	var secret, text string
+	var secret, text, page string
 
 	// Password, then enrolment: the domain requires a second factor.
 	run("login page", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("#login")), shot("login"),
@@ -189,16 +193,18 @@ func TestPortalBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#submit")), chromedp.WaitVisible(chromedp.CSS("#secret")), into(&secret, chromedp.Text(chromedp.CSS("#secret"))))
 	run("admin enrol", chromedp.SendKeys(chromedp.CSS("#code"), oathtool(t, secret)), chromedp.Click(chromedp.CSS("#submit")), chromedp.WaitVisible(chromedp.CSS("#codes")),
 		chromedp.Navigate(base+"/audit"), chromedp.WaitVisible(chromedp.CSS("#audit")), into(&text, chromedp.Text(chromedp.CSS("#audit"))), shot("audit"),
-		chromedp.Navigate(base+"/domains"), chromedp.WaitVisible(chromedp.CSS("main form")), shot("domains"))
-	// A domain admin sets the domain's spam action to tag: the next spam
-	// for erin is delivered, tagged, instead of quarantined.
+		chromedp.Navigate(base+"/domains"), chromedp.WaitVisible(chromedp.CSS("#domains")), shot("domains"))
+	// A domain admin sets the domain's spam action to tag on its domain's
+	// page: the next spam for erin is delivered, tagged, instead of
+	// quarantined.
 	run("admin logout", chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#login")),
 		chromedp.SendKeys(chromedp.CSS("#login"), boss), chromedp.SendKeys(chromedp.CSS("#password"), "the boss's long password"),
 		chromedp.Click(chromedp.CSS("#submit")), chromedp.WaitVisible(chromedp.CSS("#secret")), into(&secret, chromedp.Text(chromedp.CSS("#secret"))))
 	run("domain admin", chromedp.SendKeys(chromedp.CSS("#code"), oathtool(t, secret)), chromedp.Click(chromedp.CSS("#submit")),
-		chromedp.WaitVisible(chromedp.CSS("#codes")), chromedp.Navigate(base+"/domains"), chromedp.WaitVisible(chromedp.CSS("#action-quarantine\\.test")),
-		discard(chromedp.Evaluate[bool](`(document.getElementById('action-quarantine.test').value = 'tag', true)`)),
-		chromedp.Submit(chromedp.CSS("#action-quarantine\\.test")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+		chromedp.WaitVisible(chromedp.CSS("#codes")), chromedp.Navigate(base+"/domains"), chromedp.Click(chromedp.CSS("#domain-quarantine\\.test")),
+		chromedp.WaitVisible(chromedp.CSS("#f-spam-action")),
+		discard(chromedp.Evaluate[bool](`(document.getElementById('f-spam-action').value = 'tag', true)`)),
+		chromedp.Click(chromedp.CSS("#save-policy")), chromedp.WaitVisible(chromedp.CSS("#flash")), shot("domain"))
 	e.sendOK(t, sender, []string{erin}, spam(erin, "After the change"))
 	e.settle(t)
 	if n := len(e.deliveredTo(erin)); n != 1 {
@@ -207,9 +213,22 @@ func TestPortalBrowser(t *testing.T) {
 	if n := len(e.qlist(t, "--recipient", erin)); n != 1 {
 		t.Errorf("erin's quarantine holds %d, want still only the first", n)
 	}
+	// The domain admin blocks a sender for the whole domain: its next
+	// message to any user of the domain is refused at RCPT.
+	const pest = "pest@sender.example"
+	run("domain block rule", chromedp.Click(chromedp.CSS("#domain-senders")), chromedp.WaitVisible(chromedp.CSS("#sender")),
+		chromedp.SendKeys(chromedp.CSS("#sender"), pest), chromedp.Click(chromedp.CSS(`button[value="block"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#flash")), into(&page, chromedp.Text(chromedp.CSS("main"))), shot("domain-senders"))
+	if !strings.Contains(page, pest) {
+		t.Fatalf("blocked senders page: %q", page)
+	}
+	transact(t, e.Postfix.Addr(), outsideIP, pest, []string{erin}, 0).want(t, erin, 550, "block-sender "+pest)
+	transact(t, e.Postfix.Addr(), outsideIP, sender, []string{erin}, 0).want(t, erin, 250, "") // only that sender
 	out, err := e.Mailtower.CLI("audit", "list", "--actor", boss, "--action", "setting")
-	if err != nil || !strings.Contains(out, "spam action tag") {
-		t.Errorf("audit of the domain change: %v\n%s", err, out)
+	for _, want := range []string{"spam-action tag", "add block-sender " + pest} {
+		if err != nil || !strings.Contains(out, want) {
+			t.Errorf("audit of the domain admin lacks %q: %v\n%s", want, err, out)
+		}
 	}
 
 	for _, want := range []string{"quarantine.release", carol, "login.failed", "password+totp"} {

@@ -282,6 +282,15 @@ func ParseAge(s string) (time.Duration, error) {
 	return time.Duration(days)*24*time.Hour + rest, nil
 }
 
+// FormatAge prints a duration as ParseAge reads it: whole days as "7d",
+// else Go's form ("36h0m0s").
+func FormatAge(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
+	return d.String()
+}
+
 // isWide reports whether f's search matches at least wideSearch messages.
 func (s *Store) isWide(ctx context.Context, f Filter) (bool, error) {
 	if strings.TrimSpace(f.Search) == "" {

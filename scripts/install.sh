@@ -5,6 +5,8 @@
 #   build and install the binary, config, systemd unit  -> make install
 #   system user and data directory /var/lib/mailtower
 #   Postfix wired to mailtower (`mailtower postfix-config`)
+#   the web portal on https://HOST:8443 with Debian's snakeoil certificate
+#   (scripts/enable-portal.sh) until the admin names its own
 #   clamd, spamd, mailtower and Postfix started
 # Idempotent: run it again after `git pull` to upgrade; an existing
 # /etc/mailtower/mailtower.toml and existing Postfix settings of your own
@@ -38,6 +40,9 @@ if $fresh_config; then
 	# The shipped file has every engine commented out (the Debian package
 	# only recommends them); this script installs clamd and spamd, so use them.
 	sed -i -e '/^#\[scanners\.\(clamd\|spamd\)\]$/,/^#address = /s/^#\(\[scanners\|address = \)/\1/' "$CONFIG"
+	# The portal: HTTPS on port 8443 (the unit grants no capability for
+	# 443), with the snakeoil certificate until the admin names its own.
+	bash scripts/enable-portal.sh "$CONFIG"
 fi
 
 say "user and data directory"
@@ -48,6 +53,24 @@ install -d -o mailtower -g mailtower -m 0750 /var/lib/mailtower
 chown root:mailtower "$CONFIG"
 chmod 0640 "$CONFIG"
 "$BIN" --config "$CONFIG" config check
+
+# webval KEY prints the value of an uncommented KEY in [web], or nothing.
+webval() {
+	awk -v k="$1" '/^\[/ { inweb = ($0 == "[web]") } inweb && $1 == k && $2 == "=" { v = $3; gsub(/"/, "", v); print v; exit }' "$CONFIG"
+}
+portal_key=$(webval tls_key)
+if [ "$portal_key" = /etc/ssl/private/ssl-cert-snakeoil.key ]; then
+	say "portal certificate (snakeoil)"
+	if [ ! -e "$portal_key" ]; then
+		make-ssl-cert generate-default-snakeoil
+	fi
+	# The snakeoil key is readable by group ssl-cert only.
+	adduser mailtower ssl-cert >/dev/null
+fi
+if [ -n "$portal_key" ] && ! runuser -u mailtower -- test -r "$portal_key"; then
+	echo "install.sh: the mailtower user cannot read web.tls_key $portal_key: the gateway would not start" >&2
+	exit 1
+fi
 
 say "Postfix"
 if [ ! -e /etc/postfix/main.cf ]; then
@@ -110,3 +133,17 @@ mailtower is installed and running.
   quarantine:             mailtower quarantine list
   logs:                   journalctl -u mailtower (or /var/log/mailtower.log)
 EOF
+if [ -n "$(webval listen)" ]; then
+	cat <<EOF
+  web portal:             $(webval base_url)/
+    first admin:          mailtower admin add admin && mailtower user passwd admin
+                          (then log in and enrol an authenticator app: admins need two-factor login)
+EOF
+	if [ "$portal_key" = /etc/ssl/private/ssl-cert-snakeoil.key ]; then
+		cat <<EOF
+    certificate:          Debian's self-signed snakeoil one (browsers warn); for your own, set
+                          [web] tls_cert and tls_key in $CONFIG, then systemctl reload mailtower
+                          (docs/portal.md, "Turning it on")
+EOF
+	fi
+fi

@@ -28,6 +28,12 @@ type PolicySetting struct {
 	Clear func(o *Overrides)
 	// Show prints the setting's value in p.
 	Show func(p Policy) string
+	// Value prints the setting's value in p as Set reads it (the value of
+	// a form field in the web portal).
+	Value func(p Policy) string
+	// Choices are the values Set accepts when they are a short list (a
+	// select in the web portal); nil means free text.
+	Choices []string
 
 	// apply copies o's override into p, reporting whether o has one.
 	apply func(p *Policy, o Overrides) bool
@@ -39,9 +45,10 @@ type PolicySetting struct {
 
 // PolicySettings are the policy settings in display order.
 var PolicySettings = []PolicySetting{
-	setting("spam-level", "spam_level", "spam sensitivity 1 (only obvious spam) .. 5 (aggressive)",
+	choices(setting("spam-level", "spam_level", "spam sensitivity 1 (only obvious spam) .. 5 (aggressive)",
 		func(o *Overrides) **int { return &o.SpamLevel }, func(p *Policy) *int { return &p.SpamLevel },
 		parseLevel, func(n int) string { return fmt.Sprintf("%d (%s)", n, LevelDescriptions[clampLevel(n)]) }),
+		func(p Policy) string { return strconv.Itoa(p.SpamLevel) }, "1", "2", "3", "4", "5"),
 	action("spam-action", "spam_action", "quarantine, tag, delete or pass",
 		func(o *Overrides) **Action { return &o.SpamAction }, func(p *Policy) *Action { return &p.SpamAction }, SpamActions),
 	action("virus-action", "virus_action", "quarantine or delete",
@@ -51,9 +58,10 @@ var PolicySettings = []PolicySetting{
 	setting("max-size", "max_size", "largest accepted message, e.g. 25MB",
 		func(o *Overrides) **int64 { return &o.MaxSize }, func(p *Policy) *int64 { return &p.MaxSize },
 		parseMaxSize, func(n int64) string { return bytesize.Size(n).String() }),
-	setting("notify-virus", "notify_virus", "who is told about a virus: none, recipient, admin or both",
+	choices(setting("notify-virus", "notify_virus", "who is told about a virus: none, recipient, admin or both",
 		func(o *Overrides) **Notify { return &o.NotifyVirus }, func(p *Policy) *Notify { return &p.NotifyVirus },
 		ParseNotify, func(n Notify) string { return string(n) }),
+		nil, string(NotifyNone), string(NotifyRecipient), string(NotifyAdmin), string(NotifyBoth)),
 	emptyClears(setting("admin", "admin", "admin address for virus notices",
 		func(o *Overrides) **string { return &o.Admin }, func(p *Policy) *string { return &p.Admin },
 		parseAdmin, func(a string) string { return a })),
@@ -75,6 +83,7 @@ func settingNames() []string {
 func setting[T any](name, column, help string, field func(*Overrides) **T, value func(*Policy) *T,
 	parse func(string) (T, error), show func(T) string) PolicySetting {
 	return PolicySetting{Name: name, Column: column, Help: help,
+		Value: func(p Policy) string { return show(*value(&p)) },
 		Set: func(o *Overrides, text string) error {
 			v, err := parse(text)
 			if err != nil {
@@ -100,8 +109,22 @@ func setting[T any](name, column, help string, field func(*Overrides) **T, value
 // action describes an action setting; allowed are its valid actions.
 func action(name, column, help string, field func(*Overrides) **Action, value func(*Policy) *Action,
 	allowed []Action) PolicySetting {
-	return setting(name, column, help, field, value,
+	s := setting(name, column, help, field, value,
 		func(s string) (Action, error) { return ParseAction(s, allowed...) }, func(a Action) string { return string(a) })
+	for _, a := range allowed {
+		s.Choices = append(s.Choices, string(a))
+	}
+	return s
+}
+
+// choices gives s a short list of accepted values and, when value is not
+// nil, a form value other than Show's text.
+func choices(s PolicySetting, value func(Policy) string, list ...string) PolicySetting {
+	s.Choices = list
+	if value != nil {
+		s.Value = value
+	}
+	return s
 }
 
 // emptyClears makes an empty value clear the override, as "default" does.

@@ -53,3 +53,26 @@ func TestPolicySettingsRefuse(t *testing.T) {
 		}
 	}
 }
+
+// TestPolicySettingsFormValues: what the portal's forms show (Value) and
+// offer (Choices) is what Set reads back.
+func TestPolicySettingsFormValues(t *testing.T) {
+	p := Policy{SpamLevel: 4, SpamAction: ActionTag, VirusAction: ActionDelete, ContentAction: ActionPass,
+		MaxSize: 10_000_000, NotifyVirus: NotifyBoth, Admin: "root@example.com"}
+	for _, s := range PolicySettings {
+		var o Overrides
+		if err := s.Set(&o, s.Value(p)); err != nil {
+			t.Errorf("%s: Set(Value %q): %v", s.Name, s.Value(p), err)
+		} else if got := Resolve(Policy{}, &Domain{Overrides: o}, nil); s.Value(got.Policy) != s.Value(p) {
+			t.Errorf("%s: %q does not round-trip: %q", s.Name, s.Value(p), s.Value(got.Policy))
+		}
+		for _, c := range s.Choices {
+			if err := s.Set(&o, c); err != nil {
+				t.Errorf("%s: choice %q refused: %v", s.Name, c, err)
+			}
+		}
+	}
+	if len(PolicySettings[0].Choices) != 5 || PolicySettings[0].Value(p) != "4" {
+		t.Errorf("spam-level: choices %v, value %q", PolicySettings[0].Choices, PolicySettings[0].Value(p))
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -192,4 +193,20 @@ func (s *SQLStore) queryRules(ctx context.Context, q string, args ...any) ([]Rul
 func (s *SQLStore) RemoveRule(ctx context.Context, id int64) error {
 	res, err := s.db.ExecContext(ctx, `DELETE FROM rules WHERE id = ?`, id)
 	return checkAffected(res, err, fmt.Sprintf("rule %d", id))
+}
+
+// RemoveRuleIn deletes rule id only if it belongs to scope and is one of
+// kinds (any kind when none is given): the portal removes a rule of the
+// scope a caller may change, whatever id was posted, in the query itself.
+func (s *SQLStore) RemoveRuleIn(ctx context.Context, scope Scope, id int64, kinds ...RuleKind) (Rule, error) {
+	rules, err := s.queryRules(ctx, `SELECT id, scope_kind, scope, kind, value, comment, created FROM rules
+		WHERE id = ? AND scope_kind = ? AND scope = ?`, id, scope.Kind, scope.Name)
+	if err != nil {
+		return Rule{}, err
+	}
+	if len(rules) == 0 || (len(kinds) > 0 && !slices.Contains(kinds, rules[0].Kind)) {
+		return Rule{}, fmt.Errorf("rule %d of %s: %w", id, scope, ErrNotFound)
+	}
+	res, err := s.db.ExecContext(ctx, `DELETE FROM rules WHERE id = ? AND scope_kind = ? AND scope = ?`, id, scope.Kind, scope.Name)
+	return rules[0], checkAffected(res, err, fmt.Sprintf("rule %d", id))
 }

@@ -151,3 +151,35 @@ func TestRules(t *testing.T) {
 		t.Fatalf("duplicate rule: %v", err)
 	}
 }
+
+// TestRemoveRuleIn: a rule is removed only through its own scope and kind.
+func TestRemoveRuleIn(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	dom := Scope{Kind: ScopeDomain, Name: "example.com"}
+	other := Scope{Kind: ScopeDomain, Name: "other.example"}
+	r, err := s.AddRule(ctx, Rule{Scope: other, Kind: BlockSender, Value: "x@y.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ip, _ := s.AddRule(ctx, Rule{Scope: dom, Kind: BlockIP, Value: "192.0.2.1"})
+	for _, tc := range []struct {
+		scope Scope
+		id    int64
+		kinds []RuleKind
+	}{
+		{dom, r.ID, nil}, // another domain's rule
+		{Scope{Kind: ScopeUser, Name: "example.com"}, r.ID, nil}, // wrong scope kind
+		{dom, ip.ID, []RuleKind{BlockSender, AllowSender}},       // a kind not asked for
+	} {
+		if _, err := s.RemoveRuleIn(ctx, tc.scope, tc.id, tc.kinds...); !errors.Is(err, ErrNotFound) {
+			t.Errorf("RemoveRuleIn(%s, %d, %v): %v, want not found", tc.scope, tc.id, tc.kinds, err)
+		}
+	}
+	if got, err := s.RemoveRuleIn(ctx, other, r.ID, BlockSender); err != nil || got.Value != "x@y.example" {
+		t.Fatalf("own rule: %+v %v", got, err)
+	}
+	if rs, _ := s.Rules(ctx, Scope{}, ""); len(rs) != 1 || rs[0].ID != ip.ID {
+		t.Fatalf("left: %+v", rs)
+	}
+}

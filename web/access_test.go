@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailtower/mailtower/settings"
 )
 
 // TestAccess is the table of who may see what: each role opens each
@@ -57,10 +59,52 @@ func TestAccess(t *testing.T) {
 			if (code == http.StatusOK) != (tc.login == "root" || tc.login == "carol@b.test") {
 				t.Errorf("carol's senders: %d", code)
 			}
+			// Domain settings: a domain admin its own domains, an admin all.
+			admins := map[string]bool{"a.test": tc.login == "boss@a.test" || tc.login == "root", "b.test": tc.login == "root"}
+			for dom, may := range admins {
+				for _, path := range []string{"/domains/" + dom, "/senders?for=" + dom} {
+					if code, _, _ := b.do("GET", path, nil); (code == http.StatusOK) != may {
+						t.Errorf("GET %s: %d, may %v", path, code, may)
+					}
+				}
+				if may {
+					continue
+				}
+				for _, post := range []struct{ path, field, value string }{
+					{"/domains/" + dom + "/policy", "spam-level", "5"},
+					{"/domains/" + dom + "/options", "catch_all", "1"},
+					{"/domains/" + dom + "/users", "address", "new@" + dom},
+					{"/domains/" + dom + "/users/remove", "address", "dave@" + dom},
+					{"/domains/" + dom + "/users/password", "address", "dave@" + dom},
+					{"/domains/" + dom + "/aliases", "address", "info@" + dom},
+					{"/senders", "for", dom},
+				} {
+					form := url.Values{post.field: {post.value}, "password": {"a new long password"}, "sender": {"x@evil.example"}, "kind": {"block"}}
+					if code, _, _ := b.do("POST", post.path, form); code != http.StatusNotFound {
+						t.Errorf("POST %s: %d, want 404", post.path, code)
+					}
+				}
+			}
 		})
 	}
 	if len(p.released) != 0 {
 		t.Fatalf("releases happened: %v", p.released)
+	}
+	// Nothing of the refused posts reached the stores.
+	for _, dom := range []string{"a.test", "b.test"} {
+		d, err := p.settings.Domain(t.Context(), dom)
+		if err != nil || d.CatchAll || d.Overrides.SpamLevel != nil {
+			t.Errorf("%s changed: %+v %v", dom, d, err)
+		}
+		if rules, _ := p.settings.Rules(t.Context(), settings.Scope{Kind: settings.ScopeDomain, Name: dom}, ""); len(rules) != 0 {
+			t.Errorf("%s got rules: %+v", dom, rules)
+		}
+		if as, _ := p.settings.Aliases().List(t.Context(), dom); len(as) != 0 {
+			t.Errorf("%s got aliases: %+v", dom, as)
+		}
+		if _, err := p.settings.User(t.Context(), "new@"+dom); err == nil {
+			t.Errorf("new@%s was added", dom)
+		}
 	}
 }
 

@@ -1,15 +1,12 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/mailtower/mailtower/quarantine"
 )
 
 // view is what every page template gets: the page's data plus the
@@ -63,6 +60,12 @@ var funcs = template.FuncMap{
 	},
 	"score": func(f float64) string { return fmt.Sprintf("%.1f", f) },
 	"list":  func(v ...any) []any { return v },
+	"label": func(setting string) string {
+		if l, ok := settingLabels[setting]; ok {
+			return l
+		}
+		return setting
+	},
 }
 
 // parsePages parses each page with the layout.
@@ -110,7 +113,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request, c *call) {
 
 // fail logs err and answers 500 without its text (it may name files or SQL).
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, c *call, err error) {
-	if errors.Is(err, quarantine.ErrNotFound) {
+	if isNotFound(err) {
 		s.notFound(w, r, c)
 		return
 	}

@@ -4,43 +4,59 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/mailtower/mailtower/settings"
 	"github.com/mailtower/mailtower/web/audit"
 )
 
-// sendersData is the allow/block list page of one address.
+// sendersData is the allow/block list page of one address or domain.
 type sendersData struct {
 	For          string
+	Domain       bool
 	Allow, Block []settings.Rule
 }
 
-// target is the address whose lists a request is about: the caller's
-// own, or (for a domain admin or admin) the one in "for".
-func (s *Server) target(r *http.Request, c *call) (string, bool) {
-	addr := r.FormValue("for")
-	if addr == "" {
-		return c.p.Login, true
+// senderKinds are the rule kinds the Senders page shows and removes.
+var senderKinds = []settings.RuleKind{settings.AllowSender, settings.BlockSender, settings.BlockSenderDomain}
+
+// target is whose sender lists a request is about: the caller's own
+// address, or in "for" an address or (with no @) a domain, which the
+// caller must administer. A domain's rules apply to all its users.
+func (s *Server) target(r *http.Request, c *call) (settings.Scope, bool) {
+	v := r.FormValue("for")
+	if v == "" {
+		return settings.Scope{Kind: settings.ScopeUser, Name: c.p.Login}, true
 	}
-	a, _, err := settings.NormalizeAddress(addr)
+	if !strings.Contains(v, "@") {
+		d, err := settings.NormalizeDomain(v)
+		if err != nil || !c.p.Administers(d) {
+			return settings.Scope{}, false
+		}
+		if _, err := s.d.Settings.Domain(r.Context(), d); err != nil {
+			return settings.Scope{}, false
+		}
+		return settings.Scope{Kind: settings.ScopeDomain, Name: d}, true
+	}
+	a, _, err := settings.NormalizeAddress(v)
 	if err != nil || !c.p.MayActFor(a) {
-		return "", false
+		return settings.Scope{}, false
 	}
-	return a, true
+	return settings.Scope{Kind: settings.ScopeUser, Name: a}, true
 }
 
 func (s *Server) sendersPage(w http.ResponseWriter, r *http.Request, c *call) {
-	addr, ok := s.target(r, c)
+	scope, ok := s.target(r, c)
 	if !ok {
 		s.notFound(w, r, c)
 		return
 	}
-	rules, err := s.d.Settings.Rules(r.Context(), settings.Scope{Kind: settings.ScopeUser, Name: addr}, "")
+	rules, err := s.d.Settings.Rules(r.Context(), scope, "")
 	if err != nil {
 		s.fail(w, r, c, err)
 		return
 	}
-	d := sendersData{For: addr}
+	d := sendersData{For: scope.Name, Domain: scope.Kind == settings.ScopeDomain}
 	for _, rl := range rules {
 		switch rl.Kind {
 		case settings.AllowSender:
@@ -53,7 +69,7 @@ func (s *Server) sendersPage(w http.ResponseWriter, r *http.Request, c *call) {
 }
 
 func (s *Server) sendersAdd(w http.ResponseWriter, r *http.Request, c *call) {
-	addr, ok := s.target(r, c)
+	scope, ok := s.target(r, c)
 	if !ok {
 		s.notFound(w, r, c)
 		return
@@ -62,48 +78,37 @@ func (s *Server) sendersAdd(w http.ResponseWriter, r *http.Request, c *call) {
 	if r.PostFormValue("kind") == "block" {
 		kind = settings.BlockSender
 	}
-	rule, err := s.d.Settings.AddRule(r.Context(), settings.Rule{Scope: settings.Scope{Kind: settings.ScopeUser, Name: addr},
+	rule, err := s.d.Settings.AddRule(r.Context(), settings.Rule{Scope: scope,
 		Kind: kind, Value: r.PostFormValue("sender"), Comment: "web:" + c.p.Login})
-	s.audit(r, audit.Entry{Actor: c.p.Login, Action: audit.Setting, Target: addr,
+	s.audit(r, audit.Entry{Actor: c.p.Login, Action: audit.Setting, Target: scope.Name,
 		Detail: "add " + string(kind) + " " + rule.Value, OK: err == nil})
 	if err != nil {
 		s.badRequest(w, r, c, err)
 		return
 	}
-	http.Redirect(w, r, "/senders?done=saved&for="+url.QueryEscape(addr), http.StatusSeeOther)
+	http.Redirect(w, r, "/senders?done=saved&for="+url.QueryEscape(scope.Name), http.StatusSeeOther)
 }
 
 // sendersRemove removes a rule only if it is one of the target's own
-// sender rules (looked up in its scope first), whatever id was posted.
+// sender rules: the delete itself is limited to that scope and those
+// kinds, whatever id was posted.
 func (s *Server) sendersRemove(w http.ResponseWriter, r *http.Request, c *call) {
-	addr, ok := s.target(r, c)
+	scope, ok := s.target(r, c)
 	id, err := strconv.ParseInt(r.PathValue("rule"), 10, 64)
 	if !ok || err != nil {
 		s.notFound(w, r, c)
 		return
 	}
-	rules, err := s.d.Settings.Rules(r.Context(), settings.Scope{Kind: settings.ScopeUser, Name: addr}, "")
-	if err != nil {
-		s.fail(w, r, c, err)
-		return
-	}
-	var found *settings.Rule
-	for i := range rules {
-		if rules[i].ID == id && (rules[i].Kind == settings.AllowSender || rules[i].Kind == settings.BlockSender ||
-			rules[i].Kind == settings.BlockSenderDomain) {
-			found = &rules[i]
-		}
-	}
-	if found == nil {
+	rule, err := s.d.Settings.RemoveRuleIn(r.Context(), scope, id, senderKinds...)
+	if isNotFound(err) {
 		s.notFound(w, r, c)
 		return
 	}
-	err = s.d.Settings.RemoveRule(r.Context(), id)
-	s.audit(r, audit.Entry{Actor: c.p.Login, Action: audit.Setting, Target: addr,
-		Detail: "remove " + string(found.Kind) + " " + found.Value, OK: err == nil})
+	s.audit(r, audit.Entry{Actor: c.p.Login, Action: audit.Setting, Target: scope.Name,
+		Detail: "remove " + string(rule.Kind) + " " + rule.Value, OK: err == nil})
 	if err != nil {
 		s.fail(w, r, c, err)
 		return
 	}
-	http.Redirect(w, r, "/senders?done=saved&for="+url.QueryEscape(addr), http.StatusSeeOther)
+	http.Redirect(w, r, "/senders?done=saved&for="+url.QueryEscape(scope.Name), http.StatusSeeOther)
 }

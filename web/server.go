@@ -1,7 +1,7 @@
 // Package web is the self-service portal: users see and release their own
 // quarantined mail and keep their sender lists, domain admins do the same
-// for every user of their domains and set domain levels, admins see
-// everything and the audit log. It is plain net/http with html/template
+// for every user of their domains and keep the domains' settings, users
+// and aliases, admins see everything and the audit log. It is plain net/http with html/template
 // and embedded assets: no JavaScript, every action a form POST.
 //
 // The portal holds no mail logic of its own: it reads and writes through
@@ -70,7 +70,9 @@ type Deps struct {
 	Audit      *audit.Log
 	Quarantine *quarantine.Store
 	Settings   *settings.SQLStore
-	Release    ReleaseFunc
+	// Defaults is the policy of [defaults], what a domain inherits.
+	Defaults settings.Policy
+	Release  ReleaseFunc
 	// Limits bound the MIME parsing of previews.
 	Limits mimewalk.Limits
 	Log    *slog.Logger
@@ -146,8 +148,17 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /account", s.withSession(s.accountPage))
 	s.mux.HandleFunc("POST /account/password", s.withSession(s.accountPassword))
 	s.mux.HandleFunc("POST /account/digest", s.withSession(s.accountDigest))
+	s.mux.HandleFunc("GET /spam", s.withSession(s.spamPage))
+	s.mux.HandleFunc("POST /spam", s.withSession(s.spamPost))
 	s.mux.HandleFunc("GET /domains", s.withSession(s.domainsPage))
-	s.mux.HandleFunc("POST /domains/{domain}", s.withSession(s.domainsPost))
+	s.mux.HandleFunc("GET /domains/{domain}", s.withSession(s.domainPage))
+	s.mux.HandleFunc("POST /domains/{domain}/policy", s.withSession(s.domainPolicy))
+	s.mux.HandleFunc("POST /domains/{domain}/options", s.withSession(s.domainOptions))
+	s.mux.HandleFunc("POST /domains/{domain}/users", s.withSession(s.userAdd))
+	s.mux.HandleFunc("POST /domains/{domain}/users/remove", s.withSession(s.userRemove))
+	s.mux.HandleFunc("POST /domains/{domain}/users/password", s.withSession(s.userPassword))
+	s.mux.HandleFunc("POST /domains/{domain}/aliases", s.withSession(s.aliasAdd))
+	s.mux.HandleFunc("POST /domains/{domain}/aliases/remove", s.withSession(s.aliasRemove))
 	s.mux.HandleFunc("GET /audit", s.withSession(s.auditPage))
 	s.mux.HandleFunc("GET /d/{token}", s.digestPage)
 	s.mux.HandleFunc("GET /d/{token}/{id}", s.digestPage)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/mailtower/mailtower/settings"
 	"github.com/mailtower/mailtower/web/account"
 	"github.com/mailtower/mailtower/web/audit"
 )
@@ -13,6 +12,8 @@ import (
 type accountData struct {
 	Digest string
 	TOTP   bool
+	// Spam links to the caller's own spam filter page.
+	Spam bool
 }
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, c *call) {
@@ -21,7 +22,7 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, c *call) {
 		s.fail(w, r, c, err)
 		return
 	}
-	s.render(w, r, c, "account", &view{Title: "Account", Data: accountData{Digest: dg, TOTP: c.p.TOTP}})
+	s.render(w, r, c, "account", &view{Title: "Account", Data: accountData{Digest: dg, TOTP: c.p.TOTP, Spam: s.mayEditSpam(r, c)}})
 }
 
 // accountPassword changes the caller's password. SetPassword ends every
@@ -64,106 +65,6 @@ func (s *Server) accountDigest(w http.ResponseWriter, r *http.Request, c *call) 
 		return
 	}
 	http.Redirect(w, r, "/account?done=saved", http.StatusSeeOther)
-}
-
-// domainRow is one domain on the domain admin's page.
-type domainRow struct {
-	Name        string
-	Level       int // 0 = the default
-	SpamAction  string
-	RequireTOTP bool
-	Users       []settings.User
-}
-
-// domainsPage lists the domains the caller administers, with their
-// level, spam action, 2FA requirement and users.
-func (s *Server) domainsPage(w http.ResponseWriter, r *http.Request, c *call) {
-	if !c.p.Admin && !c.p.IsDomainAdmin() {
-		s.notFound(w, r, c)
-		return
-	}
-	all, err := s.d.Settings.Domains(r.Context())
-	if err != nil {
-		s.fail(w, r, c, err)
-		return
-	}
-	var rows []domainRow
-	for _, d := range all {
-		if !c.p.Administers(d.Name) {
-			continue
-		}
-		row := domainRow{Name: d.Name}
-		if d.Overrides.SpamLevel != nil {
-			row.Level = *d.Overrides.SpamLevel
-		}
-		if d.Overrides.SpamAction != nil {
-			row.SpamAction = string(*d.Overrides.SpamAction)
-		}
-		if row.RequireTOTP, err = s.d.Accounts.DomainTOTP(r.Context(), d.Name); err != nil {
-			s.fail(w, r, c, err)
-			return
-		}
-		if row.Users, err = s.d.Settings.Users(r.Context(), d.Name); err != nil {
-			s.fail(w, r, c, err)
-			return
-		}
-		rows = append(rows, row)
-	}
-	s.render(w, r, c, "domains", &view{Title: "Domains", Data: rows})
-}
-
-// domainsPost changes a domain's spam level and action ("" = the
-// default) and its 2FA requirement, as `mailtower domain set` does.
-func (s *Server) domainsPost(w http.ResponseWriter, r *http.Request, c *call) {
-	name := r.PathValue("domain")
-	if !c.p.Administers(name) {
-		s.notFound(w, r, c)
-		return
-	}
-	var level *int
-	if v := r.PostFormValue("level"); v != "" {
-		n, err := settings.ParseLevel(v)
-		if err != nil {
-			s.badRequest(w, r, c, err)
-			return
-		}
-		level = &n
-	}
-	var action *settings.Action
-	if v := r.PostFormValue("spam_action"); v != "" {
-		a, err := settings.ParseAction(v, settings.SpamActions...)
-		if err != nil {
-			s.badRequest(w, r, c, err)
-			return
-		}
-		action = &a
-	}
-	err := s.d.Settings.UpdateDomain(r.Context(), name, func(d *settings.Domain) error {
-		d.Overrides.SpamLevel, d.Overrides.SpamAction = level, action
-		return nil
-	})
-	if errors.Is(err, settings.ErrNotFound) {
-		s.notFound(w, r, c)
-		return
-	}
-	if err == nil {
-		err = s.d.Accounts.SetDomainTOTP(r.Context(), name, r.PostFormValue("require_totp") == "1")
-	}
-	detail := "spam level " + orDefault(r.PostFormValue("level")) + ", spam action " + orDefault(r.PostFormValue("spam_action")) +
-		", require 2FA " + map[bool]string{true: "yes", false: "no"}[r.PostFormValue("require_totp") == "1"]
-	s.audit(r, audit.Entry{Actor: c.p.Login, Action: audit.Setting, Target: name, Detail: detail, OK: err == nil})
-	if err != nil {
-		s.fail(w, r, c, err)
-		return
-	}
-	http.Redirect(w, r, "/domains?done=saved", http.StatusSeeOther)
-}
-
-func orDefault(s string) string {
-	if s == "" {
-		return "default"
-	}
-	return s
 }
 
 // auditPage shows the audit log to admins (newest first, keyset pages).

@@ -101,6 +101,11 @@ func newPortal(t testing.TB) *portal {
 		}
 		p.ids[m.key] = id
 	}
+	for _, u := range []string{"bob@a.test", "carol@b.test", "dave@a.test", "boss@a.test"} {
+		if err := p.settings.AddUser(ctx, settings.User{Address: u, Domain: u[strings.IndexByte(u, '@')+1:]}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, l := range []string{"bob@a.test", "carol@b.test", "dave@a.test", "boss@a.test", "root"} {
 		if err := p.acc.SetPassword(ctx, l, pw); err != nil {
 			t.Fatal(err)
@@ -120,6 +125,8 @@ func newPortal(t testing.TB) *portal {
 		return ReleaseResult{Released: quarantine.Released{ID: id, Recipients: rcpts}}, nil
 	}
 	s, err := New(Deps{Accounts: p.acc, Audit: p.audit, Quarantine: p.q, Settings: p.settings, Release: release,
+		Defaults: settings.Policy{SpamLevel: 3, SpamAction: settings.ActionQuarantine, VirusAction: settings.ActionQuarantine,
+			ContentAction: settings.ActionQuarantine, MaxSize: 25_000_000, NotifyVirus: settings.NotifyNone},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))},
 		Options{BaseURL: "https://portal.test", Sessions: account.SessionLimits{Idle: time.Hour, Max: 2 * time.Hour}})
 	if err != nil {
@@ -140,7 +147,8 @@ type browser struct {
 
 func (p *portal) browser() *browser {
 	jar, _ := cookiejar.New(nil)
-	c := p.srv.Client()
+	c := new(http.Client)
+	*c = *p.srv.Client() // a copy: each browser has its own cookie jar
 	c.Jar = jar
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &browser{p: p, c: c}

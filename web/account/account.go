@@ -79,6 +79,8 @@ var migrations = []string{
 		holder TEXT NOT NULL,
 		until INTEGER NOT NULL
 	);`,
+	// Whether a domain's users may set their own spam level and action.
+	`ALTER TABLE account_domain_policy ADD COLUMN user_spam INTEGER NOT NULL DEFAULT 0`,
 }
 
 // Errors callers test for.

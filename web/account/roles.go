@@ -157,32 +157,17 @@ func (s *Store) TOTPRequired(ctx context.Context, p Principal) (bool, error) {
 	if at < 0 {
 		return false, nil
 	}
-	var req bool
-	err := s.db.QueryRowContext(ctx, `SELECT require_totp FROM account_domain_policy WHERE domain = ?`, p.Login[at+1:]).Scan(&req)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return req, err
+	return s.domainFlag(ctx, p.Login[at+1:], "require_totp")
 }
 
 // SetDomainTOTP says whether a domain's users must use a second factor.
 func (s *Store) SetDomainTOTP(ctx context.Context, domain string, required bool) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO account_domain_policy (domain, require_totp) VALUES (?, ?)
-		ON CONFLICT (domain) DO UPDATE SET require_totp = excluded.require_totp`, strings.ToLower(domain), required)
-	if err != nil {
-		return fmt.Errorf("domain %s: require totp: %w", domain, err)
-	}
-	return nil
+	return s.setDomainFlag(ctx, domain, "require_totp", required)
 }
 
 // DomainTOTP reports whether a domain requires a second factor.
 func (s *Store) DomainTOTP(ctx context.Context, domain string) (bool, error) {
-	var req bool
-	err := s.db.QueryRowContext(ctx, `SELECT require_totp FROM account_domain_policy WHERE domain = ?`, strings.ToLower(domain)).Scan(&req)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return req, err
+	return s.domainFlag(ctx, domain, "require_totp")
 }
 
 // RemoveLogin deletes a login with its roles, sessions, codes and tokens
