@@ -23,6 +23,7 @@ type domainFlags struct {
 	relayNets []string
 	force     bool
 	policy    policyFlags
+	extras    extraFlags
 }
 
 func (f *domainFlags) register(cmd *cobra.Command) {
@@ -31,6 +32,7 @@ func (f *domainFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringSliceVar(&f.relayNets, "relay-net", nil, "customer network allowed to send outbound (CIDR, repeatable; \"none\" clears)")
 	cmd.Flags().BoolVar(&f.force, "force", false, "accept a --relay-net broader than /16 (IPv4) or /48 (IPv6)")
 	f.policy.register(cmd)
+	f.extras.register(cmd)
 }
 
 func (f *domainFlags) apply(cmd *cobra.Command, d *settings.Domain) error {
@@ -58,6 +60,9 @@ func (f *domainFlags) apply(cmd *cobra.Command, d *settings.Domain) error {
 			}
 			d.RelayNets = append(d.RelayNets, p)
 		}
+	}
+	if err := f.extras.apply(cmd, d); err != nil {
+		return err
 	}
 	return f.policy.apply(cmd, &d.Overrides)
 }
@@ -137,18 +142,25 @@ func domainSetCmd(g *globals) *cobra.Command {
 
 // domainView is the JSON form of a domain with its effective policy.
 type domainView struct {
-	Name      string       `json:"name"`
-	Relay     string       `json:"relay"`
-	CatchAll  bool         `json:"catch_all"`
-	RelayNets []string     `json:"relay_nets"`
-	Users     int          `json:"users"`
-	Policy    []policyView `json:"policy,omitempty"`
+	Name      string   `json:"name"`
+	Relay     string   `json:"relay"`
+	CatchAll  bool     `json:"catch_all"`
+	RelayNets []string `json:"relay_nets"`
+	Users     int      `json:"users"`
+	// VerifyRecipients is "list" or "callout"; Mirror is nil when off.
+	VerifyRecipients string       `json:"verify_recipients"`
+	Mirror           *mirrorView  `json:"mirror"`
+	Policy           []policyView `json:"policy,omitempty"`
 	// Retention is the quarantine retention per category (domain show).
 	Retention []policyView `json:"retention,omitempty"`
 }
 
 func viewDomain(d settings.Domain, users int) domainView {
-	v := domainView{Name: d.Name, Relay: d.Relay, CatchAll: d.CatchAll, Users: users, RelayNets: []string{}}
+	v := domainView{Name: d.Name, Relay: d.Relay, CatchAll: d.CatchAll, Users: users, RelayNets: []string{},
+		VerifyRecipients: string(settings.VerifyList), Mirror: viewMirror(d.Mirror)}
+	if d.VerifyRecipients != "" {
+		v.VerifyRecipients = string(d.VerifyRecipients)
+	}
 	for _, p := range d.RelayNets {
 		v.RelayNets = append(v.RelayNets, p.String())
 	}
@@ -188,6 +200,11 @@ func domainShowCmd(g *globals) *cobra.Command {
 			fmt.Fprintf(w, "relay-net\t%s\n", orDash(strings.Join(v.RelayNets, ", ")))
 			fmt.Fprintf(w, "users\t%d\n", v.Users)
 			printPolicyRows(w, v.Policy)
+			w.Flush()
+			fmt.Fprintln(cmd.OutOrStdout(), "\nrecipient check and mirror:")
+			w = newTable(cmd.OutOrStdout())
+			fmt.Fprintf(w, "verify-recipients\t%s\n", v.VerifyRecipients)
+			fmt.Fprintf(w, "mirror\t%s\n", v.Mirror)
 			w.Flush()
 			fmt.Fprintln(cmd.OutOrStdout(), "\nquarantine retention:")
 			w = newTable(cmd.OutOrStdout())

@@ -22,13 +22,18 @@ type quarantineGlobals struct {
 func newQuarantineCmd(g *globals) *cobra.Command {
 	qg := &quarantineGlobals{globals: g}
 	cmd := &cobra.Command{Use: "quarantine", Short: "Search, inspect, release and delete quarantined mail"}
-	if testClock {
-		cmd.PersistentFlags().StringVar(&qg.now, "now", "", "pretend the time is this RFC 3339 instant (tests; also $"+envNow+")")
-		cmd.PersistentFlags().MarkHidden("now")
-	}
+	qg.registerClock(cmd)
 	cmd.AddCommand(quarantineListCmd(qg), quarantineShowCmd(qg), quarantineReleaseCmd(qg),
 		quarantineDeleteCmd(qg), quarantinePurgeCmd(qg))
 	return cmd
+}
+
+// registerClock gives cmd's sub-commands the hidden --now of test builds.
+func (g *quarantineGlobals) registerClock(cmd *cobra.Command) {
+	if testClock {
+		cmd.PersistentFlags().StringVar(&g.now, "now", "", "pretend the time is this RFC 3339 instant (tests; also $"+envNow+")")
+		cmd.PersistentFlags().MarkHidden("now")
+	}
 }
 
 // clock returns the time source: in test builds --now or $MAILTOWER_NOW,

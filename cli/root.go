@@ -57,6 +57,7 @@ func NewRootCommand() *cobra.Command {
 		newServeCmd(g),
 		newMilterCmd(g),
 		newQuarantineCmd(g),
+		newMirrorCmd(g),
 		newPostfixConfigCmd(g),
 		newRuleCmd(g),
 		newLearnCmd(g),

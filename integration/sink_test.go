@@ -75,6 +75,31 @@ type Sink struct {
 	arrived  chan struct{} // closed and replaced on every message
 	srv      *smtp.Server
 	serveErr chan error
+	// rcptReply answers RCPT for an address (nil: accept); rcpts logs
+	// every RCPT, probes of Postfix's verify(8) included.
+	rcptReply func(addr string) *smtp.SMTPError
+	rcpts     []RcptAttempt
+}
+
+// RcptAttempt is one RCPT command the sink saw.
+type RcptAttempt struct {
+	From, To string
+}
+
+// SetRcptReply makes the sink answer RCPT TO:<addr> with f(addr) when
+// that is not nil, as a customer's server refusing unknown users (550)
+// or greylisting (451) does; nil f accepts every recipient again.
+func (s *Sink) SetRcptReply(f func(addr string) *smtp.SMTPError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rcptReply = f
+}
+
+// Rcpts returns every RCPT the sink saw so far, refused ones included.
+func (s *Sink) Rcpts() []RcptAttempt {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]RcptAttempt(nil), s.rcpts...)
 }
 
 // startSink listens on a free loopback port.
@@ -201,6 +226,15 @@ func (ss *sinkSession) Mail(from string, o *smtp.MailOptions) error {
 }
 
 func (ss *sinkSession) Rcpt(to string, o *smtp.RcptOptions) error {
+	ss.sink.mu.Lock()
+	ss.sink.rcpts = append(ss.sink.rcpts, RcptAttempt{From: ss.from, To: to})
+	reply := ss.sink.rcptReply
+	ss.sink.mu.Unlock()
+	if reply != nil {
+		if err := reply(to); err != nil {
+			return err
+		}
+	}
 	ss.to = append(ss.to, to)
 	if o == nil {
 		o = &smtp.RcptOptions{}

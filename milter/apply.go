@@ -20,7 +20,9 @@ import (
 //  1. quarantined copies are stored durably;
 //  2. recipients whose delivered copy must differ from the main one get
 //     their own copy through the re-injection listener (Postfix queues it);
-//  3. only then is Postfix told to drop recipients and edit the header.
+//  3. the mirror copies of mirrored domains are stored (mirror.go; a
+//     failure there is logged and the mail flows);
+//  4. only then is Postfix told to drop recipients and edit the header.
 //
 // A failure in 1 or 2 tempfails the whole message, so the sender retries;
 // at worst (a crash after 2) a recipient gets a copy twice, never none.
@@ -60,6 +62,7 @@ func (f *Filter) apply(ctx context.Context, rt *Runtime, trx mailfilter.Trx, msg
 			return tempFail, nil
 		}
 	}
+	f.mirrorCopies(ctx, rt, env, hdr.Value("Message-Id"), trace, raw, groups, engines, log)
 	for _, p := range plans {
 		f.logDecision(log, rt, env, p, qid)
 	}

@@ -50,6 +50,11 @@ type Runtime struct {
 	Observe scan.Observer
 	// Count receives one call per recipient decision (metrics); may be nil.
 	Count func(verdict scan.Category, action settings.Action)
+	// Mirror keeps the encrypted replay copy of the mail that domains with
+	// a mirror receive (package mirror); nil means none. Mirrored is told
+	// the result of every mirror write (metrics); may be nil.
+	Mirror   MirrorWriter
+	Mirrored func(err error)
 }
 
 // Notifier tells people about a quarantined virus. It must not block the

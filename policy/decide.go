@@ -54,7 +54,7 @@ type Decision struct {
 	Recipient string
 	// Reason is a short stable word for logs, metrics and tests: outbound,
 	// relay-denied, block-ip, block-sender, block-sender-domain, size,
-	// unknown-user, allowed-sender, pass, not-local.
+	// unknown-user, callout, allowed-sender, pass, not-local.
 	Reason string
 	// Reply is the SMTP reply of a refusal (Outcome Refuse).
 	Reply smtpreply.Reply
@@ -70,6 +70,11 @@ type Decision struct {
 	// a catch-all domain whose sender is not allowed). Greylisting is the
 	// RCPT front-end's, since it needs the retry of the same attempt.
 	Greylist bool
+	// Verify: the recipient is neither a user nor an alias of a domain
+	// whose recipients are checked by callout (settings.VerifyCallout);
+	// the RCPT front-end lets Postfix ask the customer's server
+	// (reject_unverified_recipient). Every other check above passed.
+	Verify bool
 }
 
 // Decide decides for one recipient, in this order: outbound relay
@@ -78,7 +83,8 @@ type Decision struct {
 // recipients outside the served domains from relay networks; block rules
 // of the recipient's scopes; allow-sender rules; the size against the
 // recipient's limit (OverSize); recipient validation for domains that are
-// not catch-all (users and aliases); greylisting for catch-all domains.
+// not catch-all (users and aliases, then a callout where the domain asks
+// for one); greylisting for catch-all domains.
 // An error means the front-end must answer with a temporary failure.
 func (c *Core) Decide(ctx context.Context, req Request) (Decision, error) {
 	rcpt, _, err := settings.NormalizeAddress(req.Recipient)
@@ -136,7 +142,14 @@ func (c *Core) Decide(ctx context.Context, req Request) (Decision, error) {
 		if err != nil {
 			return Decision{}, err
 		}
-		if !alias {
+		switch {
+		case alias:
+		case res.Domain.VerifyRecipients == settings.VerifyCallout:
+			// Not known here: the customer's server is asked. The checks
+			// above (block rules, size) came first, so refused senders
+			// never cause a probe.
+			d.Reason, d.Verify = "callout", true
+		default:
 			d.Outcome, d.Reason, d.Reply = Refuse, "unknown-user", smtpreply.UserUnknown(rcpt)
 		}
 		return d, nil

@@ -22,6 +22,9 @@ const (
 	// ActionTempfail answers malformed requests and internal errors: the
 	// client retries later, nothing is ever permitted by an error.
 	ActionTempfail = smtpreply.DeferIfPermit
+	// ActionVerify makes Postfix ask the customer's server whether the
+	// recipient exists (a domain with --verify-recipients callout).
+	ActionVerify = smtpreply.VerifyRecipient
 )
 
 // Resolver resolves a recipient's domain, user and policy (settings.Resolver).
@@ -42,7 +45,7 @@ type Decision struct {
 	Action string
 	// Reason is a short stable word for logs and metrics: outbound,
 	// relay-denied, block-ip, block-sender, block-sender-domain, size,
-	// unknown-user, greylisted, allowed-sender, pass, not-local, not-rcpt
+	// unknown-user, callout, greylisted, allowed-sender, pass, not-local, not-rcpt
 	// (policy.Decision.Reason, plus the greylisting and protocol ones).
 	Reason string
 	// Detail is for the log line only (e.g. the rule that matched).
@@ -115,6 +118,9 @@ func (d *Decider) Decide(ctx context.Context, req Request) (Decision, error) {
 		return Decision{pd.Reply.Line(), pd.Reason, pd.Detail}, nil
 	case policy.NotLocal:
 		return Decision{ActionDunno, pd.Reason, pd.Detail}, nil
+	}
+	if pd.Verify {
+		return Decision{ActionVerify, pd.Reason, pd.Detail}, nil
 	}
 	if !pd.Greylist || !client.IsValid() || d.greylist == nil {
 		return Decision{ActionDunno, pd.Reason, pd.Detail}, nil

@@ -68,6 +68,7 @@ func newFixture(t testing.TB) *fixture {
 	must(st.AddDomain(ctx, settings.Domain{Name: "valid.example", Relay: "mx.valid.example:25",
 		RelayNets: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("2001:db8:1::/48")}}))
 	must(st.AddDomain(ctx, settings.Domain{Name: "catch.example", Relay: "[10.0.0.1]:2525", CatchAll: true}))
+	must(st.AddDomain(ctx, settings.Domain{Name: "callout.example", Relay: "[10.0.0.2]", VerifyRecipients: settings.VerifyCallout}))
 	must(st.AddUser(ctx, settings.User{Address: "bob@valid.example", Domain: "valid.example",
 		Overrides: settings.Overrides{MaxSize: ptr(int64(1000))}}))
 	must(st.AddUser(ctx, settings.User{Address: "carol@valid.example", Domain: "valid.example"}))

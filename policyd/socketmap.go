@@ -26,7 +26,8 @@ const (
 	// recipient's domain (Postfix asks with the full address).
 	MapTransport = "transport"
 	// MapRecipients answers relay_recipient_maps: known users and aliases
-	// of non-catch-all domains, and "@domain" for catch-all domains.
+	// of non-catch-all domains, any address of a callout domain, and
+	// "@domain" for catch-all domains.
 	MapRecipients = "recipients"
 )
 
@@ -186,7 +187,9 @@ func (m *Socketmap) recipient(ctx context.Context, key string) (bool, error) {
 	if d == nil || err != nil {
 		return false, err
 	}
-	if d.CatchAll {
+	if d.CatchAll || d.VerifyRecipients == settings.VerifyCallout {
+		// A callout domain's recipients are checked by the policy daemon's
+		// reject_unverified_recipient; this table must not refuse them first.
 		return true, nil
 	}
 	res, err := m.resolver.Resolve(ctx, addr)

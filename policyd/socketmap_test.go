@@ -38,6 +38,9 @@ func TestSocketmapLookup(t *testing.T) {
 		{"recipients @valid.example", "NOTFOUND "},
 		{"recipients anyone@catch.example", "OK OK"},
 		{"recipients @catch.example", "OK OK"},
+		// A callout domain's recipients are checked by the policy daemon.
+		{"recipients anyone@callout.example", "OK OK"},
+		{"recipients @callout.example", "NOTFOUND "},
 		{"recipients x@other.example", "NOTFOUND "},
 		{"recipients postmaster", "NOTFOUND "},
 		{"virtual x@y", `PERM unknown map "virtual"`},

@@ -197,7 +197,7 @@ func (s *Store) index(ctx context.Context, id, rel, sum, key string, size int64,
 func (s *Store) writeFile(rel string, raw io.Reader) (string, int64, error) {
 	path := filepath.Join(s.dir, rel)
 	dir := filepath.Dir(path)
-	if err := s.makeDurableDir(dir); err != nil {
+	if err := store.MkdirDurable(s.dir, dir); err != nil {
 		return "", 0, err
 	}
 	tmp, err := os.CreateTemp(dir, ".tmp-*")
@@ -219,41 +219,10 @@ func (s *Store) writeFile(rel string, raw io.Reader) (string, int64, error) {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return "", 0, fmt.Errorf("rename into place: %w", err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := store.SyncDir(dir); err != nil {
 		return "", 0, err
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
-// makeDurableDir creates dir (a date directory below s.dir) if needed and,
-// when it was new, fsyncs every parent up to s.dir so that the new
-// directory entries survive a crash too.
-func (s *Store) makeDurableDir(dir string) error {
-	if _, err := os.Stat(dir); err == nil {
-		return nil
-	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
-	}
-	for d := filepath.Dir(dir); strings.HasPrefix(d, s.dir); d = filepath.Dir(d) {
-		if err := syncDir(d); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// syncDir makes a rename or file creation in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open dir %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync dir %s: %w", dir, err)
-	}
-	return nil
 }
 
 // newID returns a random 16-hex-digit message id.

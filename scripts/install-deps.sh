@@ -27,6 +27,7 @@ packages=(
 	ssl-cert         # the snakeoil certificate: the portal's HTTPS until the admin names its own (install.sh)
 	chromium         # headless browser of the portal's end-to-end test (integration/portal_test.go)
 	oathtool         # independent TOTP codes for that test
+	age              # age-keygen and age: customer keys of the mail mirror test (integration/mirror_test.go)
 	libpython3.11-testsuite  # CPython's email test messages (scripts/peer-corpus.sh)
 	clamav-testfiles         # ClamAV's test mails (scripts/peer-corpus.sh)
 	p7zip-full       # 7z: makes the 7z test archives (scan/rules/testdata/formats)

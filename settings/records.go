@@ -29,8 +29,14 @@ type Domain struct {
 	CatchAll bool
 	// RelayNets are the customer's own networks, allowed to send outbound.
 	RelayNets []netip.Prefix
-	Overrides Overrides
-	Created   time.Time
+	// Mirror is the domain's encrypted replay cache; nil when off.
+	Mirror *Mirror
+	// VerifyRecipients is how recipients that are neither users nor
+	// aliases are checked: VerifyList refuses them, VerifyCallout asks the
+	// customer's server ("" reads as VerifyList).
+	VerifyRecipients VerifyMode
+	Overrides        Overrides
+	Created          time.Time
 }
 
 // User is one recipient address of a domain, with its overrides.

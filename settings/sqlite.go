@@ -53,7 +53,7 @@ func Migrate(ctx context.Context, db *store.DB) error {
 		component  string
 		migrations []string
 	}{{"settings", migrations}, {"rules", ruleMigrations}, {"aliases", aliasMigrations},
-		{"domain_retention", retentionMigrations}} {
+		{"domain_retention", retentionMigrations}, {"domain_extras", extrasMigrations}} {
 		if err := db.Migrate(ctx, m.component, m.migrations); err != nil {
 			return err
 		}
@@ -80,6 +80,9 @@ func (s *SQLStore) AddDomain(ctx context.Context, d Domain) error {
 		return fmt.Errorf("add domain %s: %w", d.Name, err)
 	}
 	if err := writeNets(ctx, tx, d); err != nil {
+		return err
+	}
+	if err := writeExtras(ctx, tx, d); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -121,6 +124,9 @@ func (s *SQLStore) UpdateDomain(ctx context.Context, name string, change func(*D
 	if err := writeNets(ctx, tx, *d); err != nil {
 		return err
 	}
+	if err := writeExtras(ctx, tx, *d); err != nil {
+		return err
+	}
 	return tx.Commit()
 }
 
@@ -144,7 +150,10 @@ func getDomain(ctx context.Context, q querier, name string) (*Domain, error) {
 	d.Created = time.Unix(created, 0)
 	nets, err := loadNets(ctx, q, name)
 	d.RelayNets = nets
-	return &d, err
+	if err != nil {
+		return &d, err
+	}
+	return &d, loadExtras(ctx, q, &d)
 }
 
 func loadNets(ctx context.Context, q querier, name string) ([]netip.Prefix, error) {

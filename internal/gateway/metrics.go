@@ -14,6 +14,7 @@ import (
 	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/internal/metrics"
 	"github.com/mailtower/mailtower/internal/version"
+	"github.com/mailtower/mailtower/mirror"
 	"github.com/mailtower/mailtower/policyd/greylist"
 	"github.com/mailtower/mailtower/quarantine"
 )
@@ -46,6 +47,10 @@ func StartMetrics(ctx context.Context, a *App, log *slog.Logger) (Service, error
 	if err != nil {
 		return nil, err
 	}
+	ms, err := mirror.Open(ctx, a.DB, a.Config.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	// Scrapes are typically every 15-60 s; a 10 s cache bounds the cost
 	// of several Prometheus servers to one COUNT per gauge.
 	if err := a.Metrics.AddSizes(10*time.Second, 5*time.Second, metrics.Size{
@@ -54,6 +59,9 @@ func StartMetrics(ctx context.Context, a *App, log *slog.Logger) (Service, error
 	}, metrics.Size{
 		Name: "greylist_triplets", Label: "state", Read: gl.Count,
 		Help: "Greylisting triplets stored, pending (no successful retry yet) or passed (remembered).",
+	}, metrics.Size{
+		Name: "mirror_bytes", Label: "domain", Read: ms.Bytes,
+		Help: "Disk used by the encrypted mirror copies (mailtower mirror stats), by domain.",
 	}); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/internal/metrics"
 	"github.com/mailtower/mailtower/milter"
+	"github.com/mailtower/mailtower/mirror"
 	"github.com/mailtower/mailtower/notify"
 	"github.com/mailtower/mailtower/policy"
 	"github.com/mailtower/mailtower/policyd"
@@ -42,6 +43,10 @@ func milterRuntime(ctx context.Context, a *App, cfg *config.Config, log *slog.Lo
 	if err := store.MkdirOwned(cfg.DataDir, spoolDir, 0o750); err != nil {
 		return nil, fmt.Errorf("spool dir: %w", err)
 	}
+	ms, err := mirror.Open(ctx, a.DB, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	host := Hostname(cfg)
 	return &milter.Runtime{
 		Engines: engines, VirusEngines: virusEngines, Quarantine: q, Reinject: ReinjectClient(cfg),
@@ -53,6 +58,8 @@ func milterRuntime(ctx context.Context, a *App, cfg *config.Config, log *slog.Lo
 		Policy:  pol,
 		Observe: a.Metrics.ScannerRun,
 		Count:   func(v scan.Category, act settings.Action) { a.Metrics.Message(string(v), string(act)) },
+		// The encrypted replay copies of mirrored domains (docs/mirror.md).
+		Mirror: ms, Mirrored: a.Metrics.Mirrored,
 	}, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mailtower/mailtower/mirror"
 	"github.com/mailtower/mailtower/quarantine"
 )
 
@@ -18,13 +19,15 @@ const (
 
 // purgeService runs the quarantine retention purge inside the daemon. It
 // works in small batches with pauses (quarantine.PurgeOptions), so the
-// milter's quarantine writes keep getting the database between them.
+// milter's quarantine writes keep getting the database between them. The
+// mirror's expired copies go in the same run (mirror.Store.Purge).
 type purgeService struct {
-	mu    sync.Mutex
-	store *quarantine.Store
-	stop  context.CancelFunc
-	done  chan struct{}
-	log   *slog.Logger
+	mu     sync.Mutex
+	store  *quarantine.Store
+	mirror *mirror.Store
+	stop   context.CancelFunc
+	done   chan struct{}
+	log    *slog.Logger
 }
 
 // StartPurge starts the hourly quarantine retention purge.
@@ -33,8 +36,12 @@ func StartPurge(ctx context.Context, a *App, log *slog.Logger) (Service, error) 
 	if err != nil {
 		return nil, err
 	}
+	ms, err := mirror.Open(ctx, a.DB, a.Config.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	pctx, stop := context.WithCancel(context.Background())
-	p := &purgeService{store: q, stop: stop, done: make(chan struct{}), log: log.With("service", "purge")}
+	p := &purgeService{store: q, mirror: ms, stop: stop, done: make(chan struct{}), log: log.With("service", "purge")}
 	go p.run(pctx)
 	return p, nil
 }
@@ -63,7 +70,22 @@ func (p *purgeService) run(ctx context.Context) {
 			p.log.Warn("quarantine release did not finish; run `mailtower quarantine release` again",
 				"quarantine_id", it.ID, "to", it.Recipient)
 		}
+		p.purgeMirror(ctx)
 		t.Reset(purgeEvery)
+	}
+}
+
+// purgeMirror removes the mirror copies whose days have passed.
+func (p *purgeService) purgeMirror(ctx context.Context) {
+	rep, err := p.mirror.Purge(ctx)
+	if err != nil && ctx.Err() == nil {
+		p.log.Error("mirror purge failed; retrying next hour", "err", err)
+	}
+	if rep.Entries > 0 {
+		p.log.Info("mirror purged", "entries", rep.Entries, "bytes", rep.Bytes)
+	}
+	for _, id := range rep.Missing {
+		p.log.Warn("mirror file was already missing", "mirror_id", id)
 	}
 }
 

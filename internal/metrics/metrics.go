@@ -38,6 +38,7 @@ type Metrics struct {
 	robust   robust
 	// unreadable counts stored quarantine values that could not be decoded.
 	unreadable *prometheus.CounterVec
+	mirror     mirrorWrites
 	now        func() time.Time // clock for the size cache
 }
 
@@ -66,12 +67,13 @@ func New(reg *prometheus.Registry, b Build) (*Metrics, error) {
 		notices:    newNotices(),
 		robust:     newRobust(),
 		unreadable: newUnreadable(),
+		mirror:     newMirrorWrites(),
 	}
 	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: Namespace, Name: "build_info",
 		Help: "Always 1; the labels say which build is running."}, []string{"version", "commit", "goversion"})
 	info.WithLabelValues(b.Version, b.Commit, b.GoVersion).Set(1)
 	for _, c := range append([]prometheus.Collector{m.messages, m.scanSecs, m.scanErrs, m.policy, m.unreadable, info,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})}, append(m.notices.collectors(), m.robust.collectors()...)...) {
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})}, append(append(m.notices.collectors(), m.robust.collectors()...), m.mirror.collectors()...)...) {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -122,6 +124,8 @@ var postfixActions = map[string]bool{
 	"OK": true, "DUNNO": true, "REJECT": true, "DEFER": true, "DEFER_IF_PERMIT": true,
 	"DEFER_IF_REJECT": true, "DISCARD": true, "HOLD": true, "PREPEND": true, "REDIRECT": true,
 	"FILTER": true, "WARN": true, "INFO": true, "BCC": true, "PERMIT": true,
+	// A restriction name as action: the callout (smtpreply.VerifyRecipient).
+	"REJECT_UNVERIFIED_RECIPIENT": true,
 }
 
 // PolicyAction reduces a Postfix policy action to its metric label.

@@ -25,7 +25,10 @@ func (a Aliases) Exists(_ context.Context, address string) (bool, error) { retur
 //     bytes) and carol, alias sales, relay network 192.0.2.0/24, and a
 //     block-sender rule for spam@bad.example;
 //   - catch.example is catch-all and allows senders of trusted.example
-//     (and its subdomains).
+//     (and its subdomains);
+//   - callout.example checks unknown recipients with the customer's
+//     server (settings.VerifyCallout), has user dave and blocks
+//     spam@bad.example.
 func Seed(t testing.TB, st *settings.SQLStore) Aliases {
 	t.Helper()
 	ctx := context.Background()
@@ -39,12 +42,15 @@ func Seed(t testing.TB, st *settings.SQLStore) Aliases {
 	must(st.AddDomain(ctx, settings.Domain{Name: "valid.example", Relay: "mx.valid.example:25",
 		RelayNets: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}}))
 	must(st.AddDomain(ctx, settings.Domain{Name: "catch.example", Relay: "[10.0.0.1]:2525", CatchAll: true}))
+	must(st.AddDomain(ctx, settings.Domain{Name: "callout.example", Relay: "[10.0.0.2]", VerifyRecipients: settings.VerifyCallout}))
+	must(st.AddUser(ctx, settings.User{Address: "dave@callout.example", Domain: "callout.example"}))
 	must(st.AddUser(ctx, settings.User{Address: "bob@valid.example", Domain: "valid.example",
 		Overrides: settings.Overrides{MaxSize: &limit}}))
 	must(st.AddUser(ctx, settings.User{Address: "carol@valid.example", Domain: "valid.example"}))
 	for _, r := range []settings.Rule{
 		{Scope: settings.Scope{Kind: settings.ScopeDomain, Name: "valid.example"}, Kind: settings.BlockSender, Value: "spam@bad.example"},
 		{Scope: settings.Scope{Kind: settings.ScopeDomain, Name: "catch.example"}, Kind: settings.AllowSender, Value: "@trusted.example"},
+		{Scope: settings.Scope{Kind: settings.ScopeDomain, Name: "callout.example"}, Kind: settings.BlockSender, Value: "spam@bad.example"},
 	} {
 		_, err := st.AddRule(ctx, r)
 		must(err)
@@ -103,6 +109,16 @@ var Cases = []Case{
 		Outcome: policy.Accept, Reason: "pass", Policyd: "DUNNO", Milter: "accept"},
 	{Name: "unknown user", Client: "203.0.113.9", Sender: "a@elsewhere.example", Recipient: "nobody@valid.example", Size: 200,
 		Outcome: policy.Refuse, Reason: "unknown-user", Policyd: "550 5.1.1 <nobody@valid.example>: User unknown", Milter: "accept"},
+	{Name: "callout domain: unknown recipient is verified by the customer's server", Client: "203.0.113.9",
+		Sender: "a@elsewhere.example", Recipient: "someone@callout.example", Size: 200,
+		Outcome: policy.Accept, Reason: "callout", Policyd: "reject_unverified_recipient", Milter: "accept"},
+	{Name: "callout domain: a known user needs no probe", Client: "203.0.113.9",
+		Sender: "a@elsewhere.example", Recipient: "dave@callout.example", Size: 200,
+		Outcome: policy.Accept, Reason: "pass", Policyd: "DUNNO", Milter: "accept"},
+	{Name: "callout domain: a blocked sender is refused before any probe", Client: "203.0.113.9",
+		Sender: "spam@bad.example", Recipient: "someone@callout.example", Size: 200,
+		Outcome: policy.Refuse, Reason: "block-sender",
+		Policyd: "550 5.7.1 Sender <spam@bad.example> is blocked by rule *", Milter: "accept"},
 }
 
 // MatchAction reports whether a policy daemon action matches want (a

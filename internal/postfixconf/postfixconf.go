@@ -45,6 +45,9 @@ func Main(cfg *config.Config) string {
 	w("smtpd_relay_restrictions = permit_mynetworks, check_policy_service %s, reject_unauth_destination", policy)
 	w("smtpd_recipient_restrictions =")
 	w("smtpd_policy_service_default_action = 451 4.3.5 Policy service unavailable, try again later")
+	for _, l := range verifyLines {
+		w("%s", l)
+	}
 	w("# Scan every message; if mailtower cannot answer, tell the sender to retry:")
 	w("# never pass mail unscanned, never lose it.")
 	if strings.HasPrefix(cfg.Milter.Listen, "unix:"+chrootDir+"/") {

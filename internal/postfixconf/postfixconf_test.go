@@ -43,6 +43,12 @@ func TestRequiredLines(t *testing.T) {
 		"maximal_queue_lifetime = 7d",
 		"bounce_queue_lifetime = 7d",
 		"smtpd_forbid_bare_newline = yes",
+		// Callout: refused recipients 550, everything temporary 450.
+		"unverified_recipient_reject_code = 550",
+		"unverified_recipient_defer_code = 450",
+		"unverified_recipient_tempfail_action = defer_if_permit",
+		"address_verify_sender = $double_bounce_sender",
+		"address_verify_negative_cache = yes",
 	} {
 		if !strings.Contains(m, line+"\n") {
 			t.Errorf("main.cf lacks %q", line)

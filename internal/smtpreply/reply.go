@@ -73,4 +73,11 @@ const (
 	// request, internal error): the client retries later, and an error
 	// never permits anything.
 	DeferIfPermit = "DEFER_IF_PERMIT Service temporarily unavailable"
+	// VerifyRecipient makes Postfix check the recipient with the
+	// customer's server (verify(8) and its cache): a restriction name,
+	// which access(5) allows as an action. Postfix answers
+	// unverified_recipient_reject_code (550) for a recipient the server
+	// refused, and defers (450) while the server is down, greylists or
+	// answers 4xx (docs/callout.md).
+	VerifyRecipient = "reject_unverified_recipient"
 )
