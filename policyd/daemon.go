@@ -113,7 +113,8 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	srv := NewServer(dec, ServerConfig{Limits: o.Limits,
 		IdleTimeout: o.IdleTimeout, MaxConnections: o.MaxConnections, Logger: o.Logger, Decided: o.Decided, Panicked: o.Panicked})
 	sm := newSocketmap(domains, resolver, dec.aliases, SocketmapConfig{IdleTimeout: o.IdleTimeout,
-		MaxConnections: o.MaxConnections, Logger: o.Logger, Panicked: o.Panicked})
+		MaxConnections: o.MaxConnections, Logger: o.Logger, Panicked: o.Panicked,
+		TLS: o.Settings.TLSPolicies, AliasTargets: aliases.Target, Generation: gen})
 	return &Daemon{Policy: srv, Socketmap: sm, Greylist: gl, Decider: dec, PurgeEvery: 5 * time.Minute,
 		listen: o.Listen, socketmap: o.Socketmap, log: o.Logger, resolver: resolver}, nil
 }

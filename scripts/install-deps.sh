@@ -33,6 +33,7 @@ packages=(
 	sqlite3          # inspecting the database
 	gcc libc6-dev    # cgo for github.com/mattn/go-sqlite3
 	make git ca-certificates curl unzip
+	ssl-cert         # the snakeoil certificate Postfix presents for STARTTLS until [tls] names one
 )
 
 missing=()

@@ -29,6 +29,8 @@ type Domain struct {
 	CatchAll bool
 	// RelayNets are the customer's own networks, allowed to send outbound.
 	RelayNets []netip.Prefix
+	// TLS is the relay's TLS policy (empty: opportunistic, the default).
+	TLS       TLSPolicy
 	Overrides Overrides
 	Created   time.Time
 }
