@@ -29,7 +29,8 @@ func TestSharedPolicyCases(t *testing.T) {
 	}
 	for _, c := range policytest.Cases {
 		t.Run(c.Name, func(t *testing.T) {
-			dec, err := d.Decide(ctx, rcpt(c.Client, c.Sender, c.Recipient, "size", strconv.FormatInt(c.Size, 10)))
+			dec, err := d.Decide(ctx, rcpt(c.Client, c.Sender, c.Recipient, "size", strconv.FormatInt(c.Size, 10),
+				"sasl_username", c.AuthUser))
 			if err != nil {
 				t.Fatal(err)
 			}

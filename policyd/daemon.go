@@ -49,6 +49,9 @@ type Options struct {
 	// Panicked is told "policy" or "socketmap" for every panic recovered
 	// in a connection (metrics.Panic); nil = nobody.
 	Panicked func(component string)
+	// MessagesPerHour limits each authenticated user's messages
+	// ([sasl] messages_per_hour); 0 = no limit.
+	MessagesPerHour int
 }
 
 // Daemon is the policy server, the socketmap server and the greylist
@@ -102,7 +105,8 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 		}
 	}
 	dec, err := NewDecider(DeciderConfig{Resolver: resolver, Aliases: aliases,
-		Relay: settings.NewRelayIndex(o.Settings, gen.Get), Greylist: gl, Generation: gen, Logger: o.Logger})
+		Relay: settings.NewRelayIndex(o.Settings, gen.Get), Greylist: gl, Generation: gen, Logger: o.Logger,
+		Sends: NewSendLimiter(o.MessagesPerHour, time.Hour, o.Now)})
 	if err != nil {
 		return nil, err
 	}

@@ -49,6 +49,9 @@ func Submission(cfg *config.Config) string {
 		// (braces: a value with spaces, master(5)).
 		w("  -o { smtpd_recipient_restrictions = check_policy_service %s, permit_sasl_authenticated, reject }",
 			postfixListen(cfg.Policyd.Listen, "inet"))
+		// One message reaches at most 100 recipients: with the hourly
+		// message limit this bounds what a stolen password can send.
+		w("  -o smtpd_recipient_limit=100")
 		w("  -o milter_macro_daemon_name=ORIGINATING")
 	}
 	entry(s.Submission, "submission", false)
