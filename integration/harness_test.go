@@ -121,6 +121,10 @@ type EnvOptions struct {
 	Submission bool
 	// SASLExtra are more keys of mailtower's [sasl] section.
 	SASLExtra string
+	// SASLPath, when set, replaces mailtower's authentication server as
+	// the submission services' smtpd_sasl_path (another server, such as
+	// Dovecot, for the protocol conformance test).
+	SASLPath string
 }
 
 // defaultDomains are the customer domains every Env accepts.
@@ -204,6 +208,10 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 		sub, err := e.Mailtower.CLI("postfix-config", "--submission")
 		if err != nil {
 			t.Fatal(err)
+		}
+		if o.SASLPath != "" {
+			sub = strings.ReplaceAll(sub, fmt.Sprintf("smtpd_sasl_path=inet:127.0.0.1:%d", e.Mailtower.SASLPort),
+				"smtpd_sasl_path="+o.SASLPath)
 		}
 		o.ExtraMaster += sub
 	}

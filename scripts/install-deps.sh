@@ -24,6 +24,7 @@ packages=(
 	rspamd           # the rspamd engine (integration tests of scan/rspamd)
 	c-icap libc-icap-mod-virus-scan  # an ICAP antivirus server (tests of scan/icap)
 	swaks            # SMTP test client
+	dovecot-core     # a real Dovecot auth server: protocol conformance and benchmark of mailtower's SASL server (integration/saslconf_test.go)
 	chromium         # headless browser of the portal's end-to-end test (integration/portal_test.go)
 	oathtool         # independent TOTP codes for that test
 	libpython3.11-testsuite  # CPython's email test messages (scripts/peer-corpus.sh)
