@@ -294,3 +294,43 @@ func BenchmarkSASLLogins(b *testing.B) {
 		})
 	}
 }
+
+// mailtower answers a login it cannot check (database error) by closing
+// the connection (saslauth, unit-tested with a failing verifier): this
+// checks that the real Postfix turns exactly that into 454 4.7.0, a
+// temporary failure, never 535. The server here speaks the handshake and
+// hangs up at AUTH, as mailtower does. (Answering "FAIL id temp" instead,
+// as Dovecot's protocol allows, gets 535 from Postfix 3.7: checked by
+// swapping the hang-up for that line.)
+func TestSASLClosedConnectionIs454(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.Write([]byte("VERSION\t1\t2\nMECH\tPLAIN\tplaintext\nMECH\tLOGIN\tplaintext\nSPID\t1\nCUID\t1\nCOOKIE\t00\nDONE\n"))
+				br := bufio.NewReader(c)
+				for {
+					l, err := br.ReadString('\n')
+					if err != nil || strings.HasPrefix(l, "AUTH") {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	e := NewEnv(t, EnvOptions{PostfixMain: tlsMain, Submission: true, SASLPath: "inet:" + ln.Addr().String(), NoSpamd: true})
+	out := swaks(t, "--server", fmt.Sprintf("127.0.0.1:%d", e.Mailtower.SubmissionPort), "--tls", "--auth", "PLAIN",
+		"--auth-user", "bob@valid.test", "--auth-password", "whatever it is", "--quit-after", "AUTH")
+	if !strings.Contains(out, "454 4.7.0 Temporary authentication failure") {
+		t.Errorf("Postfix's answer when the authentication server hangs up:\n%s", out)
+	}
+}
