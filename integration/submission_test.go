@@ -238,3 +238,53 @@ func TestSubmission(t *testing.T) {
 		}
 	})
 }
+
+// Outbound TLS to the customers' servers (issue 16): required for a
+// domain set with --tls encrypt, through the socketmap's tls table, and
+// used once the server offers it.
+func TestRelayTLS(t *testing.T) {
+	e := NewEnv(t, EnvOptions{Domains: append([]string{"strict.test"}, defaultDomains...), NoSpamd: true,
+		PostfixMain: append([]string{"smtp_tls_protocols", "smtp_tls_mandatory_protocols", "smtp_tls_CAfile",
+			"smtp_tls_session_cache_database", "smtp_tls_policy_maps"}, tlsMain...)})
+	e.addDomain(t, "clean.test")
+	e.addDomain(t, "strict.test", "--tls", "encrypt")
+	msg := func(to, subject string) []byte {
+		return message([]string{"From: <a@sender.example>", "To: <" + to + ">", "Subject: " + subject}, "hello\n")
+	}
+	// The customer server offers no TLS: the --tls encrypt domain's mail
+	// waits in the queue. (Opportunistic mail to a server without TLS
+	// goes in plain text: TestSubmission's sink.) Postfix's smtp
+	// processes cache a next hop's policy while they live, so this test
+	// does not change policies of a next hop in use.
+	e.sendOK(t, "a@sender.example", []string{"u@strict.test"}, msg("u@strict.test", "must be encrypted"))
+	var deferred bool
+	waitFor(waitLimit, func() bool {
+		q, _ := e.Postfix.Queue()
+		for _, m := range q {
+			for _, r := range m.Recipients {
+				deferred = deferred || (r.Address == "u@strict.test" && strings.Contains(r.DelayReason, "TLS is required, but was not offered"))
+			}
+		}
+		return deferred
+	})
+	if !deferred || len(e.deliveredTo("u@strict.test")) != 0 {
+		t.Fatalf("--tls encrypt domain: deferred=%v, delivered %d", deferred, len(e.deliveredTo("u@strict.test")))
+	}
+	// The customer server learns STARTTLS: both go over TLS.
+	if err := e.Sink.UseTLS(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Postfix.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.waitDelivered(t, "u@strict.test"); !strings.HasPrefix(got.TLS, "TLS 1.") {
+		t.Errorf("strict domain delivered over %q", got.TLS)
+	}
+	e.sendOK(t, "a@sender.example", []string{"v@clean.test"}, msg("v@clean.test", "opportunistic"))
+	if got := e.waitDelivered(t, "v@clean.test"); !strings.HasPrefix(got.TLS, "TLS 1.") {
+		t.Errorf("TLS not used: %q", got.TLS)
+	}
+	if e.Postfix.LogCount("TLS connection established to", "127.0.0.1") == 0 {
+		t.Errorf("Postfix's log does not show the outbound TLS session")
+	}
+}
