@@ -6,28 +6,14 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/mailtower/mailtower/internal/policytest"
-	"github.com/mailtower/mailtower/settings"
-	"github.com/mailtower/mailtower/settings/settingstest"
 )
 
 // An authenticated user gets [sasl] messages_per_hour messages per hour;
 // every recipient of a counted message passes; the hour slides (issue 16).
 func TestSendLimit(t *testing.T) {
 	ctx := context.Background()
-	st, _ := settingstest.Open(t)
-	aliases := policytest.Seed(t, st)
-	res, err := settings.NewResolver(st, st, settings.Policy{MaxSize: 25_000_000}, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
 	clock := &fakeClock{t: time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)}
-	d, err := NewDecider(DeciderConfig{Resolver: res, Aliases: aliases, Relay: settings.NewRelayIndex(st, nil),
-		Generation: NewGeneration(st.Generation, 0, nil), Logger: quiet, Sends: NewSendLimiter(3, time.Hour, clock.Now)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := seededDecider(t, NewSendLimiter(3, time.Hour, clock.Now))
 	ask := func(user, instance, rcptTo string) string {
 		t.Helper()
 		dec, err := d.Decide(ctx, rcpt("203.0.113.50", "bob@valid.example", rcptTo, "sasl_username", user, "instance", instance))
