@@ -153,3 +153,24 @@ func TestConfigCheckComparesPostfixTimeout(t *testing.T) {
 		t.Fatalf("config check with Postfix waiting 160s: %s", out)
 	}
 }
+
+// `domain set --tls` stores the relay's TLS policy that the socketmap
+// serves as smtp_tls_policy_maps (issue 16).
+func TestDomainTLSPolicy(t *testing.T) {
+	cfg := testConfig(t)
+	mustRun(t, cfg, "domain", "add", "tls.example", "--relay", "mx.tls.example")
+	if out := mustRun(t, cfg, "domain", "show", "tls.example"); !strings.Contains(out, "may (default)") {
+		t.Errorf("default:\n%s", out)
+	}
+	mustRun(t, cfg, "domain", "set", "tls.example", "--tls", "verify")
+	if out := mustRun(t, cfg, "domain", "show", "tls.example"); !strings.Contains(out, "verify\n") {
+		t.Errorf("after --tls verify:\n%s", out)
+	}
+	if _, err := run(t, cfg, "domain", "set", "tls.example", "--tls", "dane-only"); err == nil || !strings.Contains(err.Error(), "dane-only") {
+		t.Errorf("bad policy: %v", err)
+	}
+	mustRun(t, cfg, "domain", "set", "tls.example", "--tls", "default")
+	if out := mustRun(t, cfg, "domain", "show", "tls.example"); !strings.Contains(out, "may (default)") {
+		t.Errorf("after default:\n%s", out)
+	}
+}

@@ -21,6 +21,7 @@ type domainFlags struct {
 	relay     string
 	catchAll  bool
 	relayNets []string
+	tls       string
 	force     bool
 	policy    policyFlags
 	extras    extraFlags
@@ -30,6 +31,7 @@ func (f *domainFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.relay, "relay", "", "the customer's mail server, HOST[:PORT]")
 	cmd.Flags().BoolVar(&f.catchAll, "catch-all", false, "the customer server accepts any local part (greylist instead of validating recipients)")
 	cmd.Flags().StringSliceVar(&f.relayNets, "relay-net", nil, "customer network allowed to send outbound (CIDR, repeatable; \"none\" clears)")
+	cmd.Flags().StringVar(&f.tls, "tls", "", "TLS when relaying to the customer's server: may (opportunistic, the default), encrypt (required), verify (required, valid certificate) or default")
 	cmd.Flags().BoolVar(&f.force, "force", false, "accept a --relay-net broader than /16 (IPv4) or /48 (IPv6)")
 	f.policy.register(cmd)
 	f.extras.register(cmd)
@@ -44,6 +46,13 @@ func (f *domainFlags) apply(cmd *cobra.Command, d *settings.Domain) error {
 	}
 	if cmd.Flags().Changed("catch-all") {
 		d.CatchAll = f.catchAll
+	}
+	if cmd.Flags().Changed("tls") {
+		p, err := settings.ParseTLSPolicy(f.tls)
+		if err != nil {
+			return usageErr("--tls: %v", err)
+		}
+		d.TLS = p
 	}
 	if cmd.Flags().Changed("relay-net") {
 		d.RelayNets = nil
@@ -146,6 +155,7 @@ type domainView struct {
 	Relay     string   `json:"relay"`
 	CatchAll  bool     `json:"catch_all"`
 	RelayNets []string `json:"relay_nets"`
+	TLS       string   `json:"tls"`
 	Users     int      `json:"users"`
 	// VerifyRecipients is "list" or "callout"; Mirror is nil when off.
 	VerifyRecipients string       `json:"verify_recipients"`
@@ -157,9 +167,12 @@ type domainView struct {
 
 func viewDomain(d settings.Domain, users int) domainView {
 	v := domainView{Name: d.Name, Relay: d.Relay, CatchAll: d.CatchAll, Users: users, RelayNets: []string{},
-		VerifyRecipients: string(settings.VerifyList), Mirror: viewMirror(d.Mirror)}
+		VerifyRecipients: string(settings.VerifyList), Mirror: viewMirror(d.Mirror), TLS: string(d.TLS)}
 	if d.VerifyRecipients != "" {
 		v.VerifyRecipients = string(d.VerifyRecipients)
+	}
+	if v.TLS == "" {
+		v.TLS = "may (default)"
 	}
 	for _, p := range d.RelayNets {
 		v.RelayNets = append(v.RelayNets, p.String())
@@ -198,6 +211,7 @@ func domainShowCmd(g *globals) *cobra.Command {
 			fmt.Fprintf(w, "relay\t%s\n", v.Relay)
 			fmt.Fprintf(w, "catch-all\t%v\n", v.CatchAll)
 			fmt.Fprintf(w, "relay-net\t%s\n", orDash(strings.Join(v.RelayNets, ", ")))
+			fmt.Fprintf(w, "tls\t%s\n", v.TLS)
 			fmt.Fprintf(w, "users\t%d\n", v.Users)
 			printPolicyRows(w, v.Policy)
 			w.Flush()

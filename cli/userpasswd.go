@@ -21,8 +21,9 @@ func userPasswdCmd(g *globals) *cobra.Command {
 	var hash bool
 	cmd := &cobra.Command{
 		Use:   "passwd LOGIN",
-		Short: "Set the web portal password of a user (or of an admin login)",
-		Long: "Set the portal password of LOGIN: a user address (`mailtower user add`) or a login made an admin\n" +
+		Short: "Set the password of a user (web portal and SMTP submission) or of an admin login",
+		Long: "Set the password of LOGIN: a user address (`mailtower user add`), which then logs in to the portal\n" +
+			"and sends mail on the submission ports 587 and 465 (docs/submission.md), or a login made an admin\n" +
 			"or domain admin (`mailtower admin add`). The password is read from standard input (first line),\n" +
 			"or prompted for twice on a terminal; at least 10 characters. --hash reads an existing argon2id or\n" +
 			"bcrypt hash instead (import from another system; bcrypt is replaced by argon2id at the first login).\n" +

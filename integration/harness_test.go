@@ -118,6 +118,16 @@ type EnvOptions struct {
 	// `mailtower postfix-config --main` (overriding the harness's own),
 	// so that tests run the configuration admins install.
 	PostfixMain []string
+	// Submission adds the master.cf services of `mailtower postfix-config
+	// --submission` (587 and 465 on the free ports of
+	// Mailtower.SubmissionPort and SubmissionsPort).
+	Submission bool
+	// SASLExtra are more keys of mailtower's [sasl] section.
+	SASLExtra string
+	// SASLPath, when set, replaces mailtower's authentication server as
+	// the submission services' smtpd_sasl_path (another server, such as
+	// Dovecot, for the protocol conformance test).
+	SASLPath string
 }
 
 // defaultDomains are the customer domains every Env accepts.
@@ -173,7 +183,7 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 	// The config is written even without the milter: the CLI needs it.
 	e.Mailtower, err = writeMailtowerConfig(e.sub(t, "mailtower"), MailtowerOptions{
 		ClamdAddr: e.clamdAddr(o), SpamdAddr: e.spamdAddr(o),
-		ReinjectAddr: e.Postfix.ReinjectConfig(), Extra: o.MailtowerExtra, LogLevel: o.LogLevel,
+		ReinjectAddr: e.Postfix.ReinjectConfig(), Extra: o.MailtowerExtra, LogLevel: o.LogLevel, SASLExtra: o.SASLExtra,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -196,6 +206,17 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 	mainExtra, err := e.generatedMain(o.PostfixMain)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if o.Submission {
+		sub, err := e.Mailtower.CLI("postfix-config", "--submission")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.SASLPath != "" {
+			sub = strings.ReplaceAll(sub, fmt.Sprintf("smtpd_sasl_path=inet:127.0.0.1:%d", e.Mailtower.SASLPort),
+				"smtpd_sasl_path="+o.SASLPath)
+		}
+		o.ExtraMaster += sub
 	}
 	if err := e.Postfix.Start(PostfixOptions{Domains: o.Domains, SinkPort: e.Sink.Port, MilterPort: milterPort,
 		ReinjectEntry: reinject, ExtraMaster: o.ExtraMaster, MainExtra: mainExtra}); err != nil {

@@ -20,8 +20,13 @@ type Mailtower struct {
 	MilterPort    int
 	PolicyPort    int
 	SocketmapPort int
-	Log           string
-	p             *proc
+	// SASLPort is the authentication server ([sasl] listen);
+	// SubmissionPort and SubmissionsPort are the services that
+	// `postfix-config --submission` prints (Postfix listens there only
+	// when a test adds them to master.cf: EnvOptions.Submission).
+	SASLPort, SubmissionPort, SubmissionsPort int
+	Log                                       string
+	p                                         *proc
 }
 
 // MailtowerOptions are what the tests vary in the config file.
@@ -31,6 +36,9 @@ type MailtowerOptions struct {
 	ReinjectAddr string // Postfix's listener without milter
 	// Extra is appended to the config file verbatim (TOML).
 	Extra string
+	// SASLExtra are more keys of the [sasl] section (the harness writes
+	// the section, with free ports).
+	SASLExtra string
 	// LogLevel defaults to debug: a failing test prints the log.
 	LogLevel string
 }
@@ -39,17 +47,20 @@ type MailtowerOptions struct {
 // free loopback port: developers share the machine, so no default port
 // (8891, 10040, 9891, ...) may be used.
 func writeMailtowerConfig(dir string, o MailtowerOptions) (*Mailtower, error) {
-	ports, err := freePorts(3)
+	ports, err := freePorts(6)
 	if err != nil {
 		return nil, err
 	}
 	m := &Mailtower{
-		Config:        filepath.Join(dir, "mailtower.toml"),
-		DataDir:       filepath.Join(dir, "data"),
-		MilterPort:    ports[0],
-		PolicyPort:    ports[1],
-		SocketmapPort: ports[2],
-		Log:           filepath.Join(dir, "mailtower.log"),
+		Config:          filepath.Join(dir, "mailtower.toml"),
+		DataDir:         filepath.Join(dir, "data"),
+		MilterPort:      ports[0],
+		PolicyPort:      ports[1],
+		SocketmapPort:   ports[2],
+		SASLPort:        ports[3],
+		SubmissionPort:  ports[4],
+		SubmissionsPort: ports[5],
+		Log:             filepath.Join(dir, "mailtower.log"),
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "data_dir = %q\nhostname = \"gw.mailtower.test\"\n\n", m.DataDir)
@@ -61,6 +72,12 @@ func writeMailtowerConfig(dir string, o MailtowerOptions) (*Mailtower, error) {
 	fmt.Fprintf(&b, "[policyd]\nlisten = \"127.0.0.1:%d\"\nsocketmap = \"127.0.0.1:%d\"\n\n", m.PolicyPort, m.SocketmapPort)
 	fmt.Fprintf(&b, "[reinject]\nsmtp = %q\n\n", o.ReinjectAddr)
 	fmt.Fprintf(&b, "[metrics]\nlisten = \"\"\n\n")
+	fmt.Fprintf(&b, "[sasl]\nlisten = \"127.0.0.1:%d\"\nsubmission = \"127.0.0.1:%d\"\nsubmissions = \"127.0.0.1:%d\"\n",
+		m.SASLPort, m.SubmissionPort, m.SubmissionsPort)
+	if o.SASLExtra != "" {
+		b.WriteString(o.SASLExtra + "\n")
+	}
+	b.WriteString("\n")
 	if o.ClamdAddr != "" {
 		fmt.Fprintf(&b, "[scanners.clamd]\naddress = %q\ntimeout = \"30s\"\n\n", o.ClamdAddr)
 	}

@@ -4,8 +4,15 @@ package integration
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"strings"
 	"sync"
@@ -24,6 +31,9 @@ type Received struct {
 	// ENVID, NOTIFY and ORCPT on.
 	Mail smtp.MailOptions
 	Rcpt []smtp.RcptOptions
+	// TLS is the TLS version the message came over ("TLS 1.3"), "" for
+	// plain text.
+	TLS string
 }
 
 // Header returns the values of the header field name (case-insensitive),
@@ -75,6 +85,7 @@ type Sink struct {
 	arrived  chan struct{} // closed and replaced on every message
 	srv      *smtp.Server
 	serveErr chan error
+	tls      *tls.Config // STARTTLS offered when set (UseTLS)
 	// rcptReply answers RCPT for an address (nil: accept); rcpts logs
 	// every RCPT, probes of Postfix's verify(8) included.
 	rcptReply func(addr string) *smtp.SMTPError
@@ -126,9 +137,10 @@ func (s *Sink) Start() error {
 	if err != nil {
 		return fmt.Errorf("sink: %w", err)
 	}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		return &sinkSession{sink: s}, nil
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		return &sinkSession{sink: s, conn: c}, nil
 	}))
+	srv.TLSConfig = s.tls
 	srv.Domain = "customer.test"
 	srv.MaxMessageBytes = 64 << 20
 	srv.MaxRecipients = 1000
@@ -195,6 +207,26 @@ func (s *Sink) WaitCount(n int, limit time.Duration) int {
 	}
 }
 
+// UseTLS restarts the sink offering STARTTLS with a self-signed
+// certificate (a customer's server with TLS).
+func (s *Sink) UseTLS() error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "customer.test"},
+		DNSNames: []string{"customer.test"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return err
+	}
+	s.Stop()
+	s.mu.Lock()
+	s.tls = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	s.mu.Unlock()
+	return s.Start()
+}
+
 func (s *Sink) add(m Received) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -209,6 +241,7 @@ func (s *Sink) add(m Received) {
 // sinkSession records one SMTP transaction.
 type sinkSession struct {
 	sink *Sink
+	conn *smtp.Conn
 	from string
 	to   []string
 	mail smtp.MailOptions
@@ -248,7 +281,11 @@ func (ss *sinkSession) Data(r io.Reader) error {
 	if _, err := buf.ReadFrom(r); err != nil {
 		return err
 	}
-	ss.sink.add(Received{From: ss.from, To: ss.to, Data: buf.Bytes(), Mail: ss.mail, Rcpt: ss.rcpt})
+	m := Received{From: ss.from, To: ss.to, Data: buf.Bytes(), Mail: ss.mail, Rcpt: ss.rcpt}
+	if st, ok := ss.conn.TLSConnectionState(); ok {
+		m.TLS = tls.VersionName(st.Version)
+	}
+	ss.sink.add(m)
 	return nil
 }
 

@@ -40,7 +40,11 @@ func TestSharedPolicyCases(t *testing.T) {
 			}
 			trx := newTrx(header, body, c.Recipient)
 			trx.SetConnect(mailfilter.Connect{Family: "tcp4", Addr: c.Client, Host: "client.example"})
-			trx.SetMailFrom(addr.NewMailFrom(c.Sender, "", "smtp", "", ""))
+			authType := ""
+			if c.AuthUser != "" {
+				authType = "PLAIN"
+			}
+			trx.SetMailFrom(addr.NewMailFrom(c.Sender, "", "smtp", c.AuthUser, authType))
 
 			ds, err := decide(ctx, rt.Policy, envelopeOf(trx), c.Size)
 			if err != nil {

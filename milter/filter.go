@@ -155,6 +155,8 @@ func envelopeOf(trx mailfilter.Trx) scan.Envelope {
 	}
 	if m := trx.MailFrom(); m != nil {
 		env.Sender = m.Addr
+		// {auth_authen}: set only when the client logged in (submission).
+		env.AuthUser = m.AuthenticatedUser()
 	}
 	for _, r := range trx.RcptTos() {
 		env.Recipients = append(env.Recipients, r.Addr)

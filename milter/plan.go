@@ -34,7 +34,8 @@ func decide(ctx context.Context, core *policy.Core, env scan.Envelope, size int6
 	client, _ := netip.ParseAddr(env.ClientAddr) // the zero Addr when unknown
 	out := make([]policy.Decision, 0, len(env.Recipients))
 	for _, rcpt := range env.Recipients {
-		d, err := core.Decide(ctx, policy.Request{Client: client.Unmap(), Sender: env.Sender, Recipient: rcpt, Size: size})
+		d, err := core.Decide(ctx, policy.Request{Client: client.Unmap(), Sender: env.Sender, Recipient: rcpt, Size: size,
+			AuthUser: env.AuthUser})
 		if err != nil {
 			return nil, err
 		}

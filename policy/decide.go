@@ -21,6 +21,11 @@ type Request struct {
 	// Size is the message size in bytes: announced (SIZE=) at RCPT, the
 	// real size at end of DATA; 0 when unknown.
 	Size int64
+	// AuthUser is the SASL login of an authenticated client (submission:
+	// Postfix's sasl_username, the milter's {auth_authen}); "" when the
+	// client did not log in. Postfix has checked that the sender is one
+	// of the user's addresses (smtpd_sender_login_maps).
+	AuthUser string
 }
 
 // Outcome is the kind of a Decision.
@@ -32,8 +37,9 @@ const (
 	// customer's outbound mail; Postfix's own restrictions decide at RCPT
 	// (reject_unauth_destination), the global policy at DATA.
 	NotLocal Outcome = iota
-	// Relay: a customer's outbound mail (settings.IsOutbound): permitted at
-	// RCPT, scanned for viruses only at DATA.
+	// Relay: a customer's outbound mail (settings.IsOutbound, or an
+	// authenticated user's mail to a recipient outside the served
+	// domains): permitted at RCPT, scanned for viruses only at DATA.
 	Relay
 	// Refuse: the recipient is refused; Decision.Reply says why.
 	Refuse
@@ -54,7 +60,8 @@ type Decision struct {
 	Recipient string
 	// Reason is a short stable word for logs, metrics and tests: outbound,
 	// relay-denied, block-ip, block-sender, block-sender-domain, size,
-	// unknown-user, callout, allowed-sender, pass, not-local.
+	// unknown-user, callout, allowed-sender, authenticated, pass, not-local,
+	// outbound-auth.
 	Reason string
 	// Reply is the SMTP reply of a refusal (Outcome Refuse).
 	Reply smtpreply.Reply
@@ -111,6 +118,10 @@ func (c *Core) Decide(ctx context.Context, req Request) (Decision, error) {
 	d := Decision{Recipient: rcpt, Policy: res, SenderAllowed: SenderAllowed(res.Rules, req.Sender)}
 	// A recipient of a served domain is inbound and gets every check
 	// below, whoever the client is.
+	if req.AuthUser != "" && res.Domain == nil {
+		d.Outcome, d.Reason = Relay, "outbound-auth"
+		return d, nil
+	}
 	if settings.IsOutbound(relayDomains, req.Sender, res.Domain != nil) {
 		d.Outcome, d.Reason = Relay, "outbound"
 		return d, nil
@@ -156,6 +167,11 @@ func (c *Core) Decide(ctx context.Context, req Request) (Decision, error) {
 	}
 	if d.SenderAllowed {
 		d.Reason = "allowed-sender"
+		return d, nil
+	}
+	if req.AuthUser != "" {
+		// A customer's user who logged in is no spam robot to greylist.
+		d.Reason = "authenticated"
 		return d, nil
 	}
 	d.Greylist = true

@@ -16,20 +16,11 @@ import (
 // runs the same cases through the milter.
 func TestSharedPolicyCases(t *testing.T) {
 	ctx := context.Background()
-	st, _ := settingstest.Open(t)
-	aliases := policytest.Seed(t, st)
-	res, err := settings.NewResolver(st, st, settings.Policy{MaxSize: 25_000_000}, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := NewDecider(DeciderConfig{Resolver: res, Aliases: aliases, Relay: settings.NewRelayIndex(st, nil),
-		Generation: NewGeneration(st.Generation, 0, nil), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := seededDecider(t, nil)
 	for _, c := range policytest.Cases {
 		t.Run(c.Name, func(t *testing.T) {
-			dec, err := d.Decide(ctx, rcpt(c.Client, c.Sender, c.Recipient, "size", strconv.FormatInt(c.Size, 10)))
+			dec, err := d.Decide(ctx, rcpt(c.Client, c.Sender, c.Recipient, "size", strconv.FormatInt(c.Size, 10),
+				"sasl_username", c.AuthUser))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -38,4 +29,22 @@ func TestSharedPolicyCases(t *testing.T) {
 			}
 		})
 	}
+}
+
+// seededDecider is a Decider over the shared cases' settings
+// (policytest.Seed), with sends as its sending limit.
+func seededDecider(t *testing.T, sends *SendLimiter) *Decider {
+	t.Helper()
+	st, _ := settingstest.Open(t)
+	aliases := policytest.Seed(t, st)
+	res, err := settings.NewResolver(st, st, settings.Policy{MaxSize: 25_000_000}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := NewDecider(DeciderConfig{Resolver: res, Aliases: aliases, Relay: settings.NewRelayIndex(st, nil),
+		Generation: NewGeneration(st.Generation, 0, nil), Logger: quiet, Sends: sends})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

@@ -49,6 +49,9 @@ type Options struct {
 	// Panicked is told "policy" or "socketmap" for every panic recovered
 	// in a connection (metrics.Panic); nil = nobody.
 	Panicked func(component string)
+	// MessagesPerHour limits each authenticated user's messages
+	// ([sasl] messages_per_hour); 0 = no limit.
+	MessagesPerHour int
 }
 
 // Daemon is the policy server, the socketmap server and the greylist
@@ -102,7 +105,8 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 		}
 	}
 	dec, err := NewDecider(DeciderConfig{Resolver: resolver, Aliases: aliases,
-		Relay: settings.NewRelayIndex(o.Settings, gen.Get), Greylist: gl, Generation: gen, Logger: o.Logger})
+		Relay: settings.NewRelayIndex(o.Settings, gen.Get), Greylist: gl, Generation: gen, Logger: o.Logger,
+		Sends: NewSendLimiter(o.MessagesPerHour, time.Hour, o.Now)})
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +117,8 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	srv := NewServer(dec, ServerConfig{Limits: o.Limits,
 		IdleTimeout: o.IdleTimeout, MaxConnections: o.MaxConnections, Logger: o.Logger, Decided: o.Decided, Panicked: o.Panicked})
 	sm := newSocketmap(domains, resolver, dec.aliases, SocketmapConfig{IdleTimeout: o.IdleTimeout,
-		MaxConnections: o.MaxConnections, Logger: o.Logger, Panicked: o.Panicked})
+		MaxConnections: o.MaxConnections, Logger: o.Logger, Panicked: o.Panicked,
+		TLS: o.Settings.TLSPolicies, AliasTargets: aliases.Target, Generation: gen})
 	return &Daemon{Policy: srv, Socketmap: sm, Greylist: gl, Decider: dec, PurgeEvery: 5 * time.Minute,
 		listen: o.Listen, socketmap: o.Socketmap, log: o.Logger, resolver: resolver}, nil
 }

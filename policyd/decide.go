@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"time"
 
 	"github.com/mailtower/mailtower/internal/smtpreply"
 	"github.com/mailtower/mailtower/policy"
@@ -59,6 +60,7 @@ type Decider struct {
 	core     *policy.Core
 	aliases  *aliasCache // shared with the socketmap
 	greylist Greylist
+	sends    *SendLimiter
 	log      *slog.Logger
 }
 
@@ -73,7 +75,10 @@ type DeciderConfig struct {
 	Generation *Generation
 	// CacheSize bounds the addresses whose alias status is cached.
 	CacheSize int
-	Logger    *slog.Logger
+	// Sends limits the messages of authenticated users (sasl_username);
+	// nil = no limit.
+	Sends  *SendLimiter
+	Logger *slog.Logger
 }
 
 // NewDecider returns a Decider.
@@ -89,7 +94,7 @@ func NewDecider(c DeciderConfig) (*Decider, error) {
 		return nil, err
 	}
 	core := policy.New(policy.Config{Resolver: c.Resolver, Relay: c.Relay, Aliases: ac})
-	return &Decider{core: core, aliases: ac, greylist: c.Greylist, log: c.Logger}, nil
+	return &Decider{core: core, aliases: ac, greylist: c.Greylist, sends: c.Sends, log: c.Logger}, nil
 }
 
 // Decide answers one request. At RCPT the policy core decides
@@ -107,7 +112,16 @@ func (d *Decider) Decide(ctx context.Context, req Request) (Decision, error) {
 	}
 	client, _ := req.Client()
 	size, _ := req.Size()
-	pd, err := d.core.Decide(ctx, policy.Request{Client: client, Sender: req.Sender(), Recipient: req.Recipient(), Size: size})
+	user := req["sasl_username"]
+	if user != "" && d.sends != nil {
+		if ok, retry := d.sends.Allow(user, req["instance"]); !ok {
+			d.log.Warn("authenticated user over the sending limit", "user", user, "client", req["client_address"],
+				"from", req.Sender(), "retry_in", retry.Round(time.Second).String())
+			return Decision{smtpreply.SendLimit().Line(), "send-limit", user}, nil
+		}
+	}
+	pd, err := d.core.Decide(ctx, policy.Request{Client: client, Sender: req.Sender(), Recipient: req.Recipient(), Size: size,
+		AuthUser: user})
 	if err != nil {
 		return Decision{}, err
 	}

@@ -138,3 +138,14 @@ func (a *acceptor) active() int {
 	defer a.mu.Unlock()
 	return len(a.conns)
 }
+
+// ServeConns accepts connections on ln until ctx ends and runs handle in
+// a goroutine for each (at most max at once; 0 = no limit), with the
+// policy servers' shutdown (idle connections are woken, handlers
+// awaited) and panic containment. The authentication server (saslauth)
+// runs on it too.
+func ServeConns(ctx context.Context, ln net.Listener, name string, max int, log *slog.Logger,
+	handle func(ctx context.Context, c net.Conn)) error {
+	a := &acceptor{name: name, max: max, log: log}
+	return a.serve(ctx, ln, handle)
+}

@@ -43,6 +43,12 @@ type SocketmapConfig struct {
 	// Panicked is told "socketmap" for every panic recovered while
 	// answering (metrics); may be nil.
 	Panicked func(component string)
+	// TLS and AliasTargets feed the tls and senders tables (submission);
+	// nil answers NOTFOUND.
+	TLS          TLSSource
+	AliasTargets AliasTargets
+	// Generation empties the tls table's cache when settings change.
+	Generation *Generation
 }
 
 // Socketmap serves Postfix socketmap look-ups from the settings, so that
@@ -51,6 +57,7 @@ type Socketmap struct {
 	domains  *domainCache
 	resolver Resolver
 	aliases  *aliasCache
+	tls      *genLRU[map[string]settings.TLSPolicy]
 	cfg      SocketmapConfig
 	acc      acceptor
 }
@@ -64,8 +71,12 @@ func newSocketmap(domains *domainCache, resolver Resolver, aliases *aliasCache, 
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Socketmap{domains: domains, resolver: resolver, aliases: aliases, cfg: cfg,
+	m := &Socketmap{domains: domains, resolver: resolver, aliases: aliases, cfg: cfg,
 		acc: acceptor{name: "socketmap", max: cfg.MaxConnections, log: cfg.Logger, panicked: cfg.Panicked}}
+	if cfg.Generation != nil {
+		m.tls, _ = newGenLRU[map[string]settings.TLSPolicy](cfg.Generation, 1) // size 1 cannot fail
+	}
+	return m
 }
 
 // Serve answers connections from ln until ctx ends (see Server.Serve).
@@ -145,6 +156,10 @@ func (m *Socketmap) Lookup(ctx context.Context, req []byte) string {
 	case MapRecipients:
 		found, err = m.recipient(ctx, key)
 		value = "OK"
+	case MapTLS:
+		value, found, err = m.tlsPolicy(ctx, key)
+	case MapSenders:
+		value, found, err = m.senderLogins(ctx, key)
 	default:
 		return fmt.Sprintf("PERM unknown map %q", name)
 	}

@@ -96,8 +96,12 @@ type Envelope struct {
 	Recipients []string `json:"recipients"`
 	// Outbound is set for a customer's outbound mail (settings.Outbound:
 	// relay network, sender of its domain, every recipient outside the
-	// served domains): it is scanned for viruses only.
+	// served domains; or an authenticated user to recipients outside
+	// them): it is scanned for viruses only.
 	Outbound bool `json:"outbound,omitempty"`
+	// AuthUser is the login of a client that authenticated (submission,
+	// the milter macro {auth_authen}); "" otherwise.
+	AuthUser string `json:"auth_user,omitempty"`
 }
 
 // Message is a message under scan: its envelope and its raw bytes

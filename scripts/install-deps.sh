@@ -24,7 +24,7 @@ packages=(
 	rspamd           # the rspamd engine (integration tests of scan/rspamd)
 	c-icap libc-icap-mod-virus-scan  # an ICAP antivirus server (tests of scan/icap)
 	swaks            # SMTP test client
-	ssl-cert         # the snakeoil certificate: the portal's HTTPS until the admin names its own (install.sh)
+	dovecot-core     # a real Dovecot auth server: protocol conformance and benchmark of mailtower's SASL server (integration/saslconf_test.go)
 	chromium         # headless browser of the portal's end-to-end test (integration/portal_test.go)
 	oathtool         # independent TOTP codes for that test
 	age              # age-keygen and age: customer keys of the mail mirror test (integration/mirror_test.go)
@@ -35,6 +35,7 @@ packages=(
 	sqlite3          # inspecting the database
 	gcc libc6-dev    # cgo for github.com/mattn/go-sqlite3
 	make git ca-certificates curl unzip
+	ssl-cert         # the snakeoil certificate: Postfix STARTTLS and the portal's HTTPS until the admin names its own
 )
 
 missing=()

@@ -81,10 +81,16 @@ fi
 # main.cf: every "name = value" line mailtower prints replaces ours.
 "$BIN" --config "$CONFIG" postfix-config --main | grep -v '^#' | grep . |
 	while IFS= read -r line; do postconf -e "$line"; done
-# master.cf: the re-injection listener. A previous generated entry (an
-# older install's loopback port, say) is replaced by the current one.
+# master.cf: the re-injection listener and the submission ports (587, 465).
+# Previous generated entries (an older install's loopback port, say) are
+# replaced by the current ones: the re-injection block runs from its
+# "# --- mailtower:" comment over one service and its "-o" lines, the
+# submission block up to its "# --- end mailtower: submission" line.
 entry=$("$BIN" --config "$CONFIG" postfix-config --master)
+submission=$("$BIN" --config "$CONFIG" postfix-config --submission)
 awk '
+/^# --- mailtower: submission/ { sub_ = 1; next }
+sub_ { if (/^# --- end mailtower: submission/) sub_ = 0; next }
 /^# --- mailtower: re-injection listener/ { skip = 1; svc = 0; next }
 skip && !svc && /^#/ { next }
 skip && !svc && /^[^ \t#]/ { svc = 1; next }
@@ -92,6 +98,9 @@ skip && svc && /^[ \t]/ { next }
 { skip = 0; print }
 ' /etc/postfix/master.cf >/etc/postfix/master.cf.mailtower
 printf '%s\n' "$entry" >>/etc/postfix/master.cf.mailtower
+if [ -n "$submission" ]; then
+	printf '%s\n' "$submission" >>/etc/postfix/master.cf.mailtower
+fi
 mv /etc/postfix/master.cf.mailtower /etc/postfix/master.cf
 # The listener's socket (public/ in Postfix's queue) is reachable by group
 # postdrop only: mailtower sends releases, copies and notices through it.
@@ -120,6 +129,11 @@ else
 	if postfix status >/dev/null 2>&1; then postfix reload; else postfix start; fi
 fi
 
+if [ "$(postconf -h smtpd_tls_cert_file)" = /etc/ssl/certs/ssl-cert-snakeoil.pem ]; then
+	echo "note: Postfix offers STARTTLS with Debian's self-signed snakeoil certificate. Servers" >&2
+	echo "      sending to port 25 still encrypt; mail clients on 587/465 warn. Set [tls] cert and" >&2
+	echo "      key in $CONFIG and run this script again (docs/submission.md)." >&2
+fi
 # Debian's clamav-daemon starts only with official signatures (.cvd/.cld).
 if ! compgen -G '/var/lib/clamav/*.c[lv]d' >/dev/null; then
 	echo "note: clamd has no signatures yet (freshclam downloads them). Until clamd runs," >&2
@@ -130,6 +144,7 @@ cat <<EOF
 mailtower is installed and running.
   config:   $CONFIG        (check: mailtower config check)
   add a customer domain:  mailtower domain add example.com --relay mail.example.com
+  let a user send (587/465): mailtower user passwd user@example.com   (docs/submission.md)
   quarantine:             mailtower quarantine list
   logs:                   journalctl -u mailtower (or /var/log/mailtower.log)
 EOF

@@ -127,3 +127,16 @@ func (s *AliasStore) Exists(ctx context.Context, address string) (bool, error) {
 	}
 	return true, nil
 }
+
+// Target returns an alias's target (address normalised); found is false
+// when address is no alias.
+func (s *AliasStore) Target(ctx context.Context, address string) (target string, found bool, err error) {
+	err = s.db.QueryRowContext(ctx, `SELECT target FROM aliases WHERE address = ?`, address).Scan(&target)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("alias %s: %w", address, err)
+	}
+	return target, true, nil
+}

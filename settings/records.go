@@ -35,8 +35,10 @@ type Domain struct {
 	// aliases are checked: VerifyList refuses them, VerifyCallout asks the
 	// customer's server ("" reads as VerifyList).
 	VerifyRecipients VerifyMode
-	Overrides        Overrides
-	Created          time.Time
+	// TLS is the relay's TLS policy (empty: opportunistic, the default).
+	TLS       TLSPolicy
+	Overrides Overrides
+	Created   time.Time
 }
 
 // User is one recipient address of a domain, with its overrides.

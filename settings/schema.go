@@ -35,6 +35,8 @@ var migrations = []string{
 	CREATE TRIGGER users_ins AFTER INSERT ON users BEGIN UPDATE settings_generation SET gen = gen + 1; END;
 	CREATE TRIGGER users_upd AFTER UPDATE ON users BEGIN UPDATE settings_generation SET gen = gen + 1; END;
 	CREATE TRIGGER users_del AFTER DELETE ON users BEGIN UPDATE settings_generation SET gen = gen + 1; END;`,
+	// The relay's TLS policy (TLSPolicy; '' = the global default).
+	`ALTER TABLE domains ADD COLUMN tls TEXT NOT NULL DEFAULT ''`,
 }
 
 // ruleMigrations is the schema of the rules table (component "rules").

@@ -71,9 +71,9 @@ func (s *SQLStore) AddDomain(ctx context.Context, d Domain) error {
 	if d.Created.IsZero() {
 		d.Created = s.now()
 	}
-	args := append([]any{d.Name, d.Relay, d.CatchAll, d.Created.Unix()}, overrideArgs(d.Overrides)...)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO domains (name, relay, catch_all, created, `+overrideCols+
-		`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {
+	args := append([]any{d.Name, d.Relay, d.CatchAll, d.Created.Unix(), d.TLS}, overrideArgs(d.Overrides)...)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO domains (name, relay, catch_all, created, tls, `+overrideCols+
+		`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {
 		if isUnique(err) {
 			return fmt.Errorf("domain %s: %w", d.Name, ErrExists)
 		}
@@ -116,9 +116,9 @@ func (s *SQLStore) UpdateDomain(ctx context.Context, name string, change func(*D
 	if err := change(d); err != nil {
 		return err
 	}
-	args := append([]any{d.Relay, d.CatchAll}, overrideArgs(d.Overrides)...)
+	args := append([]any{d.Relay, d.CatchAll, d.TLS}, overrideArgs(d.Overrides)...)
 	args = append(args, name)
-	if _, err := tx.ExecContext(ctx, `UPDATE domains SET relay = ?, catch_all = ?, `+overrideSet+` WHERE name = ?`, args...); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE domains SET relay = ?, catch_all = ?, tls = ?, `+overrideSet+` WHERE name = ?`, args...); err != nil {
 		return fmt.Errorf("update domain %s: %w", name, err)
 	}
 	if err := writeNets(ctx, tx, *d); err != nil {
@@ -138,8 +138,8 @@ type querier interface {
 func getDomain(ctx context.Context, q querier, name string) (*Domain, error) {
 	var d Domain
 	var created int64
-	dest := append([]any{&d.Name, &d.Relay, &d.CatchAll, &created}, overrideDest(&d.Overrides)...)
-	err := q.QueryRowContext(ctx, `SELECT name, relay, catch_all, created, `+overrideCols+
+	dest := append([]any{&d.Name, &d.Relay, &d.CatchAll, &created, &d.TLS}, overrideDest(&d.Overrides)...)
+	err := q.QueryRowContext(ctx, `SELECT name, relay, catch_all, created, tls, `+overrideCols+
 		` FROM domains WHERE name = ?`, name).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("domain %s: %w", name, ErrNotFound)

@@ -58,7 +58,7 @@ install -d "$stage/usr/share/bash-completion/completions"
 install -d "$doc/examples/postfix"
 install -m 0644 README.md "$doc/README.md"
 for f in docs/*.md; do install -m 0644 "$f" "$doc/"; done
-install -m 0644 contrib/postfix/main.cf contrib/postfix/master.cf contrib/postfix/README.md "$doc/examples/postfix/"
+install -m 0644 contrib/postfix/main.cf contrib/postfix/master.cf contrib/postfix/submission.cf contrib/postfix/README.md "$doc/examples/postfix/"
 install -m 0644 contrib/mailtower.toml "$doc/examples/mailtower.toml"
 
 # copyright: ours, then every Go module linked into the binary.

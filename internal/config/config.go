@@ -40,6 +40,8 @@ type Config struct {
 	Limits   Limits   `toml:"limits"`
 	Metrics  Metrics  `toml:"metrics"`
 	Web      Web      `toml:"web"`
+	TLS      TLS      `toml:"tls"`
+	SASL     SASL     `toml:"sasl"`
 
 	// Path is the file this configuration was read from (not a key).
 	Path string `toml:"-"`
@@ -222,6 +224,7 @@ func Default() *Config {
 		Limits:  Limits{MimeDepth: 20, MimeParts: 1000, ArchiveDepth: 4, Unpacked: 200 * MB, Decoded: 64 * MB},
 		Metrics: Metrics{Listen: "127.0.0.1:9891"},
 		Web:     defaultWeb(),
+		SASL:    defaultSASL(),
 	}
 }
 

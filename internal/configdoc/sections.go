@@ -59,6 +59,16 @@ var sectionDocs = map[string]string{
 		"authenticates its users (password and TOTP), so it may face the Internet, but only over TLS: " +
 		"an address other hosts can reach needs tls_cert and tls_key. Plain HTTP is accepted only on " +
 		"loopback or a unix socket, for a reverse proxy on this host that terminates TLS; base_url must be https.",
+	"tls": "The certificate Postfix presents for STARTTLS on port 25 and on the submission ports 587 " +
+		"and 465 (`mailtower postfix-config` writes smtpd_tls_cert_file and smtpd_tls_key_file). " +
+		"Until it is set, Postfix uses Debian's self-signed snakeoil certificate: sending servers " +
+		"still encrypt (they do not verify on port 25), but mail clients on 587/465 warn or refuse. " +
+		"See docs/submission.md.",
+	"sasl": "mailtower's authentication server for customers who send through the gateway " +
+		"(submission on 587 with STARTTLS and 465 with implicit TLS, see docs/submission.md). Postfix's " +
+		"smtpd asks it in Dovecot's authentication protocol (smtpd_sasl_type = dovecot); users log in " +
+		"with their address and the password set by `mailtower user passwd` (the portal's). It must " +
+		"listen on loopback or a unix socket: Postfix sends passwords to it in clear text.",
 }
 
 // examples are shown for keys that have no default: the Debian package

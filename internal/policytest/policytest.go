@@ -67,8 +67,11 @@ type Case struct {
 	Recipient string
 	Size      int64 // message size: announced at RCPT, the real size at DATA
 	Spammy    bool  // the content is spam by the test scanners
-	Outcome   policy.Outcome
-	Reason    string // policy.Decision.Reason
+	// AuthUser is the SASL login (submission): policyd's sasl_username,
+	// the milter's {auth_authen}.
+	AuthUser string
+	Outcome  policy.Outcome
+	Reason   string // policy.Decision.Reason
 	// Policyd is the policy daemon's action; a trailing "*" matches any rest.
 	Policyd string
 	// Milter is the milter's answer for the message: "accept" (delivered,
@@ -81,7 +84,8 @@ type Case struct {
 }
 
 // Cases are the shared table: allow-sender, block-sender, size, outbound,
-// relay refusal, alias, catch-all and unknown user.
+// relay refusal, alias, catch-all, unknown user and authenticated
+// submission.
 var Cases = []Case{
 	{Name: "allowed sender on a subdomain skips greylisting and the spam verdict", Client: "203.0.113.9",
 		Sender: "news@mail.trusted.example", Recipient: "anyone@catch.example", Size: 200, Spammy: true,
@@ -119,6 +123,15 @@ var Cases = []Case{
 		Sender: "spam@bad.example", Recipient: "someone@callout.example", Size: 200,
 		Outcome: policy.Refuse, Reason: "block-sender",
 		Policyd: "550 5.7.1 Sender <spam@bad.example> is blocked by rule *", Milter: "accept"},
+	{Name: "authenticated user to an outside recipient: outbound, scanned for viruses", Client: "203.0.113.50",
+		Sender: "bob@valid.example", AuthUser: "bob@valid.example", Recipient: "x@gmail.example", Size: 200, Spammy: true,
+		Outcome: policy.Relay, Reason: "outbound-auth", Policyd: "OK", Milter: "accept"},
+	{Name: "the same without login: not relayed", Client: "203.0.113.50",
+		Sender: "bob@valid.example", Recipient: "x@gmail.example", Size: 200,
+		Outcome: policy.NotLocal, Reason: "not-local", Policyd: "DUNNO", Milter: "accept"},
+	{Name: "authenticated user to a catch-all domain: not greylisted, fully scanned", Client: "203.0.113.50",
+		Sender: "bob@valid.example", AuthUser: "bob@valid.example", Recipient: "anyone@catch.example", Size: 200, Spammy: true,
+		Outcome: policy.Accept, Reason: "authenticated", Policyd: "DUNNO", Milter: "quarantine"},
 }
 
 // MatchAction reports whether a policy daemon action matches want (a

@@ -55,6 +55,9 @@ func Main(cfg *config.Config) string {
 	}
 	w("smtpd_milters = %s", milterForPostfix(cfg.Milter.Listen))
 	w("non_smtpd_milters =")
+	w("# The milter learns who logged in ({auth_authen}): authenticated mail is a")
+	w("# customer's outbound mail (Postfix's default list, written out so it stays).")
+	w("milter_mail_macros = i {auth_type} {auth_authen} {auth_author} {mail_addr} {mail_host} {mail_mailer}")
 	w("milter_default_action = tempfail")
 	w("# Postfix waits this long for the verdict: longer than mailtower's whole decision")
 	w("# ([milter] max_scan_wait + timeout), so that mailtower, not Postfix, decides to")
@@ -69,6 +72,7 @@ func Main(cfg *config.Config) string {
 	w("# Refuse SMTP smuggling (bare LF line endings).")
 	w("smtpd_forbid_bare_newline = yes")
 	w("smtpd_forbid_bare_newline_exclusions = $mynetworks")
+	writeTLS(w, cfg)
 	return b.String()
 }
 

@@ -16,7 +16,7 @@ var update = flag.Bool("update", false, "rewrite contrib/postfix from the genera
 // `mailtower postfix-config` prints for the default configuration.
 func TestContribMatchesGenerator(t *testing.T) {
 	cfg := config.Default()
-	for name, want := range map[string]string{"main.cf": Main(cfg), "master.cf": Master(cfg)} {
+	for name, want := range map[string]string{"main.cf": Main(cfg), "master.cf": Master(cfg), "submission.cf": Submission(cfg)} {
 		path := filepath.Join("..", "..", "contrib", "postfix", name)
 		if *update {
 			if err := os.WriteFile(path, []byte(want), 0o644); err != nil {

@@ -42,6 +42,13 @@ func Greylisted(secs int) Reply {
 	return Reply{450, "4.7.1", fmt.Sprintf("Greylisted, please try again in %d seconds", secs)}
 }
 
+// SendLimit defers a message from an authenticated user who sent
+// [sasl] messages_per_hour messages in the last hour (at RCPT): a stolen
+// password must not turn into thousands of spam messages.
+func SendLimit() Reply {
+	return Reply{450, "4.7.1", "Sending rate limit reached, please try again later"}
+}
+
 // UserUnknown rejects a recipient of a non-catch-all domain that is
 // neither a user nor an alias (at RCPT).
 func UserUnknown(rcpt string) Reply {
