@@ -29,6 +29,7 @@ func (r Reply) Accepted() bool { return r.Stage == "end of DATA" && r.Code/100 =
 // send delivers one message to addr and returns the server's reply. A
 // refusal is a Reply, not an error: errors are for broken connections.
 func send(addr, from string, to []string, data []byte) (Reply, error) {
+	awaitSettingsVisible()
 	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
 	if err != nil {
 		return Reply{Stage: "connect"}, fmt.Errorf("send to %s: %w", addr, err)

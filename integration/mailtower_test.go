@@ -122,6 +122,7 @@ func (m *Mailtower) CLI(args ...string) (string, error) {
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
+	noteSettingsChange(args)
 	if err != nil {
 		return string(out), fmt.Errorf("mailtower %s: %w: %s", strings.Join(args, " "), err, stderr.String())
 	}

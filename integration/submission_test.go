@@ -25,12 +25,14 @@ var tlsMain = []string{"smtpd_tls_cert_file", "smtpd_tls_key_file", "smtpd_tls_s
 // in the transcript's last lines, the tests look at the SMTP replies.
 func swaks(t *testing.T, args ...string) string {
 	t.Helper()
+	awaitSettingsVisible()
 	out, _ := exec.Command("swaks", append([]string{"--timeout", "30", "--hide-informational"}, args...)...).CombinedOutput()
 	return string(out)
 }
 
 // sendAuth sends msg over STARTTLS after AUTH PLAIN as user.
 func sendAuth(addr, user, password, from, to string, msg []byte) error {
+	awaitSettingsVisible()
 	c, err := smtp.Dial(addr)
 	if err != nil {
 		return err

@@ -122,7 +122,7 @@ var Cases = []Case{
 	{Name: "callout domain: a blocked sender is refused before any probe", Client: "203.0.113.9",
 		Sender: "spam@bad.example", Recipient: "someone@callout.example", Size: 200,
 		Outcome: policy.Refuse, Reason: "block-sender",
-		Policyd: "550 5.7.1 Sender <spam@bad.example> is blocked by rule *", Milter: "accept"},
+		Policyd: "550 5.7.1 Sender <spam@bad.example> is blocked by rule *", Milter: "reject"},
 	{Name: "authenticated user to an outside recipient: outbound, scanned for viruses", Client: "203.0.113.50",
 		Sender: "bob@valid.example", AuthUser: "bob@valid.example", Recipient: "x@gmail.example", Size: 200, Spammy: true,
 		Outcome: policy.Relay, Reason: "outbound-auth", Policyd: "OK", Milter: "accept"},
