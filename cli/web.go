@@ -112,7 +112,7 @@ func newPortal(ctx context.Context, a *app, log *slog.Logger) (http.Handler, *ac
 	if err != nil {
 		return nil, nil, err
 	}
-	q, err := quarantine.Open(ctx, a.db, a.cfg.DataDir, retention(a.cfg.Defaults))
+	q, err := a.Quarantine(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -170,7 +170,7 @@ type digestJob struct {
 // newDigester builds the digest sender: digests go through the
 // re-injection listener, like released mail and virus notices.
 func newDigester(ctx context.Context, a *app, accounts *account.Store) (*digestJob, error) {
-	q, err := quarantine.Open(ctx, a.db, a.cfg.DataDir, retention(a.cfg.Defaults))
+	q, err := a.Quarantine(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -16,15 +16,15 @@ const StatusNotice = "notice"
 // LogSink is the follower's maillog.Sink on this store: each batch of
 // events and the follower's position are committed in one transaction,
 // so a crash neither loses nor repeats a line. name identifies the log
-// (its path). observe, when set, sees every committed event (metrics).
-func (s *Store) LogSink(name string, observe func(maillog.Event)) maillog.Sink {
+// (its path). observe, when set, sees every committed batch (metrics).
+func (s *Store) LogSink(name string, observe func(maillog.Batch)) maillog.Sink {
 	return &logSink{s: s, name: name, observe: observe}
 }
 
 type logSink struct {
 	s       *Store
 	name    string
-	observe func(maillog.Event)
+	observe func(maillog.Batch)
 }
 
 func (l *logSink) Position(ctx context.Context) (maillog.Position, bool, error) {
@@ -62,9 +62,7 @@ func (l *logSink) Commit(ctx context.Context, b maillog.Batch) error {
 		return fmt.Errorf("history deliveries: %w", err)
 	}
 	if l.observe != nil {
-		for _, ev := range b.Events {
-			l.observe(ev)
-		}
+		l.observe(b)
 	}
 	return nil
 }

@@ -50,6 +50,8 @@ type Runtime struct {
 	Observe scan.Observer
 	// Count receives one call per recipient decision (metrics); may be nil.
 	Count func(verdict scan.Category, action settings.Action)
+	// History records every decided message (history.Writer); nil = none.
+	History HistoryRecorder
 }
 
 // Notifier tells people about a quarantined virus. It must not block the

@@ -49,6 +49,9 @@ type Options struct {
 	// Panicked is told "policy" or "socketmap" for every panic recovered
 	// in a connection (metrics.Panic); nil = nobody.
 	Panicked func(component string)
+	// Refused is told every refusal answered (the mail history); nil =
+	// nobody. It must not block.
+	Refused func(req Request, dec Decision)
 }
 
 // Daemon is the policy server, the socketmap server and the greylist
@@ -111,7 +114,8 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 		return nil, err
 	}
 	srv := NewServer(dec, ServerConfig{Limits: o.Limits,
-		IdleTimeout: o.IdleTimeout, MaxConnections: o.MaxConnections, Logger: o.Logger, Decided: o.Decided, Panicked: o.Panicked})
+		IdleTimeout: o.IdleTimeout, MaxConnections: o.MaxConnections, Logger: o.Logger, Decided: o.Decided, Panicked: o.Panicked,
+		Refused: o.Refused})
 	sm := newSocketmap(domains, resolver, dec.aliases, SocketmapConfig{IdleTimeout: o.IdleTimeout,
 		MaxConnections: o.MaxConnections, Logger: o.Logger, Panicked: o.Panicked})
 	return &Daemon{Policy: srv, Socketmap: sm, Greylist: gl, Decider: dec, PurgeEvery: 5 * time.Minute,

@@ -50,6 +50,7 @@ type Store struct {
 	dir       string
 	retention Retention
 	now       func() time.Time
+	released  func(ctx context.Context, r Released, by string, at time.Time)
 }
 
 // Open migrates the schema and returns the store keeping files under

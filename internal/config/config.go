@@ -40,6 +40,7 @@ type Config struct {
 	Limits   Limits   `toml:"limits"`
 	Metrics  Metrics  `toml:"metrics"`
 	Web      Web      `toml:"web"`
+	History  History  `toml:"history"`
 
 	// Path is the file this configuration was read from (not a key).
 	Path string `toml:"-"`
@@ -222,6 +223,7 @@ func Default() *Config {
 		Limits:  Limits{MimeDepth: 20, MimeParts: 1000, ArchiveDepth: 4, Unpacked: 200 * MB, Decoded: 64 * MB},
 		Metrics: Metrics{Listen: "127.0.0.1:9891"},
 		Web:     defaultWeb(),
+		History: defaultHistory(),
 	}
 }
 

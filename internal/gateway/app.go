@@ -43,6 +43,7 @@ type App struct {
 	// commands.
 	Metrics *metrics.Metrics
 
+	hist     historyParts
 	once     sync.Once
 	gen      *policyd.Generation
 	resolver *settings.Resolver
@@ -63,8 +64,11 @@ func Open(ctx context.Context, cfg *config.Config) (*App, error) {
 	return &App{Config: cfg, DB: db, Settings: st}, nil
 }
 
-// Close closes the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close writes the history rows still queued and closes the database.
+func (a *App) Close() error {
+	a.closeHistory()
+	return a.DB.Close()
+}
 
 // Resolver returns the one settings resolver both front-ends use, with
 // its cached settings generation (the cache policy above).
@@ -115,9 +119,14 @@ func Retention(d config.Defaults) quarantine.Retention {
 }
 
 // Quarantine opens the quarantine with the configured directory and
-// default retention.
+// default retention; its releases are linked in the mail history.
 func (a *App) Quarantine(ctx context.Context) (*quarantine.Store, error) {
-	return quarantine.Open(ctx, a.DB, a.Config.DataDir, Retention(a.Config.Defaults))
+	q, err := quarantine.Open(ctx, a.DB, a.Config.DataDir, Retention(a.Config.Defaults))
+	if err != nil {
+		return nil, err
+	}
+	a.linkReleases(ctx, q)
+	return q, nil
 }
 
 // Hostname is the configured gateway name or the system host name.

@@ -38,6 +38,10 @@ func milterRuntime(ctx context.Context, a *App, cfg *config.Config, log *slog.Lo
 		return nil, fmt.Errorf("spool dir: %w", err)
 	}
 	host := Hostname(cfg)
+	var hist milter.HistoryRecorder
+	if w := a.historyWriter(ctx, log); w != nil {
+		hist = w
+	}
 	return &milter.Runtime{
 		Engines: engines, VirusEngines: virusEngines, Quarantine: q, Reinject: ReinjectClient(cfg),
 		SpoolDir: spoolDir, SpoolMemory: int64(cfg.Milter.SpoolMemory), Timeout: cfg.Milter.Timeout.D(),
@@ -49,6 +53,7 @@ func milterRuntime(ctx context.Context, a *App, cfg *config.Config, log *slog.Lo
 			Aliases: a.Settings.Aliases()}),
 		Observe: a.Metrics.ScannerRun,
 		Count:   func(v scan.Category, act settings.Action) { a.Metrics.Message(string(v), string(act)) },
+		History: hist,
 	}, nil
 }
 

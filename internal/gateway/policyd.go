@@ -30,7 +30,8 @@ func StartPolicyd(ctx context.Context, a *App, log *slog.Logger) (Service, error
 		Limits:      policyd.Limits{MaxBytes: int(p.MaxRequest), MaxAttributes: p.MaxAttributes},
 		IdleTimeout: p.IdleTimeout.D(), MaxConnections: p.MaxConnections, Greylist: GreylistRules(a.Config.Greylist),
 		DB: a.DB, Settings: a.Settings, Base: BasePolicy(a.Config.Defaults), Resolver: res, Generation: gen,
-		Logger: log.With("service", "policyd"), Decided: a.Metrics.PolicyDecision, Panicked: a.Metrics.Panic})
+		Logger: log.With("service", "policyd"), Decided: a.Metrics.PolicyDecision, Panicked: a.Metrics.Panic,
+		Refused: a.refusalRecorder(ctx, log)})
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,7 @@ type Starter func(ctx context.Context, a *App, log *slog.Logger) (Service, error
 // Serve lists what `mailtower serve` runs, in start order (shutdown runs
 // in reverse).
 func Serve() []Starter {
-	return []Starter{StartMetrics, StartMilter, StartPolicyd, StartPurge}
+	return []Starter{StartMetrics, StartHistory, StartMilter, StartPolicyd, StartPurge}
 }
 
 // Run loads the configuration with load, opens the app, starts the
