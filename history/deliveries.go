@@ -25,7 +25,15 @@ type logSink struct {
 	s       *Store
 	name    string
 	observe func(maillog.Batch)
+	// last is the position last read or committed: a commit moves the
+	// stored position only from there, so that two followers of one log
+	// (serve and a stray `history follow`) cannot both store its lines.
+	last    maillog.Position
+	hasLast bool
 }
+
+// ErrMoved: another follower moved the stored position since this one read it.
+var ErrMoved = errors.New("the log position was moved by another follower")
 
 func (l *logSink) Position(ctx context.Context) (maillog.Position, bool, error) {
 	var p maillog.Position
@@ -39,6 +47,7 @@ func (l *logSink) Position(ctx context.Context) (maillog.Position, bool, error) 
 		return p, false, fmt.Errorf("history log position: %w", err)
 	}
 	p.Inode = uint64(ino)
+	l.last, l.hasLast = p, true
 	return p, true, nil
 }
 
@@ -53,14 +62,25 @@ func (l *logSink) Commit(ctx context.Context, b maillog.Batch) error {
 			return fmt.Errorf("history deliveries: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO history_log_position (name, inode, offset, head, updated) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET inode = excluded.inode, offset = excluded.offset, head = excluded.head, updated = excluded.updated`,
-		l.name, int64(b.Pos.Inode), b.Pos.Offset, b.Pos.Head, l.s.now().Unix()); err != nil {
+	var res sql.Result
+	if l.hasLast {
+		res, err = tx.ExecContext(ctx, `UPDATE history_log_position SET inode = ?, offset = ?, head = ?, updated = ?
+			WHERE name = ? AND inode = ? AND offset = ? AND head = ?`, int64(b.Pos.Inode), b.Pos.Offset, b.Pos.Head, l.s.now().Unix(),
+			l.name, int64(l.last.Inode), l.last.Offset, l.last.Head)
+	} else {
+		res, err = tx.ExecContext(ctx, `INSERT INTO history_log_position (name, inode, offset, head, updated) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (name) DO NOTHING`, l.name, int64(b.Pos.Inode), b.Pos.Offset, b.Pos.Head, l.s.now().Unix())
+	}
+	if err != nil {
 		return fmt.Errorf("history log position: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("history log position of %s: %w", l.name, ErrMoved)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("history deliveries: %w", err)
 	}
+	l.last, l.hasLast = b.Pos, true
 	if l.observe != nil {
 		l.observe(b)
 	}

@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -128,6 +129,23 @@ func TestWriteSearchShow(t *testing.T) {
 	}
 	if pos, ok, err := sink.Position(ctx); err != nil || !ok || pos.Offset != 200 || pos.Inode != 7 {
 		t.Fatalf("position %+v %v %v", pos, ok, err)
+	}
+
+	// A second follower of the same log, started from the position
+	// before, cannot store its lines again.
+	stale := s.LogSink("/var/log/mail.log", nil)
+	if err := stale.Commit(ctx, maillog.Batch{Pos: maillog.Position{Inode: 7, Offset: 300}}); err == nil {
+		t.Fatal("a follower without a position overwrote the stored one")
+	}
+	stale = s.LogSink("/var/log/mail.log", nil)
+	if _, _, err := stale.Position(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Commit(ctx, maillog.Batch{Pos: maillog.Position{Inode: 7, Offset: 250}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := stale.Commit(ctx, maillog.Batch{Events: []maillog.Event{ev2}, Pos: maillog.Position{Inode: 7, Offset: 300}}); !errors.Is(err, ErrMoved) {
+		t.Fatalf("stale follower's commit: %v, want ErrMoved", err)
 	}
 
 	// Purge: everything before t0+1m goes, in batches of one.
