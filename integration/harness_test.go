@@ -115,6 +115,10 @@ type EnvOptions struct {
 	// `mailtower postfix-config --main` (overriding the harness's own),
 	// so that tests run the configuration admins install.
 	PostfixMain []string
+	// MailLogFile makes Postfix write its log itself (postlogd,
+	// maillog_file = DIR/postfix/maillog, which `postfix logrotate`
+	// rotates) instead of to master's standard output (postfix.log).
+	MailLogFile bool
 }
 
 // defaultDomains are the customer domains every Env accepts.
@@ -167,10 +171,16 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 	if o.ReinjectSocket {
 		e.Postfix.ReinjectSocket = filepath.Join(e.Postfix.Dir, "queue", "public", "mailtower-reinject")
 	}
+	// mailtower's mail history follows the instance's log.
+	historyLog := e.Postfix.Log
+	if o.MailLogFile {
+		e.Postfix.MailLog = filepath.Join(e.Postfix.Dir, "maillog")
+		historyLog = e.Postfix.MailLog
+	}
 	// The config is written even without the milter: the CLI needs it.
 	e.Mailtower, err = writeMailtowerConfig(e.sub(t, "mailtower"), MailtowerOptions{
 		ClamdAddr: e.clamdAddr(o), SpamdAddr: e.spamdAddr(o),
-		ReinjectAddr: e.Postfix.ReinjectConfig(), Extra: o.MailtowerExtra, LogLevel: o.LogLevel,
+		ReinjectAddr: e.Postfix.ReinjectConfig(), Extra: o.MailtowerExtra, LogLevel: o.LogLevel, HistoryLog: historyLog,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -193,6 +203,9 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 	mainExtra, err := e.generatedMain(o.PostfixMain)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if o.MailLogFile {
+		mainExtra += "maillog_file = " + e.Postfix.MailLog + "\n"
 	}
 	if err := e.Postfix.Start(PostfixOptions{Domains: o.Domains, SinkPort: e.Sink.Port, MilterPort: milterPort,
 		ReinjectEntry: reinject, ExtraMaster: o.ExtraMaster, MainExtra: mainExtra}); err != nil {

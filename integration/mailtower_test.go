@@ -33,6 +33,8 @@ type MailtowerOptions struct {
 	Extra string
 	// LogLevel defaults to debug: a failing test prints the log.
 	LogLevel string
+	// HistoryLog is [history] log_file: the test Postfix's log.
+	HistoryLog string
 }
 
 // writeMailtowerConfig writes dir/mailtower.toml with every listener on a
@@ -66,6 +68,9 @@ func writeMailtowerConfig(dir string, o MailtowerOptions) (*Mailtower, error) {
 	}
 	if o.SpamdAddr != "" {
 		fmt.Fprintf(&b, "[scanners.spamd]\naddress = %q\ntimeout = \"60s\"\n\n", o.SpamdAddr)
+	}
+	if o.HistoryLog != "" {
+		fmt.Fprintf(&b, "[history]\nlog_file = %q\n\n", o.HistoryLog)
 	}
 	b.WriteString(o.Extra)
 	if err := os.WriteFile(m.Config, []byte(b.String()), 0o644); err != nil {
