@@ -55,7 +55,9 @@ func (e *Env) waitRow(t *testing.T, rcpt string, ok func(history.Row) bool, args
 	return found
 }
 
-func status(s string) func(history.Row) bool { return func(r history.Row) bool { return r.Status == s } }
+func status(s string) func(history.Row) bool {
+	return func(r history.Row) bool { return r.Status == s }
+}
 
 // TestHistoryCleanSent: a clean message is in the history with its
 // envelope and headers, and `sent` with the customer server's reply.
