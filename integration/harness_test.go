@@ -205,7 +205,8 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 		t.Fatal(err)
 	}
 	if o.MailLogFile {
-		mainExtra += "maillog_file = " + e.Postfix.MailLog + "\n"
+		// Postfix writes a maillog_file only below maillog_file_prefixes.
+		mainExtra += "maillog_file = " + e.Postfix.MailLog + "\nmaillog_file_prefixes = " + e.Postfix.Dir + "\n"
 	}
 	if err := e.Postfix.Start(PostfixOptions{Domains: o.Domains, SinkPort: e.Sink.Port, MilterPort: milterPort,
 		ReinjectEntry: reinject, ExtraMaster: o.ExtraMaster, MainExtra: mainExtra}); err != nil {

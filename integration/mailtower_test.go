@@ -103,6 +103,13 @@ func (m *Mailtower) Stop() {
 	}
 }
 
+// Kill ends `mailtower serve` with SIGKILL: nothing is finished or flushed.
+func (m *Mailtower) Kill() {
+	if m != nil && m.p != nil {
+		m.p.kill()
+	}
+}
+
 // CLI runs `mailtower --config FILE args...` and returns stdout; a
 // non-zero exit is an error carrying stderr.
 func (m *Mailtower) CLI(args ...string) (string, error) {
