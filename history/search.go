@@ -83,10 +83,23 @@ func scanRow(sc interface{ Scan(...any) error }) (Row, error) {
 var wideSearch = 5000
 
 // where returns the conditions and their arguments; every value is bound.
+//
+// SQLite has no statistics here (a gateway never runs ANALYZE: it would
+// hold the write lock for seconds), so it cannot tell that a verdict or
+// a status covers a large part of the rows and a sender a tiny one. When
+// a narrow filter (an address, a sender domain, a queue id, a
+// Message-ID) is given, the broad ones get a unary + so that they never
+// drive the query: a page then walks the narrow filter's index (a sender
+// domain's viruses: 0.5 s at 10 million rows when walking the virus
+// rows instead).
 func (f Filter) where(wide bool) ([]string, []any, error) {
 	var where []string
 	var args []any
 	add := func(cond string, v ...any) { where, args = append(where, cond), append(args, v...) }
+	broad := ""
+	if strings.TrimSpace(f.Sender) != "" || f.Recipient != "" || strings.TrimSpace(f.QueueID) != "" || NormMessageID(f.MessageID) != "" {
+		broad = "+"
+	}
 	if s := strings.TrimSpace(f.Sender); s != "" {
 		if d, ok := strings.CutPrefix(s, "@"); ok {
 			add("r.sender_domain = ?", normDomain(d))
@@ -98,7 +111,7 @@ func (f Filter) where(wide bool) ([]string, []any, error) {
 		add("r.recipient = ?", Key(f.Recipient))
 	}
 	if f.Domain != "" {
-		add("r.domain = ?", normDomain(f.Domain))
+		add(broad+"r.domain = ?", normDomain(f.Domain))
 	}
 	if q := strings.TrimSpace(f.QueueID); q != "" {
 		add("(r.message IN (SELECT id FROM history_messages WHERE queue_id = ?) OR r.delivery_queue_id = ?)", q, q)
@@ -118,17 +131,17 @@ func (f Filter) where(wide bool) ([]string, []any, error) {
 		add(cond, q)
 	}
 	if f.Verdict != "" {
-		add("r.verdict = ?", strings.ToLower(f.Verdict))
+		add(broad+"r.verdict = ?", strings.ToLower(f.Verdict))
 	}
 	if f.Action != "" {
-		add("r.action = ?", strings.ToLower(f.Action))
+		add(broad+"r.action = ?", strings.ToLower(f.Action))
 	}
 	switch st := strings.ToLower(f.Status); st {
 	case "":
 	case "none":
-		add("r.status = ''")
+		add(broad + "r.status = ''")
 	case "sent", "deferred", "bounced", "expired":
-		add("r.status = ?", st)
+		add(broad+"r.status = ?", st)
 	default:
 		return nil, nil, fmt.Errorf("status %q: want sent, deferred, bounced, expired or none", f.Status)
 	}

@@ -93,6 +93,9 @@ func (f *Follower) Run(ctx context.Context) error {
 		}
 		next, err := f.rotated(ctx, src)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
 			return err
 		}
 		if next != nil {
@@ -191,6 +194,9 @@ func (f *Follower) readToEnd(ctx context.Context, src *source) error {
 		}
 		b.Pos = src.pos
 		if err := f.Sink.Commit(ctx, b); err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped: the batch is read again next time
+			}
 			return fmt.Errorf("log follower: %w", err)
 		}
 		b = Batch{}

@@ -143,12 +143,13 @@ func generate(ctx context.Context, db *store.DB) {
 			FROM history_recipients WHERE message > ?1 AND message <= ?2 AND status != '' AND message % 10 = 3`, start, end)
 		check(err)
 		check(tx.Commit())
+		// No ANALYZE: a gateway's database never gets one (it would hold
+		// the write lock for seconds), so the planner works without
+		// statistics here too.
 		if (end/batch)%10 == 0 {
 			fmt.Fprintf(os.Stderr, "  %d messages\n", end)
 		}
 	}
-	_, err = db.Exec(`ANALYZE`)
-	check(err)
 }
 
 func sizes(db *store.DB) {
@@ -211,6 +212,12 @@ func queries(ctx context.Context, h *history.Store) {
 		{"--reverse (oldest first)", history.Filter{Reverse: true}},
 		{"--sort score", history.Filter{Sort: "score"}},
 		{"--domain customer7.example --subject invoice", history.Filter{Domain: "customer7.example", Subject: "invoice"}},
+		{"--domain customer0.example --verdict virus --status deferred (none)", history.Filter{Domain: "customer0.example", Verdict: "virus", Status: "deferred"}},
+		{"--verdict virus --status deferred (none)", history.Filter{Verdict: "virus", Status: "deferred"}},
+		{"--domain customer0.example --verdict content", history.Filter{Domain: "customer0.example", Verdict: "content"}},
+		{"--domain customer0.example --sort score", history.Filter{Domain: "customer0.example", Sort: "score"}},
+		{"--sender @offer42.example --verdict virus", history.Filter{Sender: "@offer42.example", Verdict: "virus"}},
+		{"--subject invoice --verdict virus", history.Filter{Subject: "invoice", Verdict: "virus"}},
 	}
 	worst := time.Duration(0)
 	for _, c := range cases {
@@ -222,7 +229,7 @@ func queries(ctx context.Context, h *history.Store) {
 			rows = len(r)
 		})
 		worst = max(worst, median)
-		fmt.Printf("  %-62s %9s / %9s / %9s  %3d\n", c.name, ms(first), ms(fastest), ms(median), rows)
+		fmt.Printf("  %-70s %9s / %9s / %9s  %3d\n", c.name, ms(first), ms(fastest), ms(median), rows)
 	}
 	fmt.Printf("  slowest median: %s\n", ms(worst))
 
@@ -245,7 +252,7 @@ func queries(ctx context.Context, h *history.Store) {
 		_, err := h.Show(ctx, fmt.Sprintf("4Q%09X", *n/3+3))
 		check(err)
 	})
-	fmt.Printf("  %-62s %9s / %9s / %9s\n", "history show QUEUE-ID", ms(first), ms(fastest), ms(median))
+	fmt.Printf("  %-70s %9s / %9s / %9s\n", "history show QUEUE-ID", ms(first), ms(fastest), ms(median))
 }
 
 func senderOf(h *history.Store, ctx context.Context) string {

@@ -46,7 +46,7 @@ func writes(ctx context.Context, h *history.Store) {
 // reading it into the store.
 func follow(ctx context.Context, h *history.Store, dir string) {
 	const msgs = 100000
-	path := filepath.Join(dir, "mail.log")
+	path := filepath.Join(dir, fmt.Sprintf("mail-%d.log", time.Now().UnixNano())) // a new log per run
 	f, err := os.Create(path)
 	check(err)
 	bw := bufio.NewWriter(f)
@@ -71,6 +71,7 @@ func follow(ctx context.Context, h *history.Store, dir string) {
 	check(f.Close())
 	fi, err := os.Stat(path)
 	check(err)
+	defer os.Remove(path)
 	sink := h.LogSink(path, nil)
 	fctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
