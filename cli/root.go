@@ -68,6 +68,7 @@ func NewRootCommand() *cobra.Command {
 		newVersionCmd(g),
 		newManCmd(),
 		newWebCmd(g), newAdminCmd(g), newAuditCmd(g), newDigestCmd(g),
+		newHistoryCmd(g),
 	)
 	return root
 }

@@ -128,6 +128,10 @@ type EnvOptions struct {
 	// the submission services' smtpd_sasl_path (another server, such as
 	// Dovecot, for the protocol conformance test).
 	SASLPath string
+	// MailLogFile makes Postfix write its log itself (postlogd,
+	// maillog_file = DIR/postfix/maillog, which `postfix logrotate`
+	// rotates) instead of to master's standard output (postfix.log).
+	MailLogFile bool
 }
 
 // defaultDomains are the customer domains every Env accepts.
@@ -180,10 +184,16 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 	if o.ReinjectSocket {
 		e.Postfix.ReinjectSocket = filepath.Join(e.Postfix.Dir, "queue", "public", "mailtower-reinject")
 	}
+	// mailtower's mail history follows the instance's log.
+	historyLog := e.Postfix.Log
+	if o.MailLogFile {
+		e.Postfix.MailLog = filepath.Join(e.Postfix.Dir, "maillog")
+		historyLog = e.Postfix.MailLog
+	}
 	// The config is written even without the milter: the CLI needs it.
 	e.Mailtower, err = writeMailtowerConfig(e.sub(t, "mailtower"), MailtowerOptions{
 		ClamdAddr: e.clamdAddr(o), SpamdAddr: e.spamdAddr(o),
-		ReinjectAddr: e.Postfix.ReinjectConfig(), Extra: o.MailtowerExtra, LogLevel: o.LogLevel, SASLExtra: o.SASLExtra,
+		ReinjectAddr: e.Postfix.ReinjectConfig(), Extra: o.MailtowerExtra, LogLevel: o.LogLevel, SASLExtra: o.SASLExtra, HistoryLog: historyLog,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -217,6 +227,10 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 				"smtpd_sasl_path="+o.SASLPath)
 		}
 		o.ExtraMaster += sub
+	}
+	if o.MailLogFile {
+		// Postfix writes a maillog_file only below maillog_file_prefixes.
+		mainExtra += "maillog_file = " + e.Postfix.MailLog + "\nmaillog_file_prefixes = " + e.Postfix.Dir + "\n"
 	}
 	if err := e.Postfix.Start(PostfixOptions{Domains: o.Domains, SinkPort: e.Sink.Port, MilterPort: milterPort,
 		ReinjectEntry: reinject, ExtraMaster: o.ExtraMaster, MainExtra: mainExtra}); err != nil {

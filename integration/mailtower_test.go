@@ -41,6 +41,8 @@ type MailtowerOptions struct {
 	SASLExtra string
 	// LogLevel defaults to debug: a failing test prints the log.
 	LogLevel string
+	// HistoryLog is [history] log_file: the test Postfix's log.
+	HistoryLog string
 }
 
 // writeMailtowerConfig writes dir/mailtower.toml with every listener on a
@@ -84,6 +86,9 @@ func writeMailtowerConfig(dir string, o MailtowerOptions) (*Mailtower, error) {
 	if o.SpamdAddr != "" {
 		fmt.Fprintf(&b, "[scanners.spamd]\naddress = %q\ntimeout = \"60s\"\n\n", o.SpamdAddr)
 	}
+	if o.HistoryLog != "" {
+		fmt.Fprintf(&b, "[history]\nlog_file = %q\n\n", o.HistoryLog)
+	}
 	b.WriteString(o.Extra)
 	if err := os.WriteFile(m.Config, []byte(b.String()), 0o644); err != nil {
 		return nil, fmt.Errorf("mailtower config: %w", err)
@@ -112,6 +117,13 @@ func (m *Mailtower) Start() error {
 func (m *Mailtower) Stop() {
 	if m != nil && m.p != nil {
 		m.p.stop()
+	}
+}
+
+// Kill ends `mailtower serve` with SIGKILL: nothing is finished or flushed.
+func (m *Mailtower) Kill() {
+	if m != nil && m.p != nil {
+		m.p.kill()
 	}
 }
 

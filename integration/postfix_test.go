@@ -19,10 +19,13 @@ import (
 // two SMTP listeners on loopback — the gateway's port (with the milter)
 // and the re-injection port (without it, for release and notifications).
 type Postfix struct {
-	Dir          string // config_directory: main.cf, master.cf
-	Log          string // maillog_file, captured from master's stdout
-	SMTPPort     int    // smtpd with smtpd_milters
-	ReinjectPort int    // smtpd without milters
+	Dir string // config_directory: main.cf, master.cf
+	Log string // maillog_file, captured from master's stdout
+	// MailLog, when set, is maillog_file: Postfix's postlogd writes it
+	// (EnvOptions.MailLogFile).
+	MailLog      string
+	SMTPPort     int // smtpd with smtpd_milters
+	ReinjectPort int // smtpd without milters
 	// ReinjectSocket, when set, is the re-injection listener's unix socket
 	// (queue/public/NAME) instead of ReinjectPort.
 	ReinjectSocket string

@@ -80,6 +80,16 @@ func (p *proc) stop() {
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 }
 
+// kill ends the process group at once with SIGKILL, as a crash would,
+// and waits for it.
+func (p *proc) kill() {
+	if p == nil || p.exited() {
+		return
+	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	<-p.done
+}
+
 // waitReady polls ready every 100 ms until it returns nil, the process
 // exits, or limit passes. The limit is a bound on waiting, not an
 // assertion about speed.

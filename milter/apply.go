@@ -29,16 +29,18 @@ import (
 func (f *Filter) apply(ctx context.Context, rt *Runtime, trx mailfilter.Trx, msg *scan.Message, raw *spooled,
 	rep *scan.Report, plans []recipientPlan, log *slog.Logger) (mailfilter.Decision, error) {
 	env := msg.Envelope
-	if allOverSize(plans) {
-		log.Info("rejected: over every recipient's size limit", "from", env.Sender, "size", raw.size)
-		return reply(smtpreply.OverSize), nil
-	}
 	hdr := trx.Headers()
 	subject, err := hdr.Subject()
 	if err != nil { // undecodable: keep the raw text
 		subject = unfold(hdr.Value("Subject"))
 	}
 	subject = strings.TrimSpace(subject)
+	facts := headerFacts{from: hdr.Value("From"), subject: subject, messageID: hdr.Value("Message-Id")}
+	if allOverSize(plans) {
+		log.Info("rejected: over every recipient's size limit", "from", env.Sender, "size", raw.size)
+		recordHistory(rt, env, facts, raw.size, plans, "", nil, actionReject)
+		return reply(smtpreply.OverSize), nil
+	}
 	trace := traceField(trx, time.Now())
 	qid, err := f.quarantine(ctx, rt, trx, trace, env, hdr.Value("From"), subject, raw, rep.Findings, plans)
 	if err != nil {
@@ -51,21 +53,27 @@ func (f *Filter) apply(ctx context.Context, rt *Runtime, trx mailfilter.Trx, msg
 		log.Warn("decision deadline passed before re-injection, tempfail", "err", ctx.Err())
 		return tempFail, nil
 	}
+	copies := map[string]string{} // recipient -> the re-injected copy's queue id
 	for _, g := range groups[min(1, len(groups)):] {
 		ed := editFor(g[0], engines, rt.Hostname)
 		copyMsg, err := rewrite(withTrace(trace, raw), ed)
+		var copyID string
 		if err == nil {
-			err = reinject.Deliver(ctx, rt.Reinject, dsnEnvelope(trx, env.Sender, addresses(g)), copyMsg)
+			copyID, err = reinject.DeliverQueued(ctx, rt.Reinject, dsnEnvelope(trx, env.Sender, addresses(g)), copyMsg)
 		}
 		if err != nil {
 			log.Error("re-injecting a differently treated copy failed, tempfail", "err", err, "to", addresses(g))
 			return tempFail, nil
+		}
+		for _, p := range g {
+			copies[p.Address] = copyID
 		}
 	}
 	f.mirrorCopies(ctx, rt, env, hdr.Value("Message-Id"), trace, raw, groups, engines, log)
 	for _, p := range plans {
 		f.logDecision(log, rt, env, p, qid)
 	}
+	recordHistory(rt, env, facts, raw.size, plans, qid, copies, "")
 	f.notify(ctx, rt, env, subject, qid, plans)
 	if len(groups) == 0 {
 		return mailfilter.Discard, nil
@@ -82,6 +90,9 @@ func (f *Filter) apply(ctx context.Context, rt *Runtime, trx mailfilter.Trx, msg
 	applyToTrx(hdr, editFor(groups[0][0], engines, rt.Hostname))
 	return mailfilter.Accept, nil
 }
+
+// actionReject is the history's action for a message refused whole.
+const actionReject settings.Action = "reject"
 
 // quarantine stores one copy for every recipient whose action is
 // quarantine and returns its id ("" when none).

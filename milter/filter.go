@@ -55,6 +55,8 @@ type Runtime struct {
 	// the result of every mirror write (metrics); may be nil.
 	Mirror   MirrorWriter
 	Mirrored func(err error)
+	// History records every decided message (history.Writer); nil = none.
+	History HistoryRecorder
 }
 
 // Notifier tells people about a quarantined virus. It must not block the

@@ -52,6 +52,9 @@ type Options struct {
 	// MessagesPerHour limits each authenticated user's messages
 	// ([sasl] messages_per_hour); 0 = no limit.
 	MessagesPerHour int
+	// Refused is told every refusal answered (the mail history); nil =
+	// nobody. It must not block.
+	Refused func(req Request, dec Decision)
 }
 
 // Daemon is the policy server, the socketmap server and the greylist
@@ -115,7 +118,8 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 		return nil, err
 	}
 	srv := NewServer(dec, ServerConfig{Limits: o.Limits,
-		IdleTimeout: o.IdleTimeout, MaxConnections: o.MaxConnections, Logger: o.Logger, Decided: o.Decided, Panicked: o.Panicked})
+		IdleTimeout: o.IdleTimeout, MaxConnections: o.MaxConnections, Logger: o.Logger, Decided: o.Decided, Panicked: o.Panicked,
+		Refused: o.Refused})
 	sm := newSocketmap(domains, resolver, dec.aliases, SocketmapConfig{IdleTimeout: o.IdleTimeout,
 		MaxConnections: o.MaxConnections, Logger: o.Logger, Panicked: o.Panicked,
 		TLS: o.Settings.TLSPolicies, AliasTargets: aliases.Target, Generation: gen})

@@ -53,6 +53,11 @@ type Decision struct {
 	Detail string
 }
 
+// Refusal reports whether d refuses the recipient (a reject or a
+// temporary refusal such as greylisting), rather than letting Postfix's
+// next restriction decide or permitting it.
+func (d Decision) Refusal() bool { return d.Action != ActionDunno && d.Action != ActionOK }
+
 // Decider answers policy requests: it asks the policy core (package
 // policy) for the recipient's decision, greylists where the core allows
 // it, and writes the decision as a Postfix action.

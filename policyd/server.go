@@ -39,6 +39,10 @@ type ServerConfig struct {
 	// Panicked is told "policy" for every panic recovered while answering
 	// (metrics); may be nil.
 	Panicked func(component string)
+	// Refused is told every request answered with a refusal (a reject,
+	// greylisting): the mail history records them. It must not block;
+	// may be nil.
+	Refused func(req Request, dec Decision)
 }
 
 // Server answers Postfix policy requests on persistent connections, one
@@ -128,6 +132,9 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 				dec = Decision{Action: ActionTempfail, Reason: "error"}
 			} else {
 				logDecision(log, req, dec)
+				if s.cfg.Refused != nil && dec.Refusal() {
+					s.cfg.Refused(req, dec)
+				}
 			}
 		case errors.Is(err, ErrMalformed):
 			log.Warn("malformed policy request; answering temporary failure", "err", err)

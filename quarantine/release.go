@@ -69,6 +69,9 @@ type Released struct {
 	Header string `json:"header,omitempty"`
 	// Rescan says what scanning it again found.
 	Rescan string `json:"rescan,omitempty"`
+	// QueueID is the queue id Postfix gave the released copy ("" when
+	// its reply named none).
+	QueueID string `json:"queue_id,omitempty"`
 }
 
 // Skip is a recipient that Release left alone.
@@ -130,7 +133,7 @@ func (s *Store) Release(ctx context.Context, snd reinject.Sender, id string, opt
 		env, err = s.releaseEnvelope(ctx, id, out.Sender, targets)
 	}
 	if err == nil {
-		err = reinject.Deliver(ctx, snd, env, msg)
+		out.QueueID, err = reinject.DeliverQueued(ctx, snd, env, msg)
 	}
 	if err != nil {
 		// Nothing was accepted (Send returns nil only after the 250):
@@ -146,7 +149,17 @@ func (s *Store) Release(ctx context.Context, snd reinject.Sender, id string, opt
 			"(it shows as releasing; releasing it again after %s would deliver a second copy)", id, err, StaleRelease)
 	}
 	out.Recipients = rcpts
+	if s.released != nil {
+		s.released(context.WithoutCancel(ctx), out, opt.By, now)
+	}
 	return out, nil
+}
+
+// SetReleaseHook makes f hear of every release after it is marked
+// released (the mail history links the copy's queue id); f must not fail
+// the release, it is told of one that happened.
+func (s *Store) SetReleaseHook(f func(ctx context.Context, r Released, by string, at time.Time)) {
+	s.released = f
 }
 
 // releaseEnvelope is the original envelope for the targets, with the DSN

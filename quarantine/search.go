@@ -305,3 +305,7 @@ func (s *Store) isWide(ctx context.Context, f Filter) (bool, error) {
 		q, wideSearch).Scan(&n)
 	return n >= wideSearch, err
 }
+
+// FTSQuery is ftsQuery for the other stores with a full-text search
+// (history): what an admin typed, as a safe FTS4 MATCH expression.
+func FTSQuery(text string) (string, error) { return ftsQuery(text) }

@@ -52,6 +52,7 @@ type Store struct {
 	now       func() time.Time
 	log       *slog.Logger // nil: slog.Default (see SetReporting)
 	events    Events
+	released  func(ctx context.Context, r Released, by string, at time.Time)
 }
 
 // Open migrates the schema and returns the store keeping files under

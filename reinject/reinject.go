@@ -28,13 +28,30 @@ type EnvelopeSender interface {
 	SendEnvelope(ctx context.Context, env Envelope, msg io.Reader) error
 }
 
+// QueuedSender also returns the queue id Postfix gave the message (its
+// "250 2.0.0 Ok: queued as ID" after DATA), so that the mail history can
+// follow the copy. *Client implements it.
+type QueuedSender interface {
+	SendQueued(ctx context.Context, env Envelope, msg io.Reader) (queueID string, err error)
+}
+
 // Deliver sends msg through s with env's DSN parameters when s supports
 // them (EnvelopeSender), else with the addresses only.
 func Deliver(ctx context.Context, s Sender, env Envelope, msg io.Reader) error {
-	if es, ok := s.(EnvelopeSender); ok {
-		return es.SendEnvelope(ctx, env, msg)
+	_, err := DeliverQueued(ctx, s, env, msg)
+	return err
+}
+
+// DeliverQueued is Deliver that also returns Postfix's queue id for the
+// message when s can tell it (QueuedSender), else "".
+func DeliverQueued(ctx context.Context, s Sender, env Envelope, msg io.Reader) (string, error) {
+	if qs, ok := s.(QueuedSender); ok {
+		return qs.SendQueued(ctx, env, msg)
 	}
-	return s.Send(ctx, env.From, env.Addresses(), msg)
+	if es, ok := s.(EnvelopeSender); ok {
+		return "", es.SendEnvelope(ctx, env, msg)
+	}
+	return "", s.Send(ctx, env.From, env.Addresses(), msg)
 }
 
 // Client is the SMTP client for the re-injection listener.
@@ -50,6 +67,7 @@ type Client struct {
 var (
 	_ Sender         = (*Client)(nil)
 	_ EnvelopeSender = (*Client)(nil)
+	_ QueuedSender   = (*Client)(nil)
 )
 
 // Error is a refusal by Postfix, with its SMTP code.
@@ -79,8 +97,15 @@ func (c *Client) Send(ctx context.Context, from string, to []string, msg io.Read
 // NOTIFY, ORCPT), sent when Postfix announces DSN; invalid ones are
 // dropped.
 func (c *Client) SendEnvelope(ctx context.Context, env Envelope, msg io.Reader) error {
+	_, err := c.SendQueued(ctx, env, msg)
+	return err
+}
+
+// SendQueued is SendEnvelope that returns the queue id Postfix named in
+// its reply to the message ("" when it named none).
+func (c *Client) SendQueued(ctx context.Context, env Envelope, msg io.Reader) (string, error) {
 	if len(env.To) == 0 {
-		return errors.New("reinject: no recipients")
+		return "", errors.New("reinject: no recipients")
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		timeout := c.Timeout
@@ -91,11 +116,11 @@ func (c *Client) SendEnvelope(ctx context.Context, env Envelope, msg io.Reader) 
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	err := c.send(ctx, env.sanitized(), msg)
+	qid, err := c.send(ctx, env.sanitized(), msg)
 	if err != nil {
-		return fmt.Errorf("reinject via %s: %w", c.Addr, err)
+		return "", fmt.Errorf("reinject via %s: %w", c.Addr, err)
 	}
-	return nil
+	return qid, nil
 }
 
 // dial connects to "unix:PATH" or HOST:PORT.
@@ -110,10 +135,10 @@ func (c *Client) dial(ctx context.Context) (net.Conn, string, error) {
 	return conn, host, err
 }
 
-func (c *Client) send(ctx context.Context, env Envelope, msg io.Reader) error {
+func (c *Client) send(ctx context.Context, env Envelope, msg io.Reader) (string, error) {
 	conn, host, err := c.dial(ctx)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer conn.Close()
 	if dl, ok := ctx.Deadline(); ok {
@@ -121,7 +146,7 @@ func (c *Client) send(ctx context.Context, env Envelope, msg io.Reader) error {
 	}
 	sc, err := smtp.NewClient(conn, host)
 	if err != nil {
-		return smtpErr(err)
+		return "", smtpErr(err)
 	}
 	defer sc.Close()
 	hostname := c.Hostname
@@ -129,32 +154,57 @@ func (c *Client) send(ctx context.Context, env Envelope, msg io.Reader) error {
 		hostname = "localhost"
 	}
 	if err := sc.Hello(hostname); err != nil {
-		return smtpErr(err)
+		return "", smtpErr(err)
 	}
 	if err := mail(sc, env); err != nil {
-		return smtpErr(err)
+		return "", smtpErr(err)
 	}
 	dsn, _ := sc.Extension("DSN")
 	for _, r := range env.To {
 		if err := rcpt(sc, r, dsn); err != nil {
-			return smtpErr(fmt.Errorf("recipient %s: %w", r.Addr, err))
+			return "", smtpErr(fmt.Errorf("recipient %s: %w", r.Addr, err))
 		}
 	}
-	w, err := sc.Data()
+	reply, err := data(sc, msg)
 	if err != nil {
-		return smtpErr(err)
-	}
-	if _, err := io.Copy(w, msg); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil { // waits for the 250 after the final dot
-		return smtpErr(err)
+		return "", smtpErr(err)
 	}
 	// The 250 above is what counts: Postfix owns the message now. A failing
 	// QUIT must not make a delivered message look undelivered, or a
 	// quarantine release would put it back and deliver it a second time.
 	_ = sc.Quit()
-	return nil
+	return QueuedAs(reply), nil
+}
+
+// data sends DATA and the message and returns the text of the 250 reply
+// (net/smtp's Data drops it, and with it the queue id).
+func data(sc *smtp.Client, msg io.Reader) (string, error) {
+	if err := command(sc, 354, "DATA"); err != nil {
+		return "", err
+	}
+	w := sc.Text.DotWriter()
+	if _, err := io.Copy(w, msg); err != nil {
+		w.Close()
+		return "", err
+	}
+	if err := w.Close(); err != nil {
+		return "", err
+	}
+	_, reply, err := sc.Text.ReadResponse(250) // waits for the 250 after the final dot
+	return reply, err
+}
+
+// QueuedAs returns the queue id in Postfix's reply to a message ("2.0.0
+// Ok: queued as 4dgJ9B0Xhhz9sXZ"), or "".
+func QueuedAs(reply string) string {
+	_, id, ok := strings.Cut(reply, "queued as ")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexAny(id, " \r\n"); i >= 0 {
+		id = id[:i]
+	}
+	return id
 }
 
 // mail sends MAIL FROM with BODY=8BITMIME and SMTPUTF8 where Postfix

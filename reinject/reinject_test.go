@@ -148,3 +148,21 @@ func FuzzDSNArgs(f *testing.F) {
 		}
 	})
 }
+
+// The queue id Postfix names in its reply to the message is returned, so
+// the mail history can follow a re-injected copy or a released message.
+func TestSendQueuedReturnsQueueID(t *testing.T) {
+	for _, c := range []struct{ reply, want string }{
+		{"250 2.0.0 Ok: queued as 4dgJ9B0Xhhz9sXZ", "4dgJ9B0Xhhz9sXZ"},
+		{"250 2.0.0 Ok: queued as ABC123", "ABC123"},
+		{"250 ok", ""},
+	} {
+		f := newFake(t, "250 ok", c.reply)
+		cl := &Client{Addr: f.Addr(), Hostname: "gw.test"}
+		env := Envelope{From: "s@x.test", To: []Rcpt{{Addr: "r@y.test"}}}
+		got, err := DeliverQueued(context.Background(), cl, env, strings.NewReader("Subject: x\r\n\r\nb\r\n"))
+		if err != nil || got != c.want {
+			t.Errorf("reply %q: queue id %q, %v; want %q", c.reply, got, err, c.want)
+		}
+	}
+}

@@ -55,6 +55,7 @@ func (c *Config) Check() []error {
 	errs = append(errs, c.Web.check()...)
 	errs = append(errs, c.TLS.check()...)
 	errs = append(errs, c.SASL.check()...)
+	errs = append(errs, c.History.check()...)
 	if c.Notices.PerAddressHour < 0 || c.Notices.GlobalHour < 0 {
 		bad("notices: per_address_hour and global_hour must not be negative (0 = no limit)")
 	}

@@ -42,6 +42,7 @@ type Config struct {
 	Web      Web      `toml:"web"`
 	TLS      TLS      `toml:"tls"`
 	SASL     SASL     `toml:"sasl"`
+	History  History  `toml:"history"`
 
 	// Path is the file this configuration was read from (not a key).
 	Path string `toml:"-"`
@@ -225,6 +226,7 @@ func Default() *Config {
 		Metrics: Metrics{Listen: "127.0.0.1:9891"},
 		Web:     defaultWeb(),
 		SASL:    defaultSASL(),
+		History: defaultHistory(),
 	}
 }
 

@@ -54,6 +54,13 @@ var sectionDocs = map[string]string{
 		"limit gets a verdict (content: malformed), never a crash and never a pass.",
 	"metrics": "The Prometheus endpoint (/metrics). An address other hosts can reach is refused " +
 		"unless allow_public = true: keep it on loopback, or behind a firewall that admits only your Prometheus server.",
+	"history": "The mail history (`mailtower history`, docs/history.md): the milter records every message it " +
+		"decides and the policy daemon every recipient it refuses at RCPT; a follower reads Postfix's log " +
+		"(log_file) from a stored position, across rotation and restarts, and adds each delivery attempt. " +
+		"Writing history never delays or fails mail: rows that cannot be written are dropped and counted " +
+		"(mailtower_history_rows_lost_total). Set Postfix's enable_long_queue_ids = yes " +
+		"(`mailtower postfix-config` prints it) so that queue ids do not repeat. The mailtower user must be " +
+		"able to read log_file (Debian: group adm for /var/log/mail.log).",
 	"web": "The self-service web portal (users, domain admins, admins; see docs/portal.md), served inside " +
 		"`mailtower serve` when listen is set, or alone by `mailtower web`. Unlike the other listeners it " +
 		"authenticates its users (password and TOTP), so it may face the Internet, but only over TLS: " +

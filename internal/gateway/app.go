@@ -48,6 +48,7 @@ type App struct {
 	// now is the generation cache's clock (tests); nil is time.Now.
 	now func() time.Time
 
+	hist     historyParts
 	once     sync.Once
 	gen      *policyd.Generation
 	resolver *settings.Resolver
@@ -68,8 +69,11 @@ func Open(ctx context.Context, cfg *config.Config) (*App, error) {
 	return &App{Config: cfg, DB: db, Settings: st}, nil
 }
 
-// Close closes the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close writes the history rows still queued and closes the database.
+func (a *App) Close() error {
+	a.closeHistory()
+	return a.DB.Close()
+}
 
 // Resolver returns the one settings resolver both front-ends use, with
 // its cached settings generation (the cache policy above).
@@ -120,13 +124,15 @@ func Retention(d config.Defaults) quarantine.Retention {
 }
 
 // Quarantine opens the quarantine with the configured directory and
-// default retention; what it cannot decode is counted in a.Metrics.
+// default retention; what it cannot decode is counted in a.Metrics, and
+// its releases are linked in the mail history.
 func (a *App) Quarantine(ctx context.Context) (*quarantine.Store, error) {
 	q, err := quarantine.Open(ctx, a.DB, a.Config.DataDir, Retention(a.Config.Defaults))
 	if err != nil {
 		return nil, err
 	}
 	q.SetReporting(nil, a.Metrics)
+	a.linkReleases(ctx, q)
 	return q, nil
 }
 

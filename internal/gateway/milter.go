@@ -48,6 +48,10 @@ func milterRuntime(ctx context.Context, a *App, cfg *config.Config, log *slog.Lo
 		return nil, err
 	}
 	host := Hostname(cfg)
+	var hist milter.HistoryRecorder
+	if w := a.historyWriter(ctx, log); w != nil {
+		hist = w
+	}
 	return &milter.Runtime{
 		Engines: engines, VirusEngines: virusEngines, Quarantine: q, Reinject: ReinjectClient(cfg),
 		SpoolDir: spoolDir, SpoolMemory: int64(cfg.Milter.SpoolMemory), Timeout: cfg.Milter.Timeout.D(),
@@ -60,6 +64,7 @@ func milterRuntime(ctx context.Context, a *App, cfg *config.Config, log *slog.Lo
 		Count:   func(v scan.Category, act settings.Action) { a.Metrics.Message(string(v), string(act)) },
 		// The encrypted replay copies of mirrored domains (docs/mirror.md).
 		Mirror: ms, Mirrored: a.Metrics.Mirrored,
+		History: hist,
 	}, nil
 }
 

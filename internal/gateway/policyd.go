@@ -31,7 +31,7 @@ func StartPolicyd(ctx context.Context, a *App, log *slog.Logger) (Service, error
 		IdleTimeout: p.IdleTimeout.D(), MaxConnections: p.MaxConnections, Greylist: GreylistRules(a.Config.Greylist),
 		DB: a.DB, Settings: a.Settings, Base: BasePolicy(a.Config.Defaults), Resolver: res, Generation: gen,
 		Logger: log.With("service", "policyd"), Decided: a.Metrics.PolicyDecision, Panicked: a.Metrics.Panic,
-		MessagesPerHour: a.Config.SASL.MessagesPerHour})
+		MessagesPerHour: a.Config.SASL.MessagesPerHour, Refused: a.refusalRecorder(ctx, log)})
 	if err != nil {
 		return nil, err
 	}

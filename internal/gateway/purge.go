@@ -48,14 +48,7 @@ func StartPurge(ctx context.Context, a *App, log *slog.Logger) (Service, error) 
 
 func (p *purgeService) run(ctx context.Context) {
 	defer close(p.done)
-	t := time.NewTimer(purgeFirst)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	runEvery(ctx, purgeFirst, purgeEvery, func() {
 		p.mu.Lock()
 		q := p.store
 		p.mu.Unlock()
@@ -71,7 +64,21 @@ func (p *purgeService) run(ctx context.Context) {
 				"quarantine_id", it.ID, "to", it.Recipient)
 		}
 		p.purgeMirror(ctx)
-		t.Reset(purgeEvery)
+	})
+}
+
+// runEvery calls fn first after first, then every period, until ctx ends.
+func runEvery(ctx context.Context, first, period time.Duration, fn func()) {
+	t := time.NewTimer(first)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		fn()
+		t.Reset(period)
 	}
 }
 

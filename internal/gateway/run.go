@@ -33,7 +33,7 @@ type Starter func(ctx context.Context, a *App, log *slog.Logger) (Service, error
 // in reverse). The portal (StartWeb) does nothing unless [web] listen is
 // set.
 func Serve() []Starter {
-	return []Starter{StartMetrics, StartMilter, StartPolicyd, StartSASL, StartPurge, StartWeb}
+	return []Starter{StartMetrics, StartHistory, StartMilter, StartPolicyd, StartSASL, StartPurge, StartWeb}
 }
 
 // Run loads the configuration with load, opens the app, starts the

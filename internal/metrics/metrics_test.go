@@ -158,3 +158,16 @@ func grep(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+func TestRelayHost(t *testing.T) {
+	for _, c := range []struct{ relay, reply, want string }{
+		{"mx.Customer.example[192.0.2.1]:25", "250 ok", "mx.customer.example"},
+		{"none", "connect to mx.customer.example[192.0.2.1]:25: Connection refused", "mx.customer.example"},
+		{"none", "delivery temporarily suspended: lost connection", "none"},
+		{"127.0.0.1[127.0.0.1]:2525", "", "127.0.0.1"},
+	} {
+		if got := RelayHost(c.relay, c.reply); got != c.want {
+			t.Errorf("RelayHost(%q, %q) = %q, want %q", c.relay, c.reply, got, c.want)
+		}
+	}
+}

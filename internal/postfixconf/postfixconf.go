@@ -69,6 +69,14 @@ func Main(cfg *config.Config) string {
 	w("# The customer's server may be down for days: keep trying for 7 days.")
 	w("maximal_queue_lifetime = 7d")
 	w("bounce_queue_lifetime = 7d")
+	w("# Queue ids that do not repeat: the mail history (`mailtower history`) follows")
+	w("# a message from mailtower's decision to its delivery by its queue id.")
+	w("enable_long_queue_ids = yes")
+	if h := cfg.History; h.Enabled && h.LogFile != "" && h.LogFile != config.DefaultMailLog {
+		w("# Postfix writes its own log where [history] log_file reads it (postlogd; the")
+		w("# postlog service must be in master.cf, as in Debian's default one).")
+		w("maillog_file = %s", h.LogFile)
+	}
 	w("# Refuse SMTP smuggling (bare LF line endings).")
 	w("smtpd_forbid_bare_newline = yes")
 	w("smtpd_forbid_bare_newline_exclusions = $mynetworks")
