@@ -82,6 +82,11 @@ type Decision struct {
 	// the RCPT front-end lets Postfix ask the customer's server
 	// (reject_unverified_recipient). Every other check above passed.
 	Verify bool
+	// HoldSpamAt is set for an authenticated user's recipient outside the
+	// served domains (reason outbound-auth): the spam score at or above
+	// which its copy is held as outbound spam (Treat, Held); +Inf when
+	// outbound mail gets no spam verdict, 0 for every other recipient.
+	HoldSpamAt float64
 }
 
 // Decide decides for one recipient, in this order: outbound relay
@@ -119,7 +124,7 @@ func (c *Core) Decide(ctx context.Context, req Request) (Decision, error) {
 	// A recipient of a served domain is inbound and gets every check
 	// below, whoever the client is.
 	if req.AuthUser != "" && res.Domain == nil {
-		d.Outcome, d.Reason = Relay, "outbound-auth"
+		d.Outcome, d.Reason, d.HoldSpamAt = Relay, "outbound-auth", c.holdAt
 		return d, nil
 	}
 	if settings.IsOutbound(relayDomains, req.Sender, res.Domain != nil) {

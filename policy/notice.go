@@ -9,8 +9,15 @@ import (
 )
 
 // Notice is a virus notice: what a notifier needs to tell a recipient or
-// an admin that a copy was withheld; never the infected content.
+// an admin that a copy was withheld; never the infected content. With
+// Kind NoticeOutboundSpam it is an admin's alert about an authenticated
+// user's outbound mail held as spam (OutboundAlert).
 type Notice struct {
+	// Kind is "" for a virus notice, NoticeOutboundSpam for an alert.
+	Kind string
+	// User is the login that sent held outbound mail; Score its spam score.
+	User         string
+	Score        float64
 	QueueID      string
 	QuarantineID string
 	Sender       string // as claimed: never written to

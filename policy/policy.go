@@ -48,6 +48,11 @@ type Config struct {
 	// Aliases validates recipients that are not users; nil means no
 	// aliases (every such recipient of a non-catch-all domain is unknown).
 	Aliases AliasSource
+	// OutboundSpamLevel is the spam level (1-5, settings.SpamThresholds)
+	// at which an authenticated user's mail to a recipient outside the
+	// served domains is held as outbound spam ([sasl]
+	// outbound_spam_level); 0 = never held.
+	OutboundSpamLevel int
 }
 
 // Core makes the per-recipient decisions. It is safe for concurrent use
@@ -56,11 +61,12 @@ type Core struct {
 	resolver Resolver
 	relay    RelaySource
 	aliases  AliasSource
+	holdAt   float64 // Decision.HoldSpamAt of outbound-auth recipients
 }
 
 // New returns a Core over c.
 func New(c Config) *Core {
-	return &Core{resolver: c.Resolver, relay: c.Relay, aliases: c.Aliases}
+	return &Core{resolver: c.Resolver, relay: c.Relay, aliases: c.Aliases, holdAt: holdThreshold(c.OutboundSpamLevel)}
 }
 
 // Resolver returns the resolver c decides by, so that a composition root

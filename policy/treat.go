@@ -16,6 +16,10 @@ type Treatment struct {
 	// OverSize: the message exceeds the recipient's size limit; its copy
 	// is kept in the quarantine, never delivered.
 	OverSize bool
+	// Held: an authenticated user's outbound copy judged spam at the
+	// outbound level (Decision.HoldSpamAt); it is kept in the quarantine,
+	// never relayed, and the sender's domain admin is alerted.
+	Held bool
 }
 
 // The finding the size rule adds, so that the quarantine and the log
@@ -31,6 +35,9 @@ const (
 // the spam verdict), the policy's action for the verdict's category, and
 // the size rule, which quarantines whatever the verdict.
 func Treat(rcpt string, d Decision, findings []scan.Finding, size int64) Treatment {
+	if d.HoldSpamAt > 0 {
+		return treatOutbound(rcpt, d, findings)
+	}
 	pol := d.Policy
 	over := OverSize(size, pol.MaxSize)
 	if over {

@@ -59,10 +59,20 @@ type SASL struct {
 	// MessagesPerHour limits what one authenticated user sends (outbound
 	// spam from a stolen password); 0 = no limit.
 	MessagesPerHour int `toml:"messages_per_hour" doc:"most messages one authenticated user may send per hour; more get 450 4.7.1 until the hour passes; 0 = no limit" default:"200"`
+	// OutboundSpamLevel is the spam level (1-5, as [defaults] spam_level)
+	// at which an authenticated user's mail to outside recipients is held
+	// as spam: refused with 550 5.7.1, kept in the quarantine, the
+	// domain's admin alerted. Level 1 (score >= 12) holds only obvious
+	// spam: a false positive stops a customer's real mail.
+	OutboundSpamLevel int `toml:"outbound_spam_level" doc:"spam level (1-5 as spam_level; 1 = score >= 12, only obvious spam) at which an authenticated user's mail to outside recipients is held in the quarantine and refused with 550 5.7.1, and the domain admin alerted; 0 = no spam check on outbound mail" default:"1"`
+	// HeldPerHour defers a user's further mail after this many of its
+	// messages were held as spam within an hour (a compromised account).
+	HeldPerHour int `toml:"held_per_hour" doc:"after this many messages of one authenticated user held as outbound spam within an hour, its further mail gets 450 4.7.1 until the hour passes; 0 = never deferred" default:"3"`
 }
 
 func defaultSASL() SASL {
-	return SASL{Listen: "127.0.0.1:10043", Submission: "submission", Submissions: "submissions", MaxDelay: Duration(5 * time.Second), MessagesPerHour: 200}
+	return SASL{Listen: "127.0.0.1:10043", Submission: "submission", Submissions: "submissions", MaxDelay: Duration(5 * time.Second), MessagesPerHour: 200,
+		OutboundSpamLevel: 1, HeldPerHour: 3}
 }
 
 func (s SASL) check() []error {
@@ -80,8 +90,11 @@ func (s SASL) check() []error {
 		errs = append(errs, fmt.Errorf("sasl.listen %q is reachable from other hosts: passwords would cross the network in clear text; "+
 			"listen on 127.0.0.1, ::1 or a unix socket", s.Listen))
 	}
-	if s.MaxHashing < 0 || s.MessagesPerHour < 0 {
-		errs = append(errs, fmt.Errorf("sasl: max_hashing and messages_per_hour must not be negative"))
+	if s.MaxHashing < 0 || s.MessagesPerHour < 0 || s.HeldPerHour < 0 {
+		errs = append(errs, fmt.Errorf("sasl: max_hashing, messages_per_hour and held_per_hour must not be negative"))
+	}
+	if s.OutboundSpamLevel < 0 || s.OutboundSpamLevel > 5 {
+		errs = append(errs, fmt.Errorf("sasl.outbound_spam_level %d: want 1 to 5, or 0 for no spam check", s.OutboundSpamLevel))
 	}
 	if s.MaxDelay < 0 || s.MaxDelay.D() > 8*time.Second {
 		errs = append(errs, fmt.Errorf("sasl.max_delay %s: want 0 to 8s (Postfix gives up on an answer after 10 s)", s.MaxDelay))
