@@ -75,7 +75,13 @@ func (f *Filter) apply(ctx context.Context, rt *Runtime, trx mailfilter.Trx, msg
 	}
 	recordHistory(rt, env, facts, raw.size, plans, qid, copies, "")
 	f.notify(ctx, rt, env, subject, qid, plans)
+	held := f.outboundHeld(ctx, rt, env, subject, qid, plans, log)
 	if len(groups) == 0 {
+		if held {
+			// Kept in the quarantine; the logged-in sender learns at once
+			// that it was not sent (docs/submission.md).
+			return reply(smtpreply.OutboundSpam), nil
+		}
 		return mailfilter.Discard, nil
 	}
 	keep := map[string]bool{}
@@ -105,8 +111,12 @@ func (f *Filter) quarantine(ctx context.Context, rt *Runtime, trx mailfilter.Trx
 			if cat == scan.Clean { // cannot happen: only findings lead to quarantine
 				cat = scan.Content
 			}
+			reason := p.Verdict.Reason()
+			if p.Held {
+				reason = heldReason(env.AuthUser, reason)
+			}
 			rcpts = append(rcpts, quarantine.Recipient{Address: p.Address, Category: cat,
-				Reason: p.Verdict.Reason(), Score: p.Verdict.Score})
+				Reason: reason, Score: p.Verdict.Score})
 			dsn := dsnEnvelope(trx, env.Sender, []string{p.Address}).To[0]
 			rcpts[len(rcpts)-1].Notify, rcpts[len(rcpts)-1].ORcpt = dsn.Notify, dsn.ORcpt
 		}
@@ -180,6 +190,12 @@ func (f *Filter) logDecision(log *slog.Logger, rt *Runtime, env scan.Envelope, p
 	}
 	if env.Outbound {
 		attrs = append(attrs, "outbound", true)
+	}
+	if env.AuthUser != "" {
+		attrs = append(attrs, "user", env.AuthUser)
+	}
+	if p.Held {
+		attrs = append(attrs, "held", true)
 	}
 	if p.Decision.Outcome == policy.Refuse {
 		// Refused at RCPT by the policy daemon's rules, yet here: Postfix

@@ -33,6 +33,10 @@ type Runtime struct {
 	// domain's relay networks, which is checked for viruses only.
 	Engines      []scan.Engine
 	VirusEngines []scan.Engine
+	// OutboundEngines scan an authenticated user's outbound mail: the
+	// virus engines and the spam engines, for the outbound spam verdict
+	// (policy.Treatment.Held); nil means VirusEngines.
+	OutboundEngines []scan.Engine
 	// Policy is the per-recipient decision (package policy): resolution,
 	// the outbound rule, allow-sender rules, the size rule.
 	Policy     *policy.Core
@@ -57,6 +61,10 @@ type Runtime struct {
 	Mirrored func(err error)
 	// History records every decided message (history.Writer); nil = none.
 	History HistoryRecorder
+	// Outbound is told about authenticated users' outbound mail: the
+	// verdicts (metrics), the messages held as spam (the held-spam limit)
+	// and the domain admin's alert; nil = nobody.
+	Outbound OutboundWatcher
 }
 
 // Notifier tells people about a quarantined virus. It must not block the
@@ -130,6 +138,9 @@ func (f *Filter) Decide(ctx context.Context, trx mailfilter.Trx) (mailfilter.Dec
 	engines := rt.Engines
 	if env.Outbound {
 		engines = rt.VirusEngines
+		if env.AuthUser != "" && rt.OutboundEngines != nil {
+			engines = rt.OutboundEngines
+		}
 	}
 	msg := scan.NewMessage(env, raw, raw.size)
 	sctx, cancel := context.WithDeadline(ctx, scanEnd)

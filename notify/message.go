@@ -9,25 +9,18 @@ import (
 	"time"
 
 	"github.com/mailtower/mailtower/milter"
+	"github.com/mailtower/mailtower/policy"
 )
 
 // compose writes the plain-text virus notice for one addressee. It names
 // the virus, the sender as claimed, the subject, the date and the
 // quarantine id, and never contains any of the infected content.
 func compose(n milter.VirusNotice, to, hostname string, now time.Time) []byte {
+	if n.Kind == policy.NoticeOutboundSpam {
+		return composeOutbound(n, to, hostname, now)
+	}
 	var b bytes.Buffer
-	h := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
-	from := "postmaster@" + hostname
-	h("From", (&mail.Address{Name: "Mail gateway " + hostname, Address: from}).String())
-	h("To", (&mail.Address{Address: to}).String())
-	h("Subject", mime.QEncoding.Encode("utf-8", "Virus blocked: "+oneLine(n.Subject, 120)))
-	h("Date", now.Format(time.RFC1123Z))
-	h("Message-ID", fmt.Sprintf("<virus-notice.%s.%d@%s>", n.QueueID, now.UnixNano(), hostname))
-	h("Auto-Submitted", "auto-generated")
-	h("MIME-Version", "1.0")
-	h("Content-Type", "text/plain; charset=utf-8")
-	h("Content-Transfer-Encoding", "8bit")
-	b.WriteString("\r\n")
+	writeHeader(&b, to, hostname, "Virus blocked: "+oneLine(n.Subject, 120), "virus-notice."+n.QueueID, now)
 	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\r\n", args...) }
 	rcpts := n.Recipients
 	if len(rcpts) == 0 { // queued by a version that had one recipient per notice
@@ -67,6 +60,24 @@ func compose(n milter.VirusNotice, to, hostname string, now time.Time) []byte {
 	line("The infected content is not attached. Do not reply to the sender about this:")
 	line("viruses forge sender addresses.")
 	return b.Bytes()
+}
+
+// writeHeader writes the header of a notice from the gateway's postmaster
+// to to, and the blank line after it. idPart makes the Message-ID unique
+// with the time.
+func writeHeader(b *bytes.Buffer, to, hostname, subject, idPart string, now time.Time) {
+	h := func(k, v string) { fmt.Fprintf(b, "%s: %s\r\n", k, v) }
+	from := "postmaster@" + hostname
+	h("From", (&mail.Address{Name: "Mail gateway " + hostname, Address: from}).String())
+	h("To", (&mail.Address{Address: to}).String())
+	h("Subject", mime.QEncoding.Encode("utf-8", subject))
+	h("Date", now.Format(time.RFC1123Z))
+	h("Message-ID", fmt.Sprintf("<%s.%d@%s>", idPart, now.UnixNano(), hostname))
+	h("Auto-Submitted", "auto-generated")
+	h("MIME-Version", "1.0")
+	h("Content-Type", "text/plain; charset=utf-8")
+	h("Content-Transfer-Encoding", "8bit")
+	b.WriteString("\r\n")
 }
 
 // maxListed bounds the recipients named in one notice (Postfix accepts

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mailtower/mailtower/milter"
+	"github.com/mailtower/mailtower/policy"
 	"github.com/mailtower/mailtower/reinject"
 	"github.com/mailtower/mailtower/store"
 )
@@ -58,6 +59,8 @@ type Notifier struct {
 	kick     chan struct{}
 	wg       sync.WaitGroup
 	limit    limiter
+	// alerts allows one outbound spam alert per sending user per hour.
+	alerts limiter
 
 	mu     sync.Mutex
 	events Events
@@ -70,7 +73,9 @@ func New(ctx context.Context, db *store.DB, sender reinject.Sender, hostname str
 	if err := db.Migrate(ctx, "notify", migrations); err != nil {
 		return nil, err
 	}
-	return &Notifier{db: db, sender: sender, hostname: hostname, log: log, now: time.Now, kick: make(chan struct{}, 1)}, nil
+	n := &Notifier{db: db, sender: sender, hostname: hostname, log: log, now: time.Now, kick: make(chan struct{}, 1)}
+	n.alerts.set(Limits{PerAddress: 1})
+	return n, nil
 }
 
 // SetOptions sets the rate limits and the metrics sink; call it before
@@ -112,11 +117,44 @@ func (n *Notifier) VirusFound(ctx context.Context, v milter.VirusNotice) {
 			n.sink().NoticeSuppressed(why)
 			continue
 		}
-		if _, err := n.db.ExecContext(ctx, `INSERT INTO notices (rcpt, notice, created, next_try) VALUES (?, ?, ?, ?)`,
-			to, body, n.now().Unix(), n.now().Unix()); err != nil {
-			n.log.Error("virus notice: queue", "err", err, "queue_id", v.QueueID, "to", to)
-		}
+		n.enqueue(ctx, to, body, v.QueueID)
 	}
+	n.wake()
+}
+
+// OutboundSpamHeld queues the alert for the admin(s) in a.To that an
+// authenticated user's outbound mail was held as spam
+// (policy.OutboundAlert): at most one per user per hour, so that a
+// compromised account sending thousands of messages makes one alert; the
+// others are logged and counted (reason user_limit).
+func (n *Notifier) OutboundSpamHeld(ctx context.Context, a milter.VirusNotice) {
+	if ok, _ := n.alerts.allow(strings.ToLower(a.User), n.now()); !ok {
+		n.log.Info("outbound spam alert suppressed: one per user per hour", "queue_id", a.QueueID, "user", a.User)
+		n.sink().NoticeSuppressed("user_limit")
+		return
+	}
+	body, err := encodeNotice(a)
+	if err != nil {
+		n.log.Error("outbound spam alert: encode", "err", err, "queue_id", a.QueueID)
+		return
+	}
+	for _, to := range a.To {
+		n.enqueue(ctx, to, body, a.QueueID)
+	}
+	n.wake()
+}
+
+// enqueue stores one notice for to in the queue; an error is logged (the
+// message itself is safe: a notice is information).
+func (n *Notifier) enqueue(ctx context.Context, to, body, queueID string) {
+	if _, err := n.db.ExecContext(ctx, `INSERT INTO notices (rcpt, notice, created, next_try) VALUES (?, ?, ?, ?)`,
+		to, body, n.now().Unix(), n.now().Unix()); err != nil {
+		n.log.Error("notice: queue", "err", err, "queue_id", queueID, "to", to)
+	}
+}
+
+// wake makes the background sender look at the queue now.
+func (n *Notifier) wake() {
 	select {
 	case n.kick <- struct{}{}:
 	default:
@@ -201,21 +239,25 @@ func (n *Notifier) sendOne(ctx context.Context, p pending) bool {
 	// The null sender: a notice must never cause a bounce loop.
 	err := n.sender.Send(ctx, "", []string{p.rcpt}, bytes.NewReader(msg))
 	log := n.log.With("queue_id", p.notice.QueueID, "to", p.rcpt, "virus", p.notice.Virus)
+	what := "virus notice"
+	if p.notice.Kind == policy.NoticeOutboundSpam {
+		log, what = n.log.With("queue_id", p.notice.QueueID, "to", p.rcpt, "user", p.notice.User), "outbound spam alert"
+	}
 	if err == nil {
 		if _, err := n.db.ExecContext(ctx, `DELETE FROM notices WHERE id = ?`, p.id); err != nil {
-			log.Error("virus notice sent but not dequeued (may be sent again)", "err", err)
+			log.Error(what+" sent but not dequeued (may be sent again)", "err", err)
 		}
-		log.Info("virus notice sent")
+		log.Info(what + " sent")
 		return true
 	}
 	if p.attempts >= len(backoff) {
-		log.Error("virus notice given up; moved to notices_failed", "err", err, "attempts", p.attempts+1)
+		log.Error(what+" given up; moved to notices_failed", "err", err, "attempts", p.attempts+1)
 		n.moveAside(ctx, p.id, "given up: "+err.Error())
 		n.sink().NoticeFailed("given_up")
 		return false
 	}
 	next := n.now().Add(backoff[p.attempts])
-	log.Warn("virus notice failed, will retry", "err", err, "retry_at", next.Format(time.RFC3339))
+	log.Warn(what+" failed, will retry", "err", err, "retry_at", next.Format(time.RFC3339))
 	if _, err := n.db.ExecContext(ctx, `UPDATE notices SET attempts = attempts + 1, next_try = ?, last_error = ? WHERE id = ?`,
 		next.Unix(), fmt.Sprint(err), p.id); err != nil {
 		log.Error("virus notice: reschedule", "err", err)

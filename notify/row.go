@@ -19,7 +19,12 @@ const rowVersion = 1
 // so that a change to the policy core's Notice cannot make queued rows
 // unreadable after an upgrade.
 type noticeRow struct {
-	V            int       `json:"v"`
+	V int `json:"v"`
+	// Kind, User and Score are set for an outbound spam alert
+	// (policy.NoticeOutboundSpam) only, so virus rows read as before.
+	Kind         string    `json:"kind,omitempty"`
+	User         string    `json:"user,omitempty"`
+	Score        float64   `json:"score,omitempty"`
 	QueueID      string    `json:"queue_id"`
 	QuarantineID string    `json:"quarantine_id,omitempty"`
 	Sender       string    `json:"sender"`
@@ -50,7 +55,7 @@ func encodeNotice(n milter.VirusNotice) (string, error) {
 	if len(rcpts) == 0 && n.Recipient != "" {
 		rcpts = []string{n.Recipient}
 	}
-	b, err := json.Marshal(noticeRow{V: rowVersion, QueueID: n.QueueID, QuarantineID: n.QuarantineID, Sender: n.Sender,
+	b, err := json.Marshal(noticeRow{V: rowVersion, Kind: n.Kind, User: n.User, Score: n.Score, QueueID: n.QueueID, QuarantineID: n.QuarantineID, Sender: n.Sender,
 		Subject: n.Subject, Date: n.Date, Virus: n.Virus, Recipients: rcpts, To: n.To})
 	if err != nil {
 		return "", fmt.Errorf("encode notice: %w", err)
@@ -84,8 +89,9 @@ func decodeNotice(raw string) (milter.VirusNotice, error) {
 	if err := strictUnmarshal(raw, &r); err != nil {
 		return milter.VirusNotice{}, fmt.Errorf("decode notice (version %d): %w", rowVersion, err)
 	}
-	return milter.VirusNotice{QueueID: r.QueueID, QuarantineID: r.QuarantineID, Sender: r.Sender, Subject: r.Subject,
-		Date: r.Date, Virus: r.Virus, Recipient: first(r.Recipients, ""), Recipients: r.Recipients, To: r.To}, nil
+	return milter.VirusNotice{Kind: r.Kind, User: r.User, Score: r.Score, QueueID: r.QueueID, QuarantineID: r.QuarantineID,
+		Sender: r.Sender, Subject: r.Subject, Date: r.Date, Virus: r.Virus, Recipient: first(r.Recipients, ""),
+		Recipients: r.Recipients, To: r.To}, nil
 }
 
 // strictUnmarshal decodes raw into v, refusing fields v does not have:

@@ -52,6 +52,9 @@ type Options struct {
 	// MessagesPerHour limits each authenticated user's messages
 	// ([sasl] messages_per_hour); 0 = no limit.
 	MessagesPerHour int
+	// HeldSpam counts authenticated users' messages held as outbound
+	// spam (shared with the milter); a full user is deferred. nil = none.
+	HeldSpam *SendLimiter
 	// Refused is told every refusal answered (the mail history); nil =
 	// nobody. It must not block.
 	Refused func(req Request, dec Decision)
@@ -109,7 +112,7 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	}
 	dec, err := NewDecider(DeciderConfig{Resolver: resolver, Aliases: aliases,
 		Relay: settings.NewRelayIndex(o.Settings, gen.Get), Greylist: gl, Generation: gen, Logger: o.Logger,
-		Sends: NewSendLimiter(o.MessagesPerHour, time.Hour, o.Now)})
+		Sends: NewSendLimiter(o.MessagesPerHour, time.Hour, o.Now), Held: o.HeldSpam})
 	if err != nil {
 		return nil, err
 	}

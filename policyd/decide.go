@@ -46,7 +46,8 @@ type Decision struct {
 	Action string
 	// Reason is a short stable word for logs and metrics: outbound,
 	// relay-denied, block-ip, block-sender, block-sender-domain, size,
-	// unknown-user, callout, greylisted, allowed-sender, pass, not-local, not-rcpt
+	// unknown-user, callout, greylisted, allowed-sender, pass, not-local, not-rcpt,
+	// send-limit ([sasl] messages_per_hour), held-spam ([sasl] held_per_hour)
 	// (policy.Decision.Reason, plus the greylisting and protocol ones).
 	Reason string
 	// Detail is for the log line only (e.g. the rule that matched).
@@ -66,6 +67,7 @@ type Decider struct {
 	aliases  *aliasCache // shared with the socketmap
 	greylist Greylist
 	sends    *SendLimiter
+	held     *SendLimiter
 	log      *slog.Logger
 }
 
@@ -82,7 +84,11 @@ type DeciderConfig struct {
 	CacheSize int
 	// Sends limits the messages of authenticated users (sasl_username);
 	// nil = no limit.
-	Sends  *SendLimiter
+	Sends *SendLimiter
+	// Held counts each authenticated user's messages held as outbound
+	// spam (the milter adds them); while it is full the user's mail is
+	// deferred. nil = never deferred.
+	Held   *SendLimiter
 	Logger *slog.Logger
 }
 
@@ -99,7 +105,8 @@ func NewDecider(c DeciderConfig) (*Decider, error) {
 		return nil, err
 	}
 	core := policy.New(policy.Config{Resolver: c.Resolver, Relay: c.Relay, Aliases: ac})
-	return &Decider{core: core, aliases: ac, greylist: c.Greylist, sends: c.Sends, log: c.Logger}, nil
+	return &Decider{core: core, aliases: ac, greylist: c.Greylist, sends: c.Sends, held: c.Held,
+		log: c.Logger}, nil
 }
 
 // Decide answers one request. At RCPT the policy core decides
@@ -118,6 +125,11 @@ func (d *Decider) Decide(ctx context.Context, req Request) (Decision, error) {
 	client, _ := req.Client()
 	size, _ := req.Size()
 	user := req["sasl_username"]
+	if full, retry := d.held.Full(user); user != "" && full {
+		d.log.Warn("authenticated user deferred: messages held as spam", "user", user, "client", req["client_address"],
+			"from", req.Sender(), "retry_in", retry.Round(time.Second).String())
+		return Decision{smtpreply.HeldSpamLimit().Line(), "held-spam", user}, nil
+	}
 	if user != "" && d.sends != nil {
 		if ok, retry := d.sends.Allow(user, req["instance"]); !ok {
 			d.log.Warn("authenticated user over the sending limit", "user", user, "client", req["client_address"],

@@ -81,3 +81,31 @@ func (l *SendLimiter) sweep(now time.Time) {
 		}
 	}
 }
+
+// Full reports, without counting anything, whether user has max messages
+// in the window, and when the oldest leaves it. The held-spam limit
+// uses it: the milter counts held messages (Allow with the queue id), the
+// policy daemon defers the user while it is full.
+func (l *SendLimiter) Full(user string) (full bool, retry time.Duration) {
+	if l == nil {
+		return false, 0
+	}
+	user = strings.ToLower(user)
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	var oldest time.Time
+	for _, s := range l.users[user] {
+		if now.Sub(s.at) < l.window {
+			if n == 0 {
+				oldest = s.at
+			}
+			n++
+		}
+	}
+	if n < l.max {
+		return false, 0
+	}
+	return true, l.window - now.Sub(oldest)
+}

@@ -53,6 +53,9 @@ type App struct {
 	gen      *policyd.Generation
 	resolver *settings.Resolver
 	err      error
+
+	heldOnce sync.Once
+	held     *policyd.SendLimiter
 }
 
 // Open opens cfg's database and settings store.
@@ -84,6 +87,15 @@ func (a *App) Resolver() (*settings.Resolver, *policyd.Generation, error) {
 			BasePolicy(a.Config.Defaults), resolverSize)
 	})
 	return a.resolver, a.gen, a.err
+}
+
+// HeldSpam is the one count of authenticated users' messages held as
+// outbound spam in the last hour: the milter adds to it, the policy
+// daemon defers a user once [sasl] held_per_hour is reached. Nil (no
+// deferral) when held_per_hour is 0; the limit changes on restart.
+func (a *App) HeldSpam() *policyd.SendLimiter {
+	a.heldOnce.Do(func() { a.held = policyd.NewSendLimiter(a.Config.SASL.HeldPerHour, time.Hour, a.now) })
+	return a.held
 }
 
 // setConfig installs a reloaded configuration and its global policy.

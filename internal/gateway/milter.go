@@ -53,7 +53,7 @@ func milterRuntime(ctx context.Context, a *App, cfg *config.Config, log *slog.Lo
 		hist = w
 	}
 	return &milter.Runtime{
-		Engines: engines, VirusEngines: virusEngines, Quarantine: q, Reinject: ReinjectClient(cfg),
+		Engines: engines, VirusEngines: virusEngines, OutboundEngines: OutboundEngines(cfg, engines), Quarantine: q, Reinject: ReinjectClient(cfg),
 		SpoolDir: spoolDir, SpoolMemory: int64(cfg.Milter.SpoolMemory), Timeout: cfg.Milter.Timeout.D(),
 		Hostname: host,
 		// The same per-recipient decision the policy daemon answers by;
@@ -115,7 +115,7 @@ func StartMilter(ctx context.Context, a *App, log *slog.Logger) (Service, error)
 		return nil, err
 	}
 	n.SetOptions(noticeOptions(a))
-	rt.Notify = n
+	rt.Notify, rt.Outbound = n, outboundWatcher{a: a, n: n}
 	if removed, err := milter.PrepareSpool(rt.SpoolDir); err != nil {
 		return nil, err
 	} else if removed > 0 {
@@ -152,7 +152,7 @@ func (m *milterService) Reload(ctx context.Context, a *App) error {
 		return err
 	}
 	m.notifier.SetOptions(noticeOptions(a))
-	rt.Notify = m.notifier
+	rt.Notify, rt.Outbound = m.notifier, outboundWatcher{a: a, n: m.notifier}
 	m.filter.Reload(rt)
 	return nil
 }
@@ -173,5 +173,6 @@ func milterPolicy(a *App, res *settings.Resolver, gen *policyd.Generation) (*pol
 	if err != nil {
 		return nil, err
 	}
-	return policy.New(policy.Config{Resolver: res, Relay: settings.NewRelayIndex(a.Settings, gen.Get), Aliases: aliases}), nil
+	return policy.New(policy.Config{Resolver: res, Relay: settings.NewRelayIndex(a.Settings, gen.Get), Aliases: aliases,
+		OutboundSpamLevel: a.Config.SASL.OutboundSpamLevel}), nil
 }

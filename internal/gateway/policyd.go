@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 
+	"github.com/mailtower/mailtower/internal/metrics"
 	"github.com/mailtower/mailtower/policyd"
 )
 
@@ -31,7 +32,8 @@ func StartPolicyd(ctx context.Context, a *App, log *slog.Logger) (Service, error
 		IdleTimeout: p.IdleTimeout.D(), MaxConnections: p.MaxConnections, Greylist: GreylistRules(a.Config.Greylist),
 		DB: a.DB, Settings: a.Settings, Base: BasePolicy(a.Config.Defaults), Resolver: res, Generation: gen,
 		Logger: log.With("service", "policyd"), Decided: a.Metrics.PolicyDecision, Panicked: a.Metrics.Panic,
-		MessagesPerHour: a.Config.SASL.MessagesPerHour, Refused: a.refusalRecorder(ctx, log)})
+		MessagesPerHour: a.Config.SASL.MessagesPerHour, HeldSpam: a.HeldSpam(),
+		Refused: countSendLimits(a.Metrics, a.refusalRecorder(ctx, log))})
 	if err != nil {
 		return nil, err
 	}
@@ -56,6 +58,23 @@ func StartPolicyd(ctx context.Context, a *App, log *slog.Logger) (Service, error
 	}
 	log.Info("policyd listening", "policy", pl.Addr().String(), "socketmap", smAddr)
 	return s, nil
+}
+
+// countSendLimits counts the refusals of the authenticated users'
+// sending limits (metrics.SendLimited) and hands every refusal on to next
+// (the history; nil = nobody).
+func countSendLimits(m *metrics.Metrics, next func(policyd.Request, policyd.Decision)) func(policyd.Request, policyd.Decision) {
+	return func(req policyd.Request, dec policyd.Decision) {
+		switch dec.Reason {
+		case "send-limit":
+			m.SendLimited("messages_per_hour")
+		case "held-spam":
+			m.SendLimited("held_spam")
+		}
+		if next != nil {
+			next(req, dec)
+		}
+	}
 }
 
 func (s *policydService) Reload(_ context.Context, a *App) error {

@@ -39,6 +39,7 @@ type Metrics struct {
 	// unreadable counts stored quarantine values that could not be decoded.
 	unreadable *prometheus.CounterVec
 	mirror     mirrorWrites
+	outbound   outbound
 	now        func() time.Time // clock for the size cache
 }
 
@@ -68,12 +69,13 @@ func New(reg *prometheus.Registry, b Build) (*Metrics, error) {
 		robust:     newRobust(),
 		unreadable: newUnreadable(),
 		mirror:     newMirrorWrites(),
+		outbound:   newOutbound(),
 	}
 	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: Namespace, Name: "build_info",
 		Help: "Always 1; the labels say which build is running."}, []string{"version", "commit", "goversion"})
 	info.WithLabelValues(b.Version, b.Commit, b.GoVersion).Set(1)
 	for _, c := range append([]prometheus.Collector{m.messages, m.scanSecs, m.scanErrs, m.policy, m.unreadable, info,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})}, append(append(m.notices.collectors(), m.robust.collectors()...), m.mirror.collectors()...)...) {
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})}, append(append(m.notices.collectors(), m.robust.collectors()...), append(m.mirror.collectors(), m.outbound.collectors()...)...)...) {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

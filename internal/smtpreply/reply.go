@@ -49,6 +49,19 @@ func SendLimit() Reply {
 	return Reply{450, "4.7.1", "Sending rate limit reached, please try again later"}
 }
 
+// OutboundSpam refuses, at end of DATA, an authenticated user's message
+// whose outside recipients' copy was judged spam: the copy is held in the
+// quarantine for the domain's admin, who was alerted. Permanent, so that
+// the mail program tells the user at once instead of retrying.
+var OutboundSpam = Reply{550, "5.7.1", "Message held as suspected spam and not sent; your administrator has been notified"}
+
+// HeldSpamLimit defers the mail of an authenticated user whose messages
+// were held as spam [sasl] held_per_hour times in the last hour (at RCPT):
+// a compromised account is stopped until an admin looks.
+func HeldSpamLimit() Reply {
+	return Reply{450, "4.7.1", "Sending suspended: recent messages were held as spam, please contact your administrator"}
+}
+
 // UserUnknown rejects a recipient of a non-catch-all domain that is
 // neither a user nor an alias (at RCPT).
 func UserUnknown(rcpt string) Reply {
