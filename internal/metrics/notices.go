@@ -11,7 +11,7 @@ type notices struct {
 func newNotices() notices {
 	return notices{
 		suppressed: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "virus_notices_suppressed_total",
-			Help: "Virus notices not queued because a rate limit was reached, by reason (address_limit, global_limit)."},
+			Help: "Notices not queued because a rate limit was reached, by reason (address_limit, global_limit: virus notices; user_limit: outbound spam alerts, one per user per hour)."},
 			[]string{"reason"}),
 		failed: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "virus_notices_failed_total",
 			Help: "Queued virus notices moved to the notices_failed table unsent, by reason (undecodable, given_up)."},
