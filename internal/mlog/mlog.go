@@ -1,9 +1,10 @@
 // Package mlog sets up mailtower's structured logging (log/slog) from the
 // [log] configuration. Keys are stable so that admins can grep and parse
 // them: queue_id, from, to, client, verdict, action, score, rules,
-// quarantine_id, scanner, err; reason (the policy core's decision) and
-// detail (what the admin needs, e.g. the rule that matched, never in the
-// SMTP reply).
+// quarantine_id, scanner, err; user (the SASL login of a submission
+// client) and held (an outbound copy held as spam); reason (the policy
+// core's decision) and detail (what the admin needs, e.g. the rule that
+// matched, never in the SMTP reply).
 package mlog
 
 import (
