@@ -163,3 +163,21 @@ func TestParseReinject(t *testing.T) {
 		}
 	}
 }
+
+// The outbound spam settings are checked: a level outside 0-5 or a
+// negative held_per_hour is reported.
+func TestOutboundSpamSettingsChecked(t *testing.T) {
+	p := write(t, `
+data_dir = "/x"
+[sasl]
+outbound_spam_level = 6
+held_per_hour = -1
+`)
+	_, err := Load(p)
+	if err == nil || !strings.Contains(err.Error(), "sasl.outbound_spam_level 6") || !strings.Contains(err.Error(), "held_per_hour") {
+		t.Errorf("Load = %v, want both problems", err)
+	}
+	if d := Default().SASL; d.OutboundSpamLevel != 1 || d.HeldPerHour != 3 {
+		t.Errorf("defaults %+v", d)
+	}
+}
