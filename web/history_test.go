@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -194,4 +195,32 @@ func TestHistoryPaging(t *testing.T) {
 	if pages != 3 || len(seen) != 2*pageSize+5 {
 		t.Fatalf("%d pages, %d rows; want 3 pages, %d rows", pages, len(seen), 2*pageSize+5)
 	}
+}
+
+// FuzzHistoryQuery sends arbitrary search forms to the history page: a
+// page (200) or a refusal (400), never a failure or a row of another user.
+func FuzzHistoryQuery(f *testing.F) {
+	p := newPortal(f)
+	b := p.login("dave@a.test")
+	f.Add("x@spam.example", "pay*", "2026-12-01", "7d", "", "clean", "none")
+	f.Add("@a.test", "\"unterminated", "yesterday", "2026-13-45", "eyJzIjoiIn0", "spam", "sent")
+	f.Add("", "NEAR OR AND -", "1970-01-01T00:00:00Z", "99999d", "%%%", "", "bounced")
+	f.Fuzz(func(t *testing.T, sender, subject, since, until, cursor, verdict, status string) {
+		v := url.Values{"sender": {sender}, "q": {subject}, "since": {since}, "until": {until}, "cursor": {cursor},
+			"verdict": {verdict}, "status": {status}}
+		resp, err := b.c.Get(p.srv.URL + "/history?" + v.Encode()) // not b.do: it reports to the portal's F
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("%v: %d", v, resp.StatusCode)
+		}
+		for id := range historyLinks(string(page)) {
+			if id != p.hids["dave1"] {
+				t.Fatalf("%v: dave sees history %s", v, id)
+			}
+		}
+	})
 }
