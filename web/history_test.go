@@ -172,26 +172,7 @@ func TestHistoryPaging(t *testing.T) {
 	if err := p.hist.Write(context.Background(), msgs); err != nil {
 		t.Fatal(err)
 	}
-	bob := p.login("bob@a.test")
-	seen := map[string]bool{}
-	next, pages := "/history?q=digest", 0
-	for next != "" && pages < 10 {
-		code, page, _ := bob.do("GET", next, nil)
-		if code != 200 {
-			t.Fatalf("%s: %d", next, code)
-		}
-		pages++
-		for id := range historyLinks(page) {
-			if seen[id] {
-				t.Fatalf("row %s on two pages", id)
-			}
-			seen[id] = true
-		}
-		next = ""
-		if m := regexp.MustCompile(`href="(/history\?[^"]*)" id="next"`).FindStringSubmatch(page); m != nil {
-			next = strings.ReplaceAll(m[1], "&amp;", "&")
-		}
-	}
+	pages, seen := walkPages(t, p.login("bob@a.test"), "/history?q=digest", historyLinkRE)
 	if pages != 3 || len(seen) != 2*pageSize+5 {
 		t.Fatalf("%d pages, %d rows; want 3 pages, %d rows", pages, len(seen), 2*pageSize+5)
 	}
