@@ -15,7 +15,9 @@ import (
 // TestLoad sends the same mail through one private Postfix three ways — to
 // the listener without milter, to one with a no-op milter, and to the one
 // with mailtower's milter — using Postfix's smtp-source, and prints
-// messages/s and CPU per message for each and the ratio with/without.
+// messages/s and CPU per message for each and the ratio with/without,
+// and per phase the rate Postfix wrote log lines at against the rate the
+// mail history's follower read them (logProbe).
 // It is built only with the extra tag `load` (scripts/load.sh), so that
 // the normal integration run neither runs nor skips it; the figures are
 // reported, not asserted.
@@ -53,21 +55,26 @@ func TestLoad(t *testing.T) {
 		name string
 		addr string
 		sum  phaseResult
+		log  logRates
 	}{
-		{"without milter", e.Postfix.ReinjectAddr(), phaseResult{}},
-		{"no-op milter", noop.smtpAddr(), phaseResult{}},
-		{"with mailtower", e.Postfix.Addr(), phaseResult{}},
+		{"without milter", e.Postfix.ReinjectAddr(), phaseResult{}, logRates{}},
+		{"no-op milter", noop.smtpAddr(), phaseResult{}, logRates{}},
+		{"with mailtower", e.Postfix.Addr(), phaseResult{}, logRates{}},
 	}
+	// The mail history's follower reads Postfix's log in every phase.
+	probe := newLogProbe(t, e)
 	for r := 1; r <= rounds; r++ {
 		for i := range phases {
 			p := &phases[i]
-			res := loadPhase(t, e, p.addr, messages, sessions, size)
-			fmt.Printf("round %d %s\n", r, res.line(p.name))
+			var res phaseResult
+			lr := probe.measureLog(t, func() { res = loadPhase(t, e, p.addr, messages, sessions, size) })
+			fmt.Printf("round %d %s\n        %s\n", r, res.line(p.name), lr.line())
 			p.sum.add(res)
+			p.log.add(lr)
 		}
 	}
 	for _, p := range phases {
-		fmt.Printf("total   %s\n", p.sum.line(p.name))
+		fmt.Printf("total   %s\n        %s\n", p.sum.line(p.name), p.log.line())
 	}
 	base, nop, with := phases[0].sum, phases[1].sum, phases[2].sum
 	fmt.Printf("ratio with/without mailtower: accepted %.2f, delivered %.2f\n",

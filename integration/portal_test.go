@@ -135,6 +135,31 @@ func TestPortalBrowser(t *testing.T) {
 		t.Errorf("X-Mailtower-Released = %q", h)
 	}
 
+	// The mail history: carol's message, released by her and delivered,
+	// with the sink's reply; erin's message is not found by its id.
+	e.waitRow(t, carol, status("sent"))
+	erinRows := e.historyRows(t, "--recipient", erin)
+	if len(erinRows) == 0 {
+		t.Fatal("erin's message is not in the history")
+	}
+	run("history", chromedp.Navigate(base+"/history"), chromedp.WaitVisible(chromedp.CSS("#history")),
+		into(&text, chromedp.Text(chromedp.CSS("#history"))), shot("history"))
+	if !strings.Contains(text, "Pineapple shipment 17") || !strings.Contains(text, "sent") || strings.Contains(text, "For Erin only") {
+		t.Fatalf("carol's history shows:\n%s", text)
+	}
+	run("history story", chromedp.Click(chromedp.CSS("#history a.subject")), chromedp.WaitVisible(chromedp.CSS("#deliveries")),
+		into(&text, chromedp.Text(chromedp.CSS("main"))), shot("story"))
+	for _, want := range []string{"Pineapple shipment 17", "released", "by web:" + carol, "OK: queued"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("carol's story lacks %q:\n%s", want, text)
+		}
+	}
+	run("other user's history id", chromedp.Navigate(fmt.Sprintf("%s/history/%d", base, erinRows[0].ID)),
+		chromedp.WaitVisible(chromedp.CSS("#error")), into(&text, chromedp.Text(chromedp.CSS("main"))))
+	if strings.Contains(text, "For Erin only") {
+		t.Fatalf("carol opened erin's history: %q", text)
+	}
+
 	// A digest: its link shows the message and releases only by the button.
 	run("digest schedule", chromedp.Navigate(base+"/account"), chromedp.WaitVisible(chromedp.CSS("#digest")),
 		discard(chromedp.Evaluate[bool](`(document.getElementById('digest').value = 'daily', true)`)),

@@ -17,26 +17,28 @@ func TestAccess(t *testing.T) {
 	p := newPortal(t)
 	for _, tc := range []struct {
 		login string
-		see   map[string]bool // message key -> visible
+		see   map[string]bool // message key -> visible (quarantine and history; bobout and shared are history only)
 	}{
-		{"bob@a.test", map[string]bool{"bob1": true, "bob2": true}},
-		{"carol@b.test", map[string]bool{"carol1": true}},
+		{"bob@a.test", map[string]bool{"bob1": true, "bob2": true, "bobout": true, "shared": true}},
+		{"carol@b.test", map[string]bool{"carol1": true, "shared": true}},
 		{"dave@a.test", map[string]bool{"dave1": true}},
-		{"boss@a.test", map[string]bool{"bob1": true, "bob2": true, "dave1": true}},
-		{"root", map[string]bool{"bob1": true, "bob2": true, "dave1": true, "carol1": true}},
+		{"boss@a.test", map[string]bool{"bob1": true, "bob2": true, "dave1": true, "bobout": true, "shared": true}},
+		{"root", map[string]bool{"bob1": true, "bob2": true, "dave1": true, "carol1": true, "bobout": true, "shared": true}},
 	} {
 		t.Run(tc.login, func(t *testing.T) {
 			b := p.login(tc.login)
+			// open checks that page of message key answers 200 when the
+			// caller may see it, else 404.
+			open := func(key, page string) {
+				t.Helper()
+				code, _, _ := b.do("GET", page, nil)
+				if want := map[bool]int{true: http.StatusOK, false: http.StatusNotFound}[tc.see[key]]; code != want {
+					t.Errorf("GET %s (%s): %d, want %d", page, key, code, want)
+				}
+			}
 			_, list, _ := b.do("GET", "/quarantine", nil)
 			for key, id := range p.ids {
-				code, _, _ := b.do("GET", "/quarantine/"+id, nil)
-				want := http.StatusNotFound
-				if tc.see[key] {
-					want = http.StatusOK
-				}
-				if code != want {
-					t.Errorf("GET %s (%s): %d, want %d", key, id, code, want)
-				}
+				open(key, "/quarantine/"+id)
 				if strings.Contains(list, id) != tc.see[key] {
 					t.Errorf("list shows %s: %v, want %v", key, !tc.see[key], tc.see[key])
 				}
@@ -46,6 +48,15 @@ func TestAccess(t *testing.T) {
 							t.Errorf("POST %s %s: %d, want 404", action, key, code)
 						}
 					}
+				}
+			}
+			// The mail history: the list and each message's story, by id.
+			_, hlist, _ := b.do("GET", "/history", nil)
+			links := historyLinks(hlist)
+			for key, id := range p.hids {
+				open(key, "/history/"+id)
+				if links[id] != tc.see[key] {
+					t.Errorf("history list shows %s: %v, want %v", key, links[id], tc.see[key])
 				}
 			}
 			if code, _, _ := b.do("GET", "/quarantine/no-such-id", nil); code != http.StatusNotFound {

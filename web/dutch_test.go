@@ -42,6 +42,12 @@ func TestDutchComplete(t *testing.T) {
 	for _, v := range []string{"spam", "virus", "content", "quarantined", "releasing", "released", "deleted"} {
 		want[v] = true // categories and states, translated in the message page
 	}
+	// The history's verdicts, actions and delivery statuses.
+	for _, v := range []string{"clean", "refused", "pass", "tag", "quarantine", "delete", "reject", "greylisted", "unknown-user",
+		"block-sender", "block-sender-domain", "block-ip", "size", "relay-denied", "sent", "deferred", "bounced", "expired",
+		"notice", "released", "unknown verdict", "unknown status", "this search cannot be answered; change it and try again"} {
+		want[v] = true
+	}
 	for _, v := range flashText {
 		want[v] = true
 	}

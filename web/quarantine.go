@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"os"
@@ -21,8 +22,10 @@ type listData struct {
 	Category, Search, Sort, Recipient string
 	Reverse                           bool
 	Items                             []quarantine.Item
-	Next                              string // query string of the next page, "" = last page
-	Tabs                              []string
+	// Next is the next page's address ("" = last page): a template.URL,
+	// else html/template would escape its query string's = and & away.
+	Next template.URL
+	Tabs []string
 }
 
 func (s *Server) quarantineList(w http.ResponseWriter, r *http.Request, c *call) {
@@ -72,7 +75,7 @@ func (s *Server) quarantineList(w http.ResponseWriter, r *http.Request, c *call)
 			v.Set("rev", "1")
 		}
 		v.Set("cursor", next)
-		d.Next = v.Encode()
+		d.Next = template.URL("/quarantine?" + v.Encode())
 	}
 	s.render(w, r, c, "quarantine", &view{Title: "Quarantine", Data: d})
 }

@@ -14,6 +14,7 @@ import (
 type view struct {
 	c     *call
 	lang  string
+	hist  bool
 	Path  string
 	Title string
 	Flash string
@@ -42,6 +43,9 @@ func (v *view) Login() string {
 	}
 	return v.c.p.Login
 }
+
+// History says whether the mail history's menu entry shows.
+func (v *view) History() bool { return v.hist }
 
 // Admin and DomainAdmin say which menu entries show.
 func (v *view) Admin() bool       { return v.c != nil && v.c.p.Admin }
@@ -92,6 +96,7 @@ func parsePages() (map[string]*template.Template, error) {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, page string, v *view) {
 	v.c = c
 	v.lang = pickLang(r)
+	v.hist = s.d.History != nil
 	v.Path = r.URL.RequestURI()
 	if v.Flash == "" {
 		v.Flash = tr(v.lang, flashText[r.URL.Query().Get("done")])

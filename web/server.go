@@ -1,13 +1,15 @@
 // Package web is the self-service portal: users see and release their own
 // quarantined mail and keep their sender lists, domain admins do the same
 // for every user of their domains and keep the domains' settings, users
-// and aliases, admins see everything and the audit log. It is plain net/http with html/template
+// and aliases, admins see everything and the audit log. Users see the
+// mail history of their address, domain admins their domains'. It is plain net/http with html/template
 // and embedded assets: no JavaScript, every action a form POST.
 //
 // The portal holds no mail logic of its own: it reads and writes through
 // the quarantine and settings stores like the CLI, and releases through
 // the function the CLI uses (Deps.Release). Every quarantine query carries
-// the caller's quarantine.Scope, so what a role may see is decided in SQL.
+// the caller's quarantine.Scope, every history query its history.Scope,
+// so what a role may see is decided in SQL.
 package web
 
 import (
@@ -22,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailtower/mailtower/history"
 	"github.com/mailtower/mailtower/mimewalk"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/settings"
@@ -69,7 +72,9 @@ type Deps struct {
 	Accounts   *account.Store
 	Audit      *audit.Log
 	Quarantine *quarantine.Store
-	Settings   *settings.SQLStore
+	// History is the mail history (nil: [history] is off, no history pages).
+	History  *history.Store
+	Settings *settings.SQLStore
 	// Defaults is the policy of [defaults], what a domain inherits.
 	Defaults settings.Policy
 	Release  ReleaseFunc
@@ -142,6 +147,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /quarantine/{id}", s.withSession(s.quarantineShow))
 	s.mux.HandleFunc("POST /quarantine/{id}/release", s.withSession(s.quarantineRelease))
 	s.mux.HandleFunc("POST /quarantine/{id}/delete", s.withSession(s.quarantineDelete))
+	s.mux.HandleFunc("GET /history", s.withSession(s.historyList))
+	s.mux.HandleFunc("GET /history/{id}", s.withSession(s.historyShow))
 	s.mux.HandleFunc("GET /senders", s.withSession(s.sendersPage))
 	s.mux.HandleFunc("POST /senders", s.withSession(s.sendersAdd))
 	s.mux.HandleFunc("POST /senders/{rule}/remove", s.withSession(s.sendersRemove))

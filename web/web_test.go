@@ -16,6 +16,7 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
+	"github.com/mailtower/mailtower/history"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
@@ -37,6 +38,8 @@ type portal struct {
 	mu       sync.Mutex
 	released []string // "id:recipients"
 	ids      map[string]string
+	hist     *history.Store
+	hids     map[string]string // history ids by the same keys as ids, and "bobout"
 	secrets  map[string]string // TOTP secrets of the logins enrolled by login
 	// skew moves the accounts' clock ahead (the next TOTP step without waiting).
 	skew time.Duration
@@ -101,6 +104,7 @@ func newPortal(t testing.TB) *portal {
 		}
 		p.ids[m.key] = id
 	}
+	p.hist, p.hids = fillHistory(t, db)
 	for _, u := range []string{"bob@a.test", "carol@b.test", "dave@a.test", "boss@a.test"} {
 		if err := p.settings.AddUser(ctx, settings.User{Address: u, Domain: u[strings.IndexByte(u, '@')+1:]}); err != nil {
 			t.Fatal(err)
@@ -124,7 +128,7 @@ func newPortal(t testing.TB) *portal {
 		p.released = append(p.released, id+":"+strings.Join(rcpts, ","))
 		return ReleaseResult{Released: quarantine.Released{ID: id, Recipients: rcpts}}, nil
 	}
-	s, err := New(Deps{Accounts: p.acc, Audit: p.audit, Quarantine: p.q, Settings: p.settings, Release: release,
+	s, err := New(Deps{Accounts: p.acc, Audit: p.audit, Quarantine: p.q, History: p.hist, Settings: p.settings, Release: release,
 		Defaults: settings.Policy{SpamLevel: 3, SpamAction: settings.ActionQuarantine, VirusAction: settings.ActionQuarantine,
 			ContentAction: settings.ActionQuarantine, MaxSize: 25_000_000, NotifyVirus: settings.NotifyNone},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))},

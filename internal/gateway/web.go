@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mailtower/mailtower/history"
 	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/internal/metrics"
 	"github.com/mailtower/mailtower/quarantine"
@@ -99,8 +100,14 @@ func newPortal(ctx context.Context, a *App, log *slog.Logger) (http.Handler, *ac
 	if err != nil {
 		return nil, nil, err
 	}
-	srv, err := web.New(web.Deps{Accounts: accounts, Audit: al, Quarantine: q, Settings: a.Settings, Defaults: BasePolicy(a.Config.Defaults),
-		Release: webRelease(a, q), Limits: Limits(a.Config.Limits).Walk(), Log: log},
+	var hist *history.Store // the history pages only when [history] records it
+	if a.Config.History.Enabled {
+		if hist, err = a.History(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	srv, err := web.New(web.Deps{Accounts: accounts, Audit: al, Quarantine: q, History: hist, Settings: a.Settings,
+		Defaults: BasePolicy(a.Config.Defaults), Release: webRelease(a, q), Limits: Limits(a.Config.Limits).Walk(), Log: log},
 		web.Options{BaseURL: a.Config.Web.BaseURL, Issuer: "mailtower " + Hostname(a.Config),
 			Sessions: account.SessionLimits{Idle: time.Duration(a.Config.Web.SessionIdle), Max: time.Duration(a.Config.Web.SessionMax)}})
 	if err != nil {

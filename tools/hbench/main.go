@@ -218,6 +218,14 @@ func queries(ctx context.Context, h *history.Store) {
 		{"--domain customer0.example --sort score", history.Filter{Domain: "customer0.example", Sort: "score"}},
 		{"--sender @offer42.example --verdict virus", history.Filter{Sender: "@offer42.example", Verdict: "virus"}},
 		{"--subject invoice --verdict virus", history.Filter{Subject: "invoice", Verdict: "virus"}},
+		// The portal's searches: scoped to a user's address (as recipient
+		// or sender) or a domain admin's domains (Filter.Scope).
+		{"portal: user user3@customer7.example", history.Filter{Scope: &history.Scope{Addresses: []string{"user3@customer7.example"}}}},
+		{"portal: user, --verdict spam", history.Filter{Verdict: "spam", Scope: &history.Scope{Addresses: []string{"user3@customer7.example"}}}},
+		{"portal: domain admin customer0.example", history.Filter{Scope: adminOf("customer0.example")}},
+		{"portal: domain admin customer0.example --status deferred", history.Filter{Status: "deferred", Scope: adminOf("customer0.example")}},
+		{"portal: domain admin customer7.example --subject invoice", history.Filter{Subject: "invoice", Scope: adminOf("customer7.example")}},
+		{"portal: domain admin of 3 domains --verdict virus", history.Filter{Verdict: "virus", Scope: adminOf("customer0.example", "customer7.example", "customer9.example")}},
 	}
 	worst := time.Duration(0)
 	for _, c := range cases {
@@ -253,6 +261,22 @@ func queries(ctx context.Context, h *history.Store) {
 		check(err)
 	})
 	fmt.Printf("  %-70s %9s / %9s / %9s\n", "history show QUEUE-ID", ms(first), ms(fastest), ms(median))
+
+	r, err := h.Search(ctx, history.Filter{Limit: 1, QueueID: fmt.Sprintf("4Q%09X", *n/3+3)})
+	check(err)
+	if len(r) == 1 {
+		sc := &history.Scope{Addresses: []string{r[0].Recipient}}
+		first, fastest, median = timeIt(func() {
+			_, err := h.ShowScoped(ctx, r[0].ID, sc)
+			check(err)
+		})
+		fmt.Printf("  %-70s %9s / %9s / %9s\n", "portal: a user's message page (ShowScoped)", ms(first), ms(fastest), ms(median))
+	}
+}
+
+// adminOf is the portal's scope of a domain admin of domains.
+func adminOf(domains ...string) *history.Scope {
+	return &history.Scope{Addresses: []string{"admin@" + domains[0]}, Domains: domains}
 }
 
 func senderOf(h *history.Store, ctx context.Context) string {

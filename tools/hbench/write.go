@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 	"time"
@@ -77,13 +78,22 @@ func follow(ctx context.Context, h *history.Store, dir string) {
 	done := make(chan error, 1)
 	t0 := time.Now()
 	go func() { done <- (&maillog.Follower{Path: path, Sink: sink, Poll: 10 * time.Millisecond}).Run(fctx) }()
+	// The position is watched through a sink of its own: the follower's
+	// sink remembers the position it last read, and a look from here
+	// could set it back (its next commit then fails as if another
+	// follower had moved the position, and the wait never ends).
+	probe := h.LogSink(path, nil)
 	for {
-		pos, _, err := sink.Position(ctx)
+		pos, _, err := probe.Position(ctx)
 		check(err)
 		if pos.Offset >= fi.Size() {
 			break
 		}
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case err := <-done:
+			log.Fatalf("log follower stopped before the end of the log: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 	d := time.Since(t0)
 	cancel()
