@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -15,6 +16,14 @@ import (
 // caller's scope is 404, exactly like an id that does not exist.
 func TestAccess(t *testing.T) {
 	p := newPortal(t)
+	for _, dom := range []string{"a.test", "b.test"} { // one relay network each, which a refused remove must keep
+		if err := p.settings.UpdateDomain(t.Context(), dom, func(d *settings.Domain) error {
+			d.RelayNets = []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tc := range []struct {
 		login string
 		see   map[string]bool // message key -> visible
@@ -78,8 +87,10 @@ func TestAccess(t *testing.T) {
 					{"/domains/" + dom + "/users/password", "address", "dave@" + dom},
 					{"/domains/" + dom + "/aliases", "address", "info@" + dom},
 					{"/senders", "for", dom},
+					{"/domains/" + dom + "/relaynets", "net", "192.0.2.0/24"},
+					{"/domains/" + dom + "/relaynets/remove", "net", "198.51.100.0/24"},
 				} {
-					form := url.Values{post.field: {post.value}, "password": {"a new long password"}, "sender": {"x@evil.example"}, "kind": {"block"}}
+					form := url.Values{post.field: {post.value}, "password": {"a new long password"}, "sender": {"x@evil.example"}, "kind": {"block"}, "force": {"1"}}
 					if code, _, _ := b.do("POST", post.path, form); code != http.StatusNotFound {
 						t.Errorf("POST %s: %d, want 404", post.path, code)
 					}
@@ -93,7 +104,7 @@ func TestAccess(t *testing.T) {
 	// Nothing of the refused posts reached the stores.
 	for _, dom := range []string{"a.test", "b.test"} {
 		d, err := p.settings.Domain(t.Context(), dom)
-		if err != nil || d.CatchAll || d.Overrides.SpamLevel != nil {
+		if err != nil || d.CatchAll || d.Overrides.SpamLevel != nil || len(d.RelayNets) != 1 {
 			t.Errorf("%s changed: %+v %v", dom, d, err)
 		}
 		if rules, _ := p.settings.Rules(t.Context(), settings.Scope{Kind: settings.ScopeDomain, Name: dom}, ""); len(rules) != 0 {

@@ -101,6 +101,9 @@ type domainData struct {
 	Retention                       []retentionField
 	Users                           []settings.User
 	Aliases                         []settings.Alias
+	RelayNets                       []string
+	// Admin may accept a relay network broader than the limits.
+	Admin bool
 }
 
 // domainOf returns the domain in the path if the caller administers it;
@@ -146,7 +149,10 @@ func (s *Server) domainPage(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	ctx := r.Context()
-	data := domainData{Name: d.Name, Relay: d.Relay, CatchAll: d.CatchAll, Policy: policyFields(s.d.Defaults, d, nil)}
+	data := domainData{Name: d.Name, Relay: d.Relay, CatchAll: d.CatchAll, Policy: policyFields(s.d.Defaults, d, nil), Admin: c.p.Admin}
+	for _, p := range d.RelayNets {
+		data.RelayNets = append(data.RelayNets, p.String())
+	}
 	var err error
 	if data.RequireTOTP, err = s.d.Accounts.DomainTOTP(ctx, d.Name); err == nil {
 		data.UserSpam, err = s.d.Accounts.DomainUserSpam(ctx, d.Name)

@@ -139,6 +139,11 @@ var dutch = map[string]string{
 	"A new password ends every session and digest link of that user.":                 "Een nieuw wachtwoord beëindigt elke sessie en elke overzichtslink van die gebruiker.",
 	"Where your mail server delivers it (for your notes)":                             "Waar uw mailserver het aflevert (als notitie)",
 	"Only an admin can change an admin's login.":                                      "Alleen een beheerder kan de login van een beheerder wijzigen.",
+	"Relay networks": "Relaynetwerken",
+	"Your own mail servers' networks: they may send outbound mail through the gateway as this domain.": "De netwerken van uw eigen mailservers: zij mogen via de gateway uitgaande mail versturen namens dit domein.",
+	"No relay networks.": "Geen relaynetwerken.",
+	"Add a network (CIDR such as 192.0.2.0/24, or one address)": "Netwerk toevoegen (CIDR zoals 192.0.2.0/24, of één adres)",
+	"Accept a network broader than /16 (IPv4) or /48 (IPv6)":    "Een netwerk ruimer dan /16 (IPv4) of /48 (IPv6) toch accepteren",
 	// Policy settings: help texts (settings.PolicySettings) and values.
 	"spam sensitivity 1 (only obvious spam) .. 5 (aggressive)":  "spamgevoeligheid 1 (alleen duidelijke spam) .. 5 (streng)",
 	"quarantine, tag, delete or pass":                           "quarantaine, markeren, verwijderen of doorlaten",

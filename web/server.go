@@ -159,6 +159,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /domains/{domain}/users/password", s.withSession(s.userPassword))
 	s.mux.HandleFunc("POST /domains/{domain}/aliases", s.withSession(s.aliasAdd))
 	s.mux.HandleFunc("POST /domains/{domain}/aliases/remove", s.withSession(s.aliasRemove))
+	s.mux.HandleFunc("POST /domains/{domain}/relaynets", s.withSession(s.relayNetAdd))
+	s.mux.HandleFunc("POST /domains/{domain}/relaynets/remove", s.withSession(s.relayNetRemove))
 	s.mux.HandleFunc("GET /audit", s.withSession(s.auditPage))
 	s.mux.HandleFunc("GET /d/{token}", s.digestPage)
 	s.mux.HandleFunc("GET /d/{token}/{id}", s.digestPage)
