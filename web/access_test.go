@@ -88,6 +88,7 @@ func TestAccess(t *testing.T) {
 					{"/domains/" + dom + "/aliases", "address", "info@" + dom},
 					{"/senders", "for", dom},
 					{"/domains/" + dom + "/relaynets", "net", "192.0.2.0/24"},
+					{"/domains/" + dom + "/check", "back", "list"},
 					{"/domains/" + dom + "/relaynets/remove", "net", "198.51.100.0/24"},
 				} {
 					form := url.Values{post.field: {post.value}, "password": {"a new long password"}, "sender": {"x@evil.example"}, "kind": {"block"}, "force": {"1"}}
@@ -100,6 +101,9 @@ func TestAccess(t *testing.T) {
 	}
 	if len(p.released) != 0 {
 		t.Fatalf("releases happened: %v", p.released)
+	}
+	if n := p.dns.count(); n != 0 {
+		t.Fatalf("%d DNS look-ups", n)
 	}
 	// Nothing of the refused posts reached the stores.
 	for _, dom := range []string{"a.test", "b.test"} {

@@ -104,6 +104,21 @@ type domainData struct {
 	RelayNets                       []string
 	// Admin may accept a relay network broader than the limits.
 	Admin bool
+	// MX is the last MX/DNS check; MXOffered says the check is available.
+	MX        *mxResult
+	MXOffered bool
+}
+
+// domainRow is one line of the Domains page.
+type domainRow struct {
+	settings.Domain
+	MX *mxResult
+}
+
+// domainsData is the Domains page.
+type domainsData struct {
+	Rows      []domainRow
+	MXOffered bool
 }
 
 // domainOf returns the domain in the path if the caller administers it;
@@ -133,13 +148,21 @@ func (s *Server) domainsPage(w http.ResponseWriter, r *http.Request, c *call) {
 		s.fail(w, r, c, err)
 		return
 	}
-	var rows []settings.Domain
+	data := domainsData{MXOffered: s.mx != nil}
 	for _, d := range all {
 		if c.p.Administers(d.Name) {
-			rows = append(rows, d)
+			data.Rows = append(data.Rows, domainRow{Domain: d, MX: s.mxResult(d.Name)})
 		}
 	}
-	s.render(w, r, c, "domains", &view{Title: "Domains", Data: rows})
+	s.render(w, r, c, "domains", &view{Title: "Domains", Data: data})
+}
+
+// mxResult is domain's last MX/DNS check (nil: none, or no check).
+func (s *Server) mxResult(domain string) *mxResult {
+	if s.mx == nil {
+		return nil
+	}
+	return s.mx.result(domain)
 }
 
 // domainPage shows one domain's settings, users and aliases.
@@ -149,7 +172,8 @@ func (s *Server) domainPage(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	ctx := r.Context()
-	data := domainData{Name: d.Name, Relay: d.Relay, CatchAll: d.CatchAll, Policy: policyFields(s.d.Defaults, d, nil), Admin: c.p.Admin}
+	data := domainData{Name: d.Name, Relay: d.Relay, CatchAll: d.CatchAll, Policy: policyFields(s.d.Defaults, d, nil), Admin: c.p.Admin,
+		MX: s.mxResult(d.Name), MXOffered: s.mx != nil}
 	for _, p := range d.RelayNets {
 		data.RelayNets = append(data.RelayNets, p.String())
 	}

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/mailtower/mailtower/mimewalk"
+	"github.com/mailtower/mailtower/mxcheck"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/settings"
 	"github.com/mailtower/mailtower/web/account"
@@ -73,6 +74,9 @@ type Deps struct {
 	// Defaults is the policy of [defaults], what a domain inherits.
 	Defaults settings.Policy
 	Release  ReleaseFunc
+	// Resolver answers the MX/DNS check of the domain pages (nil: no
+	// check is offered).
+	Resolver mxcheck.Resolver
 	// Limits bound the MIME parsing of previews.
 	Limits mimewalk.Limits
 	Log    *slog.Logger
@@ -85,6 +89,9 @@ type Options struct {
 	Sessions account.SessionLimits
 	// Issuer names the gateway in authenticator apps.
 	Issuer string
+	// MXNames are the host names customers' MX records must point at
+	// (mx_names and hostname), for the MX/DNS check.
+	MXNames []string
 	// Now is the clock (tests); nil = time.Now.
 	Now func() time.Time
 }
@@ -95,6 +102,7 @@ type Server struct {
 	opt   Options
 	pages map[string]*template.Template
 	mux   *http.ServeMux
+	mx    *mxChecks // nil without a resolver
 }
 
 // New builds the portal.
@@ -113,6 +121,9 @@ func New(d Deps, opt Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{d: d, opt: opt, pages: pages, mux: http.NewServeMux()}
+	if d.Resolver != nil {
+		s.mx = newMXChecks(d.Resolver, opt.MXNames, opt.Now)
+	}
 	s.routes()
 	return s, nil
 }
@@ -159,6 +170,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /domains/{domain}/users/password", s.withSession(s.userPassword))
 	s.mux.HandleFunc("POST /domains/{domain}/aliases", s.withSession(s.aliasAdd))
 	s.mux.HandleFunc("POST /domains/{domain}/aliases/remove", s.withSession(s.aliasRemove))
+	s.mux.HandleFunc("POST /domains/{domain}/check", s.withSession(s.domainCheck))
 	s.mux.HandleFunc("POST /domains/{domain}/relaynets", s.withSession(s.relayNetAdd))
 	s.mux.HandleFunc("POST /domains/{domain}/relaynets/remove", s.withSession(s.relayNetRemove))
 	s.mux.HandleFunc("GET /audit", s.withSession(s.auditPage))

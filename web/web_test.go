@@ -40,6 +40,8 @@ type portal struct {
 	secrets  map[string]string // TOTP secrets of the logins enrolled by login
 	// skew moves the accounts' clock ahead (the next TOTP step without waiting).
 	skew time.Duration
+	// dns answers the MX/DNS check.
+	dns *fakeResolver
 }
 
 func (p *portal) now() time.Time { return time.Now().Add(p.skew) }
@@ -64,7 +66,7 @@ func newPortal(t testing.TB) *portal {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	p := &portal{t: t, db: db, ids: map[string]string{}, secrets: map[string]string{}}
+	p := &portal{t: t, db: db, ids: map[string]string{}, secrets: map[string]string{}, dns: newFakeResolver()}
 	if p.acc, err = account.Open(ctx, db); err != nil {
 		t.Fatal(err)
 	}
@@ -127,8 +129,9 @@ func newPortal(t testing.TB) *portal {
 	s, err := New(Deps{Accounts: p.acc, Audit: p.audit, Quarantine: p.q, Settings: p.settings, Release: release,
 		Defaults: settings.Policy{SpamLevel: 3, SpamAction: settings.ActionQuarantine, VirusAction: settings.ActionQuarantine,
 			ContentAction: settings.ActionQuarantine, MaxSize: 25_000_000, NotifyVirus: settings.NotifyNone},
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))},
-		Options{BaseURL: "https://portal.test", Sessions: account.SessionLimits{Idle: time.Hour, Max: 2 * time.Hour}})
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Resolver: p.dns},
+		Options{BaseURL: "https://portal.test", Sessions: account.SessionLimits{Idle: time.Hour, Max: 2 * time.Hour},
+			MXNames: []string{"mx.gw.test"}, Now: p.now})
 	if err != nil {
 		t.Fatal(err)
 	}
