@@ -71,7 +71,7 @@ func TestAccess(t *testing.T) {
 			// Domain settings: a domain admin its own domains, an admin all.
 			admins := map[string]bool{"a.test": tc.login == "boss@a.test" || tc.login == "root", "b.test": tc.login == "root"}
 			for dom, may := range admins {
-				for _, path := range []string{"/domains/" + dom, "/senders?for=" + dom} {
+				for _, path := range []string{"/domains/" + dom, "/senders?for=" + dom, "/domains/" + dom + "/requests"} {
 					if code, _, _ := b.do("GET", path, nil); (code == http.StatusOK) != may {
 						t.Errorf("GET %s: %d, may %v", path, code, may)
 					}
@@ -89,6 +89,8 @@ func TestAccess(t *testing.T) {
 					{"/senders", "for", dom},
 					{"/domains/" + dom + "/relaynets", "net", "192.0.2.0/24"},
 					{"/domains/" + dom + "/check", "back", "list"},
+					{"/domains/" + dom + "/requests/1/approve", "x", ""},
+					{"/domains/" + dom + "/requests/1/deny", "x", ""},
 					{"/domains/" + dom + "/relaynets/remove", "net", "198.51.100.0/24"},
 				} {
 					form := url.Values{post.field: {post.value}, "password": {"a new long password"}, "sender": {"x@evil.example"}, "kind": {"block"}, "force": {"1"}}

@@ -97,11 +97,14 @@ var retentionCategories = []scan.Category{scan.Virus, scan.Spam, scan.Content}
 type domainData struct {
 	Name, Relay                     string
 	CatchAll, RequireTOTP, UserSpam bool
-	Policy                          []policyField
-	Retention                       []retentionField
-	Users                           []settings.User
-	Aliases                         []settings.Alias
-	RelayNets                       []string
+	// ReleaseRequests: users request releases; PendingRequests wait.
+	ReleaseRequests bool
+	PendingRequests int
+	Policy          []policyField
+	Retention       []retentionField
+	Users           []settings.User
+	Aliases         []settings.Alias
+	RelayNets       []string
 	// Admin may accept a relay network broader than the limits.
 	Admin bool
 	// MX is the last MX/DNS check; MXOffered says the check is available.
@@ -113,6 +116,8 @@ type domainData struct {
 type domainRow struct {
 	settings.Domain
 	MX *mxResult
+	// Pending counts the release requests waiting for a decision.
+	Pending int
 }
 
 // domainsData is the Domains page.
@@ -151,7 +156,12 @@ func (s *Server) domainsPage(w http.ResponseWriter, r *http.Request, c *call) {
 	data := domainsData{MXOffered: s.mx != nil}
 	for _, d := range all {
 		if c.p.Administers(d.Name) {
-			data.Rows = append(data.Rows, domainRow{Domain: d, MX: s.mxResult(d.Name)})
+			n, err := s.d.Requests.CountPending(r.Context(), d.Name)
+			if err != nil {
+				s.fail(w, r, c, err)
+				return
+			}
+			data.Rows = append(data.Rows, domainRow{Domain: d, MX: s.mxResult(d.Name), Pending: n})
 		}
 	}
 	s.render(w, r, c, "domains", &view{Title: "Domains", Data: data})
@@ -180,6 +190,12 @@ func (s *Server) domainPage(w http.ResponseWriter, r *http.Request, c *call) {
 	var err error
 	if data.RequireTOTP, err = s.d.Accounts.DomainTOTP(ctx, d.Name); err == nil {
 		data.UserSpam, err = s.d.Accounts.DomainUserSpam(ctx, d.Name)
+	}
+	if err == nil {
+		data.ReleaseRequests, err = s.d.Accounts.DomainReleaseRequests(ctx, d.Name)
+	}
+	if err == nil {
+		data.PendingRequests, err = s.d.Requests.CountPending(ctx, d.Name)
 	}
 	if err == nil {
 		data.Users, err = s.d.Settings.Users(ctx, d.Name)
@@ -254,8 +270,9 @@ func (s *Server) saveRetention(r *http.Request, domain string) ([]string, error)
 	return changes, nil
 }
 
-// domainOptions saves catch-all, the two-factor requirement and whether
-// users may set their own spam level and action.
+// domainOptions saves catch-all, the two-factor requirement, whether
+// users may set their own spam level and action, and whether their
+// releases are requests (requests.go).
 func (s *Server) domainOptions(w http.ResponseWriter, r *http.Request, c *call) {
 	d, ok := s.domainOf(w, r, c)
 	if !ok {
@@ -263,6 +280,7 @@ func (s *Server) domainOptions(w http.ResponseWriter, r *http.Request, c *call) 
 	}
 	ctx := r.Context()
 	catchAll, totp, userSpam := r.PostFormValue("catch_all") == "1", r.PostFormValue("require_totp") == "1", r.PostFormValue("user_spam") == "1"
+	requests := r.PostFormValue("release_requests") == "1"
 	err := s.d.Settings.UpdateDomain(ctx, d.Name, func(d *settings.Domain) error { d.CatchAll = catchAll; return nil })
 	if err == nil {
 		err = s.d.Accounts.SetDomainTOTP(ctx, d.Name, totp)
@@ -270,8 +288,12 @@ func (s *Server) domainOptions(w http.ResponseWriter, r *http.Request, c *call) 
 	if err == nil {
 		err = s.d.Accounts.SetDomainUserSpam(ctx, d.Name, userSpam)
 	}
+	if err == nil {
+		err = s.d.Accounts.SetDomainReleaseRequests(ctx, d.Name, requests)
+	}
 	s.audit(r, audit.Entry{Actor: c.p.Login, Action: audit.Setting, Target: d.Name,
-		Detail: fmt.Sprintf("catch-all %s, require 2FA %s, users set spam level %s", yesNo(catchAll), yesNo(totp), yesNo(userSpam)), OK: err == nil})
+		Detail: fmt.Sprintf("catch-all %s, require 2FA %s, users set spam level %s, release requests %s",
+			yesNo(catchAll), yesNo(totp), yesNo(userSpam), yesNo(requests)), OK: err == nil})
 	if err != nil {
 		s.fail(w, r, c, err)
 		return

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mailtower/mailtower/settings"
+	"github.com/mailtower/mailtower/web/releasereq"
 )
 
 // TestDutchComplete: every text a page translates has a Dutch version:
@@ -41,6 +42,9 @@ func TestDutchComplete(t *testing.T) {
 	}
 	for _, v := range []string{"spam", "virus", "content", "quarantined", "releasing", "released", "deleted"} {
 		want[v] = true // categories and states, translated in the message page
+	}
+	for _, st := range []string{releasereq.Pending, releasereq.Approved, releasereq.Denied, releasereq.Closed} {
+		want["request "+st] = true // a request's state on the message page
 	}
 	for _, v := range flashText {
 		want[v] = true

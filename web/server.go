@@ -28,6 +28,7 @@ import (
 	"github.com/mailtower/mailtower/settings"
 	"github.com/mailtower/mailtower/web/account"
 	"github.com/mailtower/mailtower/web/audit"
+	"github.com/mailtower/mailtower/web/releasereq"
 )
 
 //go:embed templates/*.html
@@ -71,6 +72,8 @@ type Deps struct {
 	Audit      *audit.Log
 	Quarantine *quarantine.Store
 	Settings   *settings.SQLStore
+	// Requests are the users' release requests.
+	Requests *releasereq.Store
 	// Defaults is the policy of [defaults], what a domain inherits.
 	Defaults settings.Policy
 	Release  ReleaseFunc
@@ -171,6 +174,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /domains/{domain}/aliases", s.withSession(s.aliasAdd))
 	s.mux.HandleFunc("POST /domains/{domain}/aliases/remove", s.withSession(s.aliasRemove))
 	s.mux.HandleFunc("POST /domains/{domain}/check", s.withSession(s.domainCheck))
+	s.mux.HandleFunc("GET /domains/{domain}/requests", s.withSession(s.requestsPage))
+	s.mux.HandleFunc("POST /domains/{domain}/requests/{req}/approve", s.withSession(s.requestApprove))
+	s.mux.HandleFunc("POST /domains/{domain}/requests/{req}/deny", s.withSession(s.requestDeny))
 	s.mux.HandleFunc("POST /domains/{domain}/relaynets", s.withSession(s.relayNetAdd))
 	s.mux.HandleFunc("POST /domains/{domain}/relaynets/remove", s.withSession(s.relayNetRemove))
 	s.mux.HandleFunc("GET /audit", s.withSession(s.auditPage))

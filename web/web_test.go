@@ -22,6 +22,7 @@ import (
 	"github.com/mailtower/mailtower/store"
 	"github.com/mailtower/mailtower/web/account"
 	"github.com/mailtower/mailtower/web/audit"
+	"github.com/mailtower/mailtower/web/releasereq"
 )
 
 // portal is a portal on a temporary database, served over TLS (the
@@ -34,6 +35,7 @@ type portal struct {
 	q        *quarantine.Store
 	db       *store.DB
 	settings *settings.SQLStore
+	requests *releasereq.Store
 	mu       sync.Mutex
 	released []string // "id:recipients"
 	ids      map[string]string
@@ -72,6 +74,9 @@ func newPortal(t testing.TB) *portal {
 	}
 	p.acc.SetClock(p.now)
 	if p.audit, err = audit.Open(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if p.requests, err = releasereq.Open(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	if p.settings, err = settings.NewSQLStore(ctx, db); err != nil {
@@ -126,7 +131,7 @@ func newPortal(t testing.TB) *portal {
 		p.released = append(p.released, id+":"+strings.Join(rcpts, ","))
 		return ReleaseResult{Released: quarantine.Released{ID: id, Recipients: rcpts}}, nil
 	}
-	s, err := New(Deps{Accounts: p.acc, Audit: p.audit, Quarantine: p.q, Settings: p.settings, Release: release,
+	s, err := New(Deps{Accounts: p.acc, Audit: p.audit, Quarantine: p.q, Settings: p.settings, Release: release, Requests: p.requests,
 		Defaults: settings.Policy{SpamLevel: 3, SpamAction: settings.ActionQuarantine, VirusAction: settings.ActionQuarantine,
 			ContentAction: settings.ActionQuarantine, MaxSize: 25_000_000, NotifyVirus: settings.NotifyNone},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Resolver: p.dns},

@@ -18,6 +18,7 @@ import (
 	"github.com/mailtower/mailtower/web"
 	"github.com/mailtower/mailtower/web/account"
 	"github.com/mailtower/mailtower/web/audit"
+	"github.com/mailtower/mailtower/web/releasereq"
 )
 
 // webService is the portal's HTTP(S) listener and its housekeeping.
@@ -99,7 +100,11 @@ func newPortal(ctx context.Context, a *App, log *slog.Logger) (http.Handler, *ac
 	if err != nil {
 		return nil, nil, err
 	}
-	srv, err := web.New(web.Deps{Accounts: accounts, Audit: al, Quarantine: q, Settings: a.Settings, Defaults: BasePolicy(a.Config.Defaults),
+	reqs, err := releasereq.Open(ctx, a.DB)
+	if err != nil {
+		return nil, nil, err
+	}
+	srv, err := web.New(web.Deps{Accounts: accounts, Audit: al, Quarantine: q, Settings: a.Settings, Requests: reqs, Defaults: BasePolicy(a.Config.Defaults),
 		Release: webRelease(a, q), Limits: Limits(a.Config.Limits).Walk(), Log: log, Resolver: net.DefaultResolver},
 		web.Options{BaseURL: a.Config.Web.BaseURL, Issuer: "mailtower " + Hostname(a.Config),
 			MXNames:  append(append([]string{}, a.Config.MXNames...), Hostname(a.Config)),
