@@ -89,11 +89,13 @@ func TestAccess(t *testing.T) {
 					{"/senders", "for", dom},
 					{"/domains/" + dom + "/relaynets", "net", "192.0.2.0/24"},
 					{"/domains/" + dom + "/check", "back", "list"},
+					{"/domains/" + dom + "/mirror", "days", "14"},
 					{"/domains/" + dom + "/requests/1/approve", "x", ""},
 					{"/domains/" + dom + "/requests/1/deny", "x", ""},
 					{"/domains/" + dom + "/relaynets/remove", "net", "198.51.100.0/24"},
 				} {
-					form := url.Values{post.field: {post.value}, "password": {"a new long password"}, "sender": {"x@evil.example"}, "kind": {"block"}, "force": {"1"}}
+					form := url.Values{post.field: {post.value}, "password": {"a new long password"}, "sender": {"x@evil.example"}, "kind": {"block"}, "force": {"1"},
+						"verify": {"callout"}, "key": {"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}}
 					if code, _, _ := b.do("POST", post.path, form); code != http.StatusNotFound {
 						t.Errorf("POST %s: %d, want 404", post.path, code)
 					}
@@ -110,7 +112,8 @@ func TestAccess(t *testing.T) {
 	// Nothing of the refused posts reached the stores.
 	for _, dom := range []string{"a.test", "b.test"} {
 		d, err := p.settings.Domain(t.Context(), dom)
-		if err != nil || d.CatchAll || d.Overrides.SpamLevel != nil || len(d.RelayNets) != 1 {
+		if err != nil || d.CatchAll || d.Overrides.SpamLevel != nil || len(d.RelayNets) != 1 || d.Mirror != nil ||
+			d.VerifyRecipients != settings.VerifyList {
 			t.Errorf("%s changed: %+v %v", dom, d, err)
 		}
 		if rules, _ := p.settings.Rules(t.Context(), settings.Scope{Kind: settings.ScopeDomain, Name: dom}, ""); len(rules) != 0 {

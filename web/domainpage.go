@@ -107,6 +107,8 @@ type domainData struct {
 	RelayNets       []string
 	// Admin may accept a relay network broader than the limits.
 	Admin bool
+	// Mirror is the mail mirror and the recipient check.
+	Mirror mirrorData
 	// MX is the last MX/DNS check; MXOffered says the check is available.
 	MX        *mxResult
 	MXOffered bool
@@ -183,7 +185,7 @@ func (s *Server) domainPage(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	ctx := r.Context()
 	data := domainData{Name: d.Name, Relay: d.Relay, CatchAll: d.CatchAll, Policy: policyFields(s.d.Defaults, d, nil), Admin: c.p.Admin,
-		MX: s.mxResult(d.Name), MXOffered: s.mx != nil}
+		MX: s.mxResult(d.Name), MXOffered: s.mx != nil, Mirror: newMirrorData(d, c.p.Admin)}
 	for _, p := range d.RelayNets {
 		data.RelayNets = append(data.RelayNets, p.String())
 	}
@@ -281,7 +283,23 @@ func (s *Server) domainOptions(w http.ResponseWriter, r *http.Request, c *call) 
 	ctx := r.Context()
 	catchAll, totp, userSpam := r.PostFormValue("catch_all") == "1", r.PostFormValue("require_totp") == "1", r.PostFormValue("user_spam") == "1"
 	requests := r.PostFormValue("release_requests") == "1"
-	err := s.d.Settings.UpdateDomain(ctx, d.Name, func(d *settings.Domain) error { d.CatchAll = catchAll; return nil })
+	verify := settings.VerifyMode("")
+	var err error
+	if v := r.PostFormValue("verify"); v != "" { // absent: unchanged
+		verify, err = settings.ParseVerifyMode(v)
+	}
+	if err != nil {
+		s.audit(r, audit.Entry{Actor: c.p.Login, Action: audit.Setting, Target: d.Name, Detail: auditDetail(nil, err)})
+		s.badRequest(w, r, c, err)
+		return
+	}
+	err = s.d.Settings.UpdateDomain(ctx, d.Name, func(d *settings.Domain) error {
+		d.CatchAll = catchAll
+		if verify != "" {
+			d.VerifyRecipients = verify
+		}
+		return nil
+	})
 	if err == nil {
 		err = s.d.Accounts.SetDomainTOTP(ctx, d.Name, totp)
 	}
@@ -292,8 +310,8 @@ func (s *Server) domainOptions(w http.ResponseWriter, r *http.Request, c *call) 
 		err = s.d.Accounts.SetDomainReleaseRequests(ctx, d.Name, requests)
 	}
 	s.audit(r, audit.Entry{Actor: c.p.Login, Action: audit.Setting, Target: d.Name,
-		Detail: fmt.Sprintf("catch-all %s, require 2FA %s, users set spam level %s, release requests %s",
-			yesNo(catchAll), yesNo(totp), yesNo(userSpam), yesNo(requests)), OK: err == nil})
+		Detail: fmt.Sprintf("catch-all %s, require 2FA %s, users set spam level %s, release requests %s, recipient check %s",
+			yesNo(catchAll), yesNo(totp), yesNo(userSpam), yesNo(requests), orDefault(string(verify))), OK: err == nil})
 	if err != nil {
 		s.fail(w, r, c, err)
 		return

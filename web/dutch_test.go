@@ -46,6 +46,9 @@ func TestDutchComplete(t *testing.T) {
 	for _, st := range []string{releasereq.Pending, releasereq.Approved, releasereq.Denied, releasereq.Closed} {
 		want["request "+st] = true // a request's state on the message page
 	}
+	for _, m := range []settings.VerifyMode{settings.VerifyList, settings.VerifyCallout} {
+		want["verify "+string(m)] = true // the recipient check's choices
+	}
 	for _, v := range flashText {
 		want[v] = true
 	}

@@ -174,6 +174,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /domains/{domain}/aliases", s.withSession(s.aliasAdd))
 	s.mux.HandleFunc("POST /domains/{domain}/aliases/remove", s.withSession(s.aliasRemove))
 	s.mux.HandleFunc("POST /domains/{domain}/check", s.withSession(s.domainCheck))
+	s.mux.HandleFunc("POST /domains/{domain}/mirror", s.withSession(s.domainMirror))
 	s.mux.HandleFunc("GET /domains/{domain}/requests", s.withSession(s.requestsPage))
 	s.mux.HandleFunc("POST /domains/{domain}/requests/{req}/approve", s.withSession(s.requestApprove))
 	s.mux.HandleFunc("POST /domains/{domain}/requests/{req}/deny", s.withSession(s.requestDeny))
