@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -32,7 +33,7 @@ func TestDutchComplete(t *testing.T) {
 			}
 		}
 	}
-	goText := regexp.MustCompile(`(?:Title: +|Error: +|retry\(http\.\w+, )"([^"]+)"`)
+	goText := regexp.MustCompile(`(?:Title: +|Error: +|retry\(http\.\w+, |plainError\(w, r, )"([^"]+)"`)
 	gofiles, _ := filepath.Glob("*.go")
 	for _, f := range gofiles {
 		b, _ := os.ReadFile(f)
@@ -49,6 +50,10 @@ func TestDutchComplete(t *testing.T) {
 	for _, m := range []settings.VerifyMode{settings.VerifyList, settings.VerifyCallout} {
 		want["verify "+string(m)] = true // the recipient check's choices
 	}
+	for _, rr := range releaseRefusals {
+		want[rr.text] = true
+	}
+	want[releaseRefusal(errors.New("connection refused"))] = true
 	for _, v := range flashText {
 		want[v] = true
 	}

@@ -80,7 +80,7 @@ func (s *Server) quarantineList(w http.ResponseWriter, r *http.Request, c *call)
 
 func (s *Server) badRequest(w http.ResponseWriter, r *http.Request, c *call, err error) {
 	w.WriteHeader(http.StatusBadRequest)
-	s.render(w, r, c, "error", &view{Title: "Error", Error: err.Error()})
+	s.render(w, r, c, "error", &view{Title: "Error", Error: localError(pickLang(r), err)})
 }
 
 // maxPreview bounds the header block and the text a preview shows.
@@ -213,24 +213,34 @@ func (s *Server) quarantineRelease(w http.ResponseWriter, r *http.Request, c *ca
 
 // releaseFailed answers a refused or failed release (409).
 func (s *Server) releaseFailed(w http.ResponseWriter, r *http.Request, c *call, err error) {
-	msg := "Not released: " + releaseRefusal(err)
-	if errors.Is(err, quarantine.ErrVirus) {
-		msg = "A virus cannot be released here. Ask your administrator."
-	}
 	w.WriteHeader(http.StatusConflict)
-	s.render(w, r, c, "error", &view{Title: "Release", Error: msg})
+	s.render(w, r, c, "error", &view{Title: "Release", Error: releaseRefusal(err)})
+}
+
+// releaseRefusals say why the quarantine refused a release, in words for
+// the portal's users (the errors' own texts name CLI flags).
+var releaseRefusals = []struct {
+	err  error
+	text string
+}{
+	{quarantine.ErrVirus, "A virus cannot be released here. Ask your administrator."},
+	{quarantine.ErrBusy, "Not released: another release of it is in progress. Wait a minute and reload the page."},
+	{quarantine.ErrExpired, "Not released: its retention has expired. Ask your administrator."},
+	{quarantine.ErrDeleted, "Not released: it was deleted from the quarantine."},
+	{quarantine.ErrPurged, "Not released: its retention expired and it was removed from the quarantine."},
+	{quarantine.ErrFileMissing, "Not released: its message file is missing. Ask your administrator."},
+	{quarantine.ErrRescan, "Not released: it could not be scanned again before the release. Try again later."},
 }
 
 // releaseRefusal is the part of a release error a user may read: the
 // quarantine's own reasons; anything else (sockets, files) stays in the log.
 func releaseRefusal(err error) string {
-	for _, e := range []error{quarantine.ErrBusy, quarantine.ErrExpired, quarantine.ErrDeleted, quarantine.ErrFileMissing,
-		quarantine.ErrPurged, quarantine.ErrRescan} {
-		if errors.Is(err, e) {
-			return e.Error()
+	for _, rr := range releaseRefusals {
+		if errors.Is(err, rr.err) {
+			return rr.text
 		}
 	}
-	return "the gateway could not hand it to the mail server; try again later"
+	return "Not released: the gateway could not hand it to the mail server. Try again later."
 }
 
 func (s *Server) quarantineDelete(w http.ResponseWriter, r *http.Request, c *call) {
