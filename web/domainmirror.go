@@ -24,14 +24,14 @@ type mirrorData struct {
 	Days           int
 	Key, Escrow    string
 	MaxDays        int
-	VerifyChoices  []string
+	VerifyChoices  []verifyChoice
 	VerifyCurrent  string
 	EscrowEditable bool
 }
 
 func newMirrorData(d *settings.Domain, admin bool) mirrorData {
 	m := mirrorData{MaxDays: settings.MaxMirrorDays, EscrowEditable: admin,
-		VerifyChoices: []string{string(settings.VerifyList), string(settings.VerifyCallout)},
+		VerifyChoices: verifyChoices,
 		VerifyCurrent: string(settings.VerifyList)}
 	if d.VerifyRecipients == settings.VerifyCallout {
 		m.VerifyCurrent = string(settings.VerifyCallout)
@@ -40,6 +40,15 @@ func newMirrorData(d *settings.Domain, admin bool) mirrorData {
 		m.Days, m.Key, m.Escrow = d.Mirror.Days, d.Mirror.Recipient, d.Mirror.Escrow
 	}
 	return m
+}
+
+// verifyChoice is one recipient check on the Options form.
+type verifyChoice struct{ Value, Label string }
+
+// verifyChoices are the recipient checks (settings.VerifyMode).
+var verifyChoices = []verifyChoice{
+	{string(settings.VerifyList), "List: the domain's users and aliases"},
+	{string(settings.VerifyCallout), "Callout: ask your mail server"},
 }
 
 // errSecretKey refuses an age identity, without repeating it.

@@ -45,10 +45,10 @@ func TestDutchComplete(t *testing.T) {
 		want[v] = true // categories and states, translated in the message page
 	}
 	for _, st := range []string{releasereq.Pending, releasereq.Approved, releasereq.Denied, releasereq.Closed} {
-		want["request "+st] = true // a request's state on the message page
+		want[st] = true // a request's state on the message page
 	}
-	for _, m := range []settings.VerifyMode{settings.VerifyList, settings.VerifyCallout} {
-		want["verify "+string(m)] = true // the recipient check's choices
+	for _, v := range verifyChoices {
+		want[v.Label] = true // the recipient check's choices
 	}
 	for _, rr := range releaseRefusals {
 		want[rr.text] = true
