@@ -96,8 +96,8 @@ func TestReleaseRequests(t *testing.T) {
 		h.Get("Location") != "/domains/a.test/requests?done=released" {
 		t.Fatalf("approve: %d %v", code, h.Get("Location"))
 	}
-	if len(p.released) != 1 || p.released[0] != bob1+":bob@a.test" {
-		t.Fatalf("released %v", p.released)
+	if len(p.released) != 1 || p.released[0] != bob1+":bob@a.test" || len(p.remembered) != 1 {
+		t.Fatalf("released %v, remembered %v (bob asked to allow the sender)", p.released, p.remembered)
 	}
 	if code, _, _ := boss.do("POST", "/domains/a.test/requests/"+byRcpt["bob@a.test"]+"/approve", url.Values{}); code != http.StatusNotFound {
 		t.Fatalf("second approval: %d", code)

@@ -38,8 +38,10 @@ type portal struct {
 	requests *releasereq.Store
 	mu       sync.Mutex
 	released []string // "id:recipients"
-	ids      map[string]string
-	secrets  map[string]string // TOTP secrets of the logins enrolled by login
+	// remembered are the releases asked to remember the sender ("id").
+	remembered []string
+	ids        map[string]string
+	secrets    map[string]string // TOTP secrets of the logins enrolled by login
 	// skew moves the accounts' clock ahead (the next TOTP step without waiting).
 	skew time.Duration
 	// dns answers the MX/DNS check.
@@ -129,6 +131,9 @@ func newPortal(t testing.TB) *portal {
 			return ReleaseResult{}, quarantine.ErrVirus
 		}
 		p.released = append(p.released, id+":"+strings.Join(rcpts, ","))
+		if req.Remember {
+			p.remembered = append(p.remembered, id)
+		}
 		return ReleaseResult{Released: quarantine.Released{ID: id, Recipients: rcpts}}, nil
 	}
 	s, err := New(Deps{Accounts: p.acc, Audit: p.audit, Quarantine: p.q, Settings: p.settings, Release: release, Requests: p.requests,
