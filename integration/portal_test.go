@@ -261,6 +261,7 @@ func TestPortalBrowser(t *testing.T) {
 			t.Errorf("audit log lacks %q:\n%s", want, text)
 		}
 	}
+	portalDomainSteps(t, e, base, ctx, shot)
 }
 
 // chromiumPath is Debian's chromium; the test never downloads a browser.

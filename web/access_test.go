@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -15,6 +16,14 @@ import (
 // caller's scope is 404, exactly like an id that does not exist.
 func TestAccess(t *testing.T) {
 	p := newPortal(t)
+	for _, dom := range []string{"a.test", "b.test"} { // one relay network each, which a refused remove must keep
+		if err := p.settings.UpdateDomain(t.Context(), dom, func(d *settings.Domain) error {
+			d.RelayNets = []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tc := range []struct {
 		login string
 		see   map[string]bool // message key -> visible (quarantine and history; bobout and shared are history only)
@@ -73,7 +82,7 @@ func TestAccess(t *testing.T) {
 			// Domain settings: a domain admin its own domains, an admin all.
 			admins := map[string]bool{"a.test": tc.login == "boss@a.test" || tc.login == "root", "b.test": tc.login == "root"}
 			for dom, may := range admins {
-				for _, path := range []string{"/domains/" + dom, "/senders?for=" + dom} {
+				for _, path := range []string{"/domains/" + dom, "/senders?for=" + dom, "/domains/" + dom + "/requests"} {
 					if code, _, _ := b.do("GET", path, nil); (code == http.StatusOK) != may {
 						t.Errorf("GET %s: %d, may %v", path, code, may)
 					}
@@ -89,8 +98,15 @@ func TestAccess(t *testing.T) {
 					{"/domains/" + dom + "/users/password", "address", "dave@" + dom},
 					{"/domains/" + dom + "/aliases", "address", "info@" + dom},
 					{"/senders", "for", dom},
+					{"/domains/" + dom + "/relaynets", "net", "192.0.2.0/24"},
+					{"/domains/" + dom + "/check", "back", "list"},
+					{"/domains/" + dom + "/mirror", "days", "14"},
+					{"/domains/" + dom + "/requests/1/approve", "x", ""},
+					{"/domains/" + dom + "/requests/1/deny", "x", ""},
+					{"/domains/" + dom + "/relaynets/remove", "net", "198.51.100.0/24"},
 				} {
-					form := url.Values{post.field: {post.value}, "password": {"a new long password"}, "sender": {"x@evil.example"}, "kind": {"block"}}
+					form := url.Values{post.field: {post.value}, "password": {"a new long password"}, "sender": {"x@evil.example"}, "kind": {"block"}, "force": {"1"},
+						"verify": {"callout"}, "key": {"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}}
 					if code, _, _ := b.do("POST", post.path, form); code != http.StatusNotFound {
 						t.Errorf("POST %s: %d, want 404", post.path, code)
 					}
@@ -101,10 +117,14 @@ func TestAccess(t *testing.T) {
 	if len(p.released) != 0 {
 		t.Fatalf("releases happened: %v", p.released)
 	}
+	if n := p.dns.count(); n != 0 {
+		t.Fatalf("%d DNS look-ups", n)
+	}
 	// Nothing of the refused posts reached the stores.
 	for _, dom := range []string{"a.test", "b.test"} {
 		d, err := p.settings.Domain(t.Context(), dom)
-		if err != nil || d.CatchAll || d.Overrides.SpamLevel != nil {
+		if err != nil || d.CatchAll || d.Overrides.SpamLevel != nil || len(d.RelayNets) != 1 || d.Mirror != nil ||
+			d.VerifyRecipients != settings.VerifyList {
 			t.Errorf("%s changed: %+v %v", dom, d, err)
 		}
 		if rules, _ := p.settings.Rules(t.Context(), settings.Scope{Kind: settings.ScopeDomain, Name: dom}, ""); len(rules) != 0 {

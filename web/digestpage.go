@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/mailtower/mailtower/address"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/web/account"
 	"github.com/mailtower/mailtower/web/audit"
@@ -24,6 +25,8 @@ type digestData struct {
 	Login string
 	Items []quarantine.Item
 	One   bool
+	// Ask: the Release buttons file requests (the domain wants them).
+	Ask bool
 }
 
 // digestCall resolves the token to the address it acts for, or answers.
@@ -55,6 +58,9 @@ func (s *Server) digestPage(w http.ResponseWriter, r *http.Request) {
 	} else {
 		d.Items, err = s.d.Quarantine.List(r.Context(), quarantine.Filter{Scope: sc, Limit: pageSize})
 	}
+	if err == nil {
+		d.Ask, err = s.d.Accounts.DomainReleaseRequests(r.Context(), address.DomainOf(login))
+	}
 	if err != nil {
 		s.fail(w, r, nil, err)
 		return
@@ -73,26 +79,30 @@ func (s *Server) digestRelease(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, nil, err)
 		return
 	}
-	var rcpts []string
-	for _, it := range items {
-		if it.State == quarantine.StateQuarantined {
-			rcpts = append(rcpts, it.Recipient)
-		}
-	}
-	if len(rcpts) == 0 {
+	open := openOnly(items)
+	if len(open) == 0 {
 		s.notFound(w, r, nil)
 		return
 	}
+	// A digest link acts for its address alone, which administers nothing.
+	ask, _, err := s.splitRequests(r.Context(), func(string) bool { return false }, open)
+	if err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	if len(ask) > 0 {
+		if s.fileRequests(w, r, nil, login, id, ask, false) {
+			http.Redirect(w, r, "/d/"+r.PathValue("token")+"?done=requested", http.StatusSeeOther)
+		}
+		return
+	}
+	rcpts := recipientsOf(open)
 	_, err = s.d.Release(r.Context(), ReleaseRequest{ID: id, Recipients: rcpts, By: "digest:" + login})
 	s.audit(r, audit.Entry{Actor: login, Action: audit.Release, Target: id, Detail: "from a digest link", OK: err == nil})
 	if err != nil {
-		msg := "Not released: " + releaseRefusal(err)
-		if errors.Is(err, quarantine.ErrVirus) {
-			msg = "A virus cannot be released here. Ask your administrator."
-		}
-		w.WriteHeader(http.StatusConflict)
-		s.render(w, r, nil, "error", &view{Title: "Release", Error: msg})
+		s.releaseFailed(w, r, nil, err)
 		return
 	}
+	s.closeRequests(r, id, rcpts, "digest:"+login)
 	http.Redirect(w, r, "/d/"+r.PathValue("token")+"?done=released", http.StatusSeeOther)
 }

@@ -97,10 +97,35 @@ var retentionCategories = []scan.Category{scan.Virus, scan.Spam, scan.Content}
 type domainData struct {
 	Name, Relay                     string
 	CatchAll, RequireTOTP, UserSpam bool
-	Policy                          []policyField
-	Retention                       []retentionField
-	Users                           []settings.User
-	Aliases                         []settings.Alias
+	// ReleaseRequests: users request releases; PendingRequests wait.
+	ReleaseRequests bool
+	PendingRequests int
+	Policy          []policyField
+	Retention       []retentionField
+	Users           []settings.User
+	Aliases         []settings.Alias
+	RelayNets       []string
+	// Admin may accept a relay network broader than the limits.
+	Admin bool
+	// Mirror is the mail mirror and the recipient check.
+	Mirror mirrorData
+	// MX is the last MX/DNS check; MXOffered says the check is available.
+	MX        *mxResult
+	MXOffered bool
+}
+
+// domainRow is one line of the Domains page.
+type domainRow struct {
+	settings.Domain
+	MX *mxResult
+	// Pending counts the release requests waiting for a decision.
+	Pending int
+}
+
+// domainsData is the Domains page.
+type domainsData struct {
+	Rows      []domainRow
+	MXOffered bool
 }
 
 // domainOf returns the domain in the path if the caller administers it;
@@ -130,13 +155,26 @@ func (s *Server) domainsPage(w http.ResponseWriter, r *http.Request, c *call) {
 		s.fail(w, r, c, err)
 		return
 	}
-	var rows []settings.Domain
+	data := domainsData{MXOffered: s.mx != nil}
 	for _, d := range all {
 		if c.p.Administers(d.Name) {
-			rows = append(rows, d)
+			n, err := s.d.Requests.CountPending(r.Context(), d.Name)
+			if err != nil {
+				s.fail(w, r, c, err)
+				return
+			}
+			data.Rows = append(data.Rows, domainRow{Domain: d, MX: s.mxResult(d.Name), Pending: n})
 		}
 	}
-	s.render(w, r, c, "domains", &view{Title: "Domains", Data: rows})
+	s.render(w, r, c, "domains", &view{Title: "Domains", Data: data})
+}
+
+// mxResult is domain's last MX/DNS check (nil: none, or no check).
+func (s *Server) mxResult(domain string) *mxResult {
+	if s.mx == nil {
+		return nil
+	}
+	return s.mx.result(domain)
 }
 
 // domainPage shows one domain's settings, users and aliases.
@@ -146,10 +184,20 @@ func (s *Server) domainPage(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	ctx := r.Context()
-	data := domainData{Name: d.Name, Relay: d.Relay, CatchAll: d.CatchAll, Policy: policyFields(s.d.Defaults, d, nil)}
+	data := domainData{Name: d.Name, Relay: d.Relay, CatchAll: d.CatchAll, Policy: policyFields(s.d.Defaults, d, nil), Admin: c.p.Admin,
+		MX: s.mxResult(d.Name), MXOffered: s.mx != nil, Mirror: newMirrorData(d, c.p.Admin)}
+	for _, p := range d.RelayNets {
+		data.RelayNets = append(data.RelayNets, p.String())
+	}
 	var err error
 	if data.RequireTOTP, err = s.d.Accounts.DomainTOTP(ctx, d.Name); err == nil {
 		data.UserSpam, err = s.d.Accounts.DomainUserSpam(ctx, d.Name)
+	}
+	if err == nil {
+		data.ReleaseRequests, err = s.d.Accounts.DomainReleaseRequests(ctx, d.Name)
+	}
+	if err == nil {
+		data.PendingRequests, err = s.d.Requests.CountPending(ctx, d.Name)
 	}
 	if err == nil {
 		data.Users, err = s.d.Settings.Users(ctx, d.Name)
@@ -222,31 +270,6 @@ func (s *Server) saveRetention(r *http.Request, domain string) ([]string, error)
 		changes = append(changes, string(cat)+" retention "+orDefault(v))
 	}
 	return changes, nil
-}
-
-// domainOptions saves catch-all, the two-factor requirement and whether
-// users may set their own spam level and action.
-func (s *Server) domainOptions(w http.ResponseWriter, r *http.Request, c *call) {
-	d, ok := s.domainOf(w, r, c)
-	if !ok {
-		return
-	}
-	ctx := r.Context()
-	catchAll, totp, userSpam := r.PostFormValue("catch_all") == "1", r.PostFormValue("require_totp") == "1", r.PostFormValue("user_spam") == "1"
-	err := s.d.Settings.UpdateDomain(ctx, d.Name, func(d *settings.Domain) error { d.CatchAll = catchAll; return nil })
-	if err == nil {
-		err = s.d.Accounts.SetDomainTOTP(ctx, d.Name, totp)
-	}
-	if err == nil {
-		err = s.d.Accounts.SetDomainUserSpam(ctx, d.Name, userSpam)
-	}
-	s.audit(r, audit.Entry{Actor: c.p.Login, Action: audit.Setting, Target: d.Name,
-		Detail: fmt.Sprintf("catch-all %s, require 2FA %s, users set spam level %s", yesNo(catchAll), yesNo(totp), yesNo(userSpam)), OK: err == nil})
-	if err != nil {
-		s.fail(w, r, c, err)
-		return
-	}
-	http.Redirect(w, r, "/domains/"+d.Name+"?done=saved", http.StatusSeeOther)
 }
 
 // auditDetail is what a settings form asked for, and why it was refused.

@@ -84,13 +84,20 @@ func (s *Server) changeAddress(w http.ResponseWriter, r *http.Request, c *call, 
 		err = change(r.Context(), d.Name, addr)
 	}
 	s.audit(r, audit.Entry{Actor: c.p.Login, Action: audit.Setting, Target: d.Name, Detail: what + " " + addr, OK: err == nil})
+	s.domainChanged(w, r, c, d.Name, "", err)
+}
+
+// domainChanged answers a change of the domain's settings: 404 for
+// something not found, 400 with the reason for a refused value, else
+// back to the domain page (at anchor, when given).
+func (s *Server) domainChanged(w http.ResponseWriter, r *http.Request, c *call, domain, anchor string, err error) {
 	switch {
 	case isNotFound(err):
 		s.notFound(w, r, c)
 	case err != nil:
 		s.badRequest(w, r, c, err)
 	default:
-		http.Redirect(w, r, "/domains/"+d.Name+"?done=saved", http.StatusSeeOther)
+		http.Redirect(w, r, "/domains/"+domain+"?done=saved"+anchor, http.StatusSeeOther)
 	}
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mailtower/mailtower/settings"
+	"github.com/mailtower/mailtower/web/releasereq"
 )
 
 // TestDutchComplete: every text a page translates has a Dutch version:
@@ -31,7 +33,7 @@ func TestDutchComplete(t *testing.T) {
 			}
 		}
 	}
-	goText := regexp.MustCompile(`(?:Title: +|Error: +|retry\(http\.\w+, )"([^"]+)"`)
+	goText := regexp.MustCompile(`(?:Title: +|Error: +|retry\(http\.\w+, |plainError\(w, r, )"([^"]+)"`)
 	gofiles, _ := filepath.Glob("*.go")
 	for _, f := range gofiles {
 		b, _ := os.ReadFile(f)
@@ -48,6 +50,16 @@ func TestDutchComplete(t *testing.T) {
 		"notice", "released", "unknown verdict", "unknown status", "this search cannot be answered; change it and try again"} {
 		want[v] = true
 	}
+	for _, st := range []string{releasereq.Pending, releasereq.Approved, releasereq.Denied, releasereq.Closed} {
+		want[st] = true // a request's state on the message page
+	}
+	for _, v := range verifyChoices {
+		want[v.Label] = true // the recipient check's choices
+	}
+	for _, rr := range releaseRefusals {
+		want[rr.text] = true
+	}
+	want[releaseRefusal(errors.New("connection refused"))] = true
 	for _, v := range flashText {
 		want[v] = true
 	}

@@ -108,7 +108,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, page st
 }
 
 // flashText are the confirmations a redirect after a POST shows (?done=).
-var flashText = map[string]string{"released": "Released: Postfix accepted it.", "deleted": "Deleted.", "saved": "Saved."}
+var flashText = map[string]string{"released": "Released: Postfix accepted it.", "deleted": "Deleted.", "saved": "Saved.",
+	"checked": "Checked.", "requested": "Release requested: an administrator of your domain decides.",
+	"denied": "Request denied.", "gone": "No longer in quarantine: the request is closed."}
 
 // notFound answers 404 with the portal's page.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request, c *call) {

@@ -26,10 +26,12 @@ import (
 
 	"github.com/mailtower/mailtower/history"
 	"github.com/mailtower/mailtower/mimewalk"
+	"github.com/mailtower/mailtower/mxcheck"
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/settings"
 	"github.com/mailtower/mailtower/web/account"
 	"github.com/mailtower/mailtower/web/audit"
+	"github.com/mailtower/mailtower/web/releasereq"
 )
 
 //go:embed templates/*.html
@@ -72,12 +74,17 @@ type Deps struct {
 	Accounts   *account.Store
 	Audit      *audit.Log
 	Quarantine *quarantine.Store
+	Settings   *settings.SQLStore
 	// History is the mail history (nil: [history] is off, no history pages).
-	History  *history.Store
-	Settings *settings.SQLStore
+	History *history.Store
+	// Requests are the users' release requests.
+	Requests *releasereq.Store
 	// Defaults is the policy of [defaults], what a domain inherits.
 	Defaults settings.Policy
 	Release  ReleaseFunc
+	// Resolver answers the MX/DNS check of the domain pages (nil: no
+	// check is offered).
+	Resolver mxcheck.Resolver
 	// Limits bound the MIME parsing of previews.
 	Limits mimewalk.Limits
 	Log    *slog.Logger
@@ -90,6 +97,9 @@ type Options struct {
 	Sessions account.SessionLimits
 	// Issuer names the gateway in authenticator apps.
 	Issuer string
+	// MXNames are the host names customers' MX records must point at
+	// (mx_names and hostname), for the MX/DNS check.
+	MXNames []string
 	// Now is the clock (tests); nil = time.Now.
 	Now func() time.Time
 }
@@ -100,6 +110,7 @@ type Server struct {
 	opt   Options
 	pages map[string]*template.Template
 	mux   *http.ServeMux
+	mx    *mxChecks // nil without a resolver
 }
 
 // New builds the portal.
@@ -118,6 +129,9 @@ func New(d Deps, opt Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{d: d, opt: opt, pages: pages, mux: http.NewServeMux()}
+	if d.Resolver != nil {
+		s.mx = newMXChecks(d.Resolver, opt.MXNames, opt.Now)
+	}
 	s.routes()
 	return s, nil
 }
@@ -166,6 +180,13 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /domains/{domain}/users/password", s.withSession(s.userPassword))
 	s.mux.HandleFunc("POST /domains/{domain}/aliases", s.withSession(s.aliasAdd))
 	s.mux.HandleFunc("POST /domains/{domain}/aliases/remove", s.withSession(s.aliasRemove))
+	s.mux.HandleFunc("POST /domains/{domain}/check", s.withSession(s.domainCheck))
+	s.mux.HandleFunc("POST /domains/{domain}/mirror", s.withSession(s.domainMirror))
+	s.mux.HandleFunc("GET /domains/{domain}/requests", s.withSession(s.requestsPage))
+	s.mux.HandleFunc("POST /domains/{domain}/requests/{req}/approve", s.withSession(s.requestApprove))
+	s.mux.HandleFunc("POST /domains/{domain}/requests/{req}/deny", s.withSession(s.requestDeny))
+	s.mux.HandleFunc("POST /domains/{domain}/relaynets", s.withSession(s.relayNetAdd))
+	s.mux.HandleFunc("POST /domains/{domain}/relaynets/remove", s.withSession(s.relayNetRemove))
 	s.mux.HandleFunc("GET /audit", s.withSession(s.auditPage))
 	s.mux.HandleFunc("GET /d/{token}", s.digestPage)
 	s.mux.HandleFunc("GET /d/{token}/{id}", s.digestPage)

@@ -60,7 +60,7 @@ func (s *Server) guard(h handler, stages ...string) http.HandlerFunc {
 				return
 			}
 			if r.Method != http.MethodGet {
-				http.Error(w, "session expired: log in again", http.StatusForbidden)
+				plainError(w, r, "Session expired: log in again.", http.StatusForbidden)
 				return
 			}
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
@@ -77,7 +77,7 @@ func (s *Server) guard(h handler, stages ...string) http.HandlerFunc {
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 			if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(c.csrf())) != 1 {
-				http.Error(w, "form expired: reload the page and try again", http.StatusForbidden)
+				plainError(w, r, "Form expired: reload the page and try again.", http.StatusForbidden)
 				return
 			}
 		}

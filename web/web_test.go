@@ -23,6 +23,7 @@ import (
 	"github.com/mailtower/mailtower/store"
 	"github.com/mailtower/mailtower/web/account"
 	"github.com/mailtower/mailtower/web/audit"
+	"github.com/mailtower/mailtower/web/releasereq"
 )
 
 // portal is a portal on a temporary database, served over TLS (the
@@ -35,14 +36,19 @@ type portal struct {
 	q        *quarantine.Store
 	db       *store.DB
 	settings *settings.SQLStore
+	requests *releasereq.Store
 	mu       sync.Mutex
 	released []string // "id:recipients"
-	ids      map[string]string
-	hist     *history.Store
-	hids     map[string]string // history ids by the same keys as ids, and "bobout"
-	secrets  map[string]string // TOTP secrets of the logins enrolled by login
+	// remembered are the releases asked to remember the sender ("id").
+	remembered []string
+	ids        map[string]string
+	hist       *history.Store
+	hids       map[string]string // history ids by the same keys as ids, and "bobout"
+	secrets    map[string]string // TOTP secrets of the logins enrolled by login
 	// skew moves the accounts' clock ahead (the next TOTP step without waiting).
 	skew time.Duration
+	// dns answers the MX/DNS check.
+	dns *fakeResolver
 }
 
 func (p *portal) now() time.Time { return time.Now().Add(p.skew) }
@@ -67,12 +73,15 @@ func newPortal(t testing.TB) *portal {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	p := &portal{t: t, db: db, ids: map[string]string{}, secrets: map[string]string{}}
+	p := &portal{t: t, db: db, ids: map[string]string{}, secrets: map[string]string{}, dns: newFakeResolver()}
 	if p.acc, err = account.Open(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	p.acc.SetClock(p.now)
 	if p.audit, err = audit.Open(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if p.requests, err = releasereq.Open(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	if p.settings, err = settings.NewSQLStore(ctx, db); err != nil {
@@ -126,13 +135,17 @@ func newPortal(t testing.TB) *portal {
 			return ReleaseResult{}, quarantine.ErrVirus
 		}
 		p.released = append(p.released, id+":"+strings.Join(rcpts, ","))
+		if req.Remember {
+			p.remembered = append(p.remembered, id)
+		}
 		return ReleaseResult{Released: quarantine.Released{ID: id, Recipients: rcpts}}, nil
 	}
-	s, err := New(Deps{Accounts: p.acc, Audit: p.audit, Quarantine: p.q, History: p.hist, Settings: p.settings, Release: release,
+	s, err := New(Deps{Accounts: p.acc, Audit: p.audit, Quarantine: p.q, History: p.hist, Settings: p.settings, Release: release, Requests: p.requests,
 		Defaults: settings.Policy{SpamLevel: 3, SpamAction: settings.ActionQuarantine, VirusAction: settings.ActionQuarantine,
 			ContentAction: settings.ActionQuarantine, MaxSize: 25_000_000, NotifyVirus: settings.NotifyNone},
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))},
-		Options{BaseURL: "https://portal.test", Sessions: account.SessionLimits{Idle: time.Hour, Max: 2 * time.Hour}})
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Resolver: p.dns},
+		Options{BaseURL: "https://portal.test", Sessions: account.SessionLimits{Idle: time.Hour, Max: 2 * time.Hour},
+			MXNames: []string{"mx.gw.test"}, Now: p.now})
 	if err != nil {
 		t.Fatal(err)
 	}

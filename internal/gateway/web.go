@@ -19,6 +19,7 @@ import (
 	"github.com/mailtower/mailtower/web"
 	"github.com/mailtower/mailtower/web/account"
 	"github.com/mailtower/mailtower/web/audit"
+	"github.com/mailtower/mailtower/web/releasereq"
 )
 
 // webService is the portal's HTTP(S) listener and its housekeeping.
@@ -106,9 +107,14 @@ func newPortal(ctx context.Context, a *App, log *slog.Logger) (http.Handler, *ac
 			return nil, nil, err
 		}
 	}
-	srv, err := web.New(web.Deps{Accounts: accounts, Audit: al, Quarantine: q, History: hist, Settings: a.Settings,
-		Defaults: BasePolicy(a.Config.Defaults), Release: webRelease(a, q), Limits: Limits(a.Config.Limits).Walk(), Log: log},
+	reqs, err := releasereq.Open(ctx, a.DB)
+	if err != nil {
+		return nil, nil, err
+	}
+	srv, err := web.New(web.Deps{Accounts: accounts, Audit: al, Quarantine: q, History: hist, Settings: a.Settings, Requests: reqs,
+		Defaults: BasePolicy(a.Config.Defaults), Release: webRelease(a, q), Limits: Limits(a.Config.Limits).Walk(), Log: log, Resolver: net.DefaultResolver},
 		web.Options{BaseURL: a.Config.Web.BaseURL, Issuer: "mailtower " + Hostname(a.Config),
+			MXNames:  append(append([]string{}, a.Config.MXNames...), Hostname(a.Config)),
 			Sessions: account.SessionLimits{Idle: time.Duration(a.Config.Web.SessionIdle), Max: time.Duration(a.Config.Web.SessionMax)}})
 	if err != nil {
 		return nil, nil, err

@@ -81,6 +81,8 @@ var migrations = []string{
 	);`,
 	// Whether a domain's users may set their own spam level and action.
 	`ALTER TABLE account_domain_policy ADD COLUMN user_spam INTEGER NOT NULL DEFAULT 0`,
+	// Whether a user's release is a request a domain admin approves.
+	`ALTER TABLE account_domain_policy ADD COLUMN release_requests INTEGER NOT NULL DEFAULT 0`,
 }
 
 // Errors callers test for.

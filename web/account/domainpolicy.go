@@ -20,6 +20,18 @@ func (s *Store) DomainUserSpam(ctx context.Context, domain string) (bool, error)
 	return s.domainFlag(ctx, domain, "user_spam")
 }
 
+// SetDomainReleaseRequests says whether a user's release of its
+// quarantined mail becomes a request that a domain admin approves.
+func (s *Store) SetDomainReleaseRequests(ctx context.Context, domain string, on bool) error {
+	return s.setDomainFlag(ctx, domain, "release_requests", on)
+}
+
+// DomainReleaseRequests reports whether a domain's users request releases
+// instead of releasing.
+func (s *Store) DomainReleaseRequests(ctx context.Context, domain string) (bool, error) {
+	return s.domainFlag(ctx, domain, "release_requests")
+}
+
 // setDomainFlag sets one column of account_domain_policy (a constant of
 // this package, never outside input).
 func (s *Store) setDomainFlag(ctx context.Context, domain, column string, on bool) error {

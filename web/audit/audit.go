@@ -35,10 +35,14 @@ const (
 	Logout      = "logout"
 	Release     = "quarantine.release"
 	Delete      = "quarantine.delete"
-	Setting     = "setting"
-	Password    = "password"
-	TOTP        = "totp"
-	Digest      = "digest"
+	// Request is a user's release request; Deny an admin's refusal of
+	// one (an approval is recorded as a Release).
+	Request  = "quarantine.request"
+	Deny     = "quarantine.deny"
+	Setting  = "setting"
+	Password = "password"
+	TOTP     = "totp"
+	Digest   = "digest"
 )
 
 // Entry is one audit record.
