@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mailtower/mailtower/quarantine"
+	"github.com/mailtower/mailtower/store"
 )
 
 // Filter selects and orders history rows (one per recipient). Zero
@@ -244,9 +245,9 @@ func (s *Store) Search(ctx context.Context, f Filter) ([]Row, error) {
 		}
 		where, args = append(where, "("+col+", r.id) "+cmp+" (?, ?)"), append(args, v, c.Row)
 	}
-	limit := f.Limit
+	limit := int64(f.Limit)
 	if limit <= 0 {
-		limit = -1
+		limit = store.NoLimit
 	}
 	q := `SELECT ` + rowColumns + ` FROM history_recipients r JOIN history_messages m ON m.id = r.message
 		WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + col + ` ` + dir + `, r.id ` + dir + ` LIMIT ?`

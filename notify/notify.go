@@ -67,7 +67,7 @@ var _ milter.Notifier = (*Notifier)(nil)
 
 // New migrates the notices table and returns a notifier; call Run to send.
 func New(ctx context.Context, db *store.DB, sender reinject.Sender, hostname string, log *slog.Logger) (*Notifier, error) {
-	if err := db.Migrate(ctx, "notify", migrations); err != nil {
+	if err := db.MigrateSchema(ctx, "notify", store.PortableSchema(migrations)); err != nil {
 		return nil, err
 	}
 	return &Notifier{db: db, sender: sender, hostname: hostname, log: log, now: time.Now, kick: make(chan struct{}, 1)}, nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mailtower/mailtower/scan"
+	"github.com/mailtower/mailtower/store"
 )
 
 // Item is one quarantined recipient of a stored message.
@@ -114,9 +115,9 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Item, error) {
 		}
 		where, args = append(where, "("+order+", i.id) "+cmp+" (?, ?)"), append(args, c.Value, c.Item)
 	}
-	limit := f.Limit
+	limit := int64(f.Limit)
 	if limit <= 0 {
-		limit = -1
+		limit = store.NoLimit
 	}
 	q := `SELECT ` + itemColumns + ` FROM quarantine_items i JOIN quarantine_messages m ON m.id = i.message_id
 		WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` ` + dir + `, i.id ` + dir + ` LIMIT ? OFFSET ?`

@@ -78,11 +78,13 @@ func (c rebindConn) PrepareContext(ctx context.Context, query string) (driver.St
 }
 
 func (c rebindConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	return c.Conn.ExecContext(ctx, Rebind(query), args)
+	q, args := rebindArgs(query, args)
+	return c.Conn.ExecContext(ctx, q, args)
 }
 
 func (c rebindConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.Conn.QueryContext(ctx, Rebind(query), args)
+	q, args := rebindArgs(query, args)
+	return c.Conn.QueryContext(ctx, q, args)
 }
 
 // CheckNamedValue turns bools into the integers SQLite stores them as;

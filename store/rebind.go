@@ -1,6 +1,8 @@
 package store
 
 import (
+	"database/sql/driver"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -13,9 +15,41 @@ import (
 // placeholders; everything else in the SQL must be portable or chosen per
 // engine by the component (DB.Engine).
 func Rebind(query string) string {
-	if !strings.Contains(query, "?") {
-		return query
+	q, _ := rebind(query, nil)
+	return q
+}
+
+// rebindArgs is Rebind for a statement run with args. SQLite lets a
+// statement leave arguments unused (`... WHERE a = ?1` run with three);
+// PostgreSQL does not, so the markers are renumbered densely and the
+// unused arguments dropped.
+func rebindArgs(query string, args []driver.NamedValue) (string, []driver.NamedValue) {
+	q, used := rebind(query, nil)
+	if len(used) == len(args) && (len(used) == 0 || used[len(used)-1] == len(used)) {
+		return q, args
 	}
+	dense := make(map[int]int, len(used))
+	out := make([]driver.NamedValue, 0, len(used))
+	for i, n := range used {
+		if n < 1 || n > len(args) {
+			return q, args // a marker without an argument: let the server say so
+		}
+		dense[n] = i + 1
+		a := args[n-1]
+		a.Ordinal = i + 1
+		out = append(out, a)
+	}
+	q, _ = rebind(query, dense)
+	return q, out
+}
+
+// rebind rewrites the markers, numbering them through renumber when it is
+// not nil, and returns the sorted distinct numbers of the original.
+func rebind(query string, renumber map[int]int) (string, []int) {
+	if !strings.Contains(query, "?") {
+		return query, nil
+	}
+	seen := map[int]bool{}
 	var b strings.Builder
 	b.Grow(len(query) + 8)
 	maxN := 0
@@ -55,6 +89,10 @@ func Rebind(query string) string {
 			if n > maxN {
 				maxN = n
 			}
+			seen[n] = true
+			if renumber != nil {
+				n = renumber[n]
+			}
 			b.WriteByte('$')
 			b.WriteString(strconv.Itoa(n))
 			i = j - 1
@@ -62,7 +100,12 @@ func Rebind(query string) string {
 			b.WriteByte(c)
 		}
 	}
-	return b.String()
+	used := make([]int, 0, len(seen))
+	for n := range seen {
+		used = append(used, n)
+	}
+	slices.Sort(used)
+	return b.String(), used
 }
 
 // skipQuoted returns the index just after the literal or identifier that

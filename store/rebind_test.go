@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql/driver"
 	"strings"
 	"testing"
 )
@@ -33,4 +34,16 @@ func FuzzRebind(f *testing.F) {
 			t.Fatalf("Rebind(%q) = %q changed a query without markers", q, out)
 		}
 	})
+}
+
+func TestRebindArgsDropsUnused(t *testing.T) {
+	args := []driver.NamedValue{{Ordinal: 1, Value: "a"}, {Ordinal: 2, Value: "b"}, {Ordinal: 3, Value: "c"}}
+	q, out := rebindArgs(`DELETE FROM t WHERE x LIKE ?2 AND y = ?2`, args)
+	if q != `DELETE FROM t WHERE x LIKE $1 AND y = $1` || len(out) != 1 || out[0].Value != "b" || out[0].Ordinal != 1 {
+		t.Fatalf("got %q %v", q, out)
+	}
+	q, out = rebindArgs(`SELECT ?, ?`, args[:2])
+	if q != `SELECT $1, $2` || len(out) != 2 {
+		t.Fatalf("got %q %v", q, out)
+	}
 }
