@@ -131,7 +131,7 @@ func (s *Store) Write(ctx context.Context, msgs []Message) error {
 	defer msgStmt.Close()
 	rcptStmt, err := tx.PrepareContext(ctx, `INSERT INTO history_recipients (message, received, recipient, domain, sender,
 		sender_domain, verdict, action, reason, score, threshold, sender_allowed, quarantine_id, delivery_queue_id, status, status_time)
-		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, IFNULL(d.status, ''), d.time
+		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(d.status, ''), d.time
 		FROM (SELECT 1) LEFT JOIN (SELECT status, time FROM history_deliveries WHERE queue_id = ? AND recipient = ? AND ? != ''
 			ORDER BY id DESC LIMIT 1) d`)
 	if err != nil {

@@ -71,7 +71,7 @@ type Filter struct {
 }
 
 const itemColumns = `i.message_id, i.id, m.queue_id, i.category, i.recipient, m.sender, m.header_from, m.subject,
-	i.score, i.reason, i.received, i.expires, m.size, i.state, i.state_changed, IFNULL(i.state_by, ''),
+	i.score, i.reason, i.received, i.expires, m.size, i.state, i.state_changed, COALESCE(i.state_by, ''),
 	m.client_addr, m.client_host, m.helo, m.path, m.file_removed`
 
 // scanItem reads one row of itemColumns, then any extra columns into extra.
@@ -96,7 +96,7 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Item, error) {
 	if err != nil {
 		return nil, fmt.Errorf("quarantine list: %w", err)
 	}
-	where, args, err := f.where(wide)
+	where, args, err := f.where(wide, s.db.IsPostgres())
 	if err != nil {
 		return nil, fmt.Errorf("quarantine list: %w", err)
 	}
@@ -139,5 +139,5 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Item, error) {
 
 // Get returns every recipient item of one message, with its findings.
 func (s *Store) Get(ctx context.Context, id string) ([]Item, error) {
-	return s.getWhere(ctx, id, "1")
+	return s.getWhere(ctx, id, "1 = 1")
 }

@@ -39,6 +39,7 @@ func put(t testing.TB, s *Store, sender, subject, body string, rcpts ...Recipien
 }
 
 func TestPutStoresFileAndRows(t *testing.T) {
+	filesOnly(t)
 	s, _ := newStore(t)
 	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	s.SetClock(func() time.Time { return now })

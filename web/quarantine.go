@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 
 	"github.com/mailtower/mailtower/quarantine"
@@ -107,7 +106,7 @@ func (s *Server) quarantineShow(w http.ResponseWriter, r *http.Request, c *call)
 		d.Virus = d.Virus || it.Category == scan.Virus
 		d.Open = d.Open || it.State == quarantine.StateQuarantined
 	}
-	if f, err := os.Open(s.d.Quarantine.Path(items[0].Path)); err == nil {
+	if f, err := s.d.Quarantine.OpenMessage(r.Context(), items[0]); err == nil {
 		d.Header, d.Text = preview(f, s.d.Limits)
 		f.Close()
 	}
