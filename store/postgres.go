@@ -46,6 +46,10 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := d.migrateLeases(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return d, nil
 }
 

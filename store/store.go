@@ -101,6 +101,10 @@ func OpenFile(path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := d.migrateLeases(context.Background()); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return d, nil
 }
 
