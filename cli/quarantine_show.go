@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -52,10 +51,10 @@ func quarantineShowCmd(g *quarantineGlobals) *cobra.Command {
 				return err
 			}
 			path := q.Path(items[0].Path)
-			f, ferr := os.Open(path)
+			f, ferr := q.OpenMessage(cmd.Context(), items[0])
 			if raw {
 				if ferr != nil {
-					return fmt.Errorf("quarantine %s: %s: %w", items[0].ID, path, quarantine.ErrFileMissing)
+					return fmt.Errorf("quarantine %s: %w", items[0].ID, ferr)
 				}
 				defer f.Close()
 				_, err := io.Copy(cmd.OutOrStdout(), f)

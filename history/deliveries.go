@@ -38,7 +38,7 @@ var ErrMoved = errors.New("the log position was moved by another follower")
 func (l *logSink) Position(ctx context.Context) (maillog.Position, bool, error) {
 	var p maillog.Position
 	var ino int64
-	err := l.s.db.QueryRowContext(ctx, `SELECT inode, offset, head FROM history_log_position WHERE name = ?`, l.name).
+	err := l.s.db.QueryRowContext(ctx, `SELECT inode, "offset", head FROM history_log_position WHERE name = ?`, l.name).
 		Scan(&ino, &p.Offset, &p.Head)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, false, nil
@@ -64,11 +64,11 @@ func (l *logSink) Commit(ctx context.Context, b maillog.Batch) error {
 	}
 	var res sql.Result
 	if l.hasLast {
-		res, err = tx.ExecContext(ctx, `UPDATE history_log_position SET inode = ?, offset = ?, head = ?, updated = ?
-			WHERE name = ? AND inode = ? AND offset = ? AND head = ?`, int64(b.Pos.Inode), b.Pos.Offset, b.Pos.Head, l.s.now().Unix(),
+		res, err = tx.ExecContext(ctx, `UPDATE history_log_position SET inode = ?, "offset" = ?, head = ?, updated = ?
+			WHERE name = ? AND inode = ? AND "offset" = ? AND head = ?`, int64(b.Pos.Inode), b.Pos.Offset, b.Pos.Head, l.s.now().Unix(),
 			l.name, int64(l.last.Inode), l.last.Offset, l.last.Head)
 	} else {
-		res, err = tx.ExecContext(ctx, `INSERT INTO history_log_position (name, inode, offset, head, updated) VALUES (?, ?, ?, ?, ?)
+		res, err = tx.ExecContext(ctx, `INSERT INTO history_log_position (name, inode, "offset", head, updated) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (name) DO NOTHING`, l.name, int64(b.Pos.Inode), b.Pos.Offset, b.Pos.Head, l.s.now().Unix())
 	}
 	if err != nil {

@@ -30,7 +30,7 @@ func (s *Store) RecordRelease(ctx context.Context, qid string, recipients []stri
 		if queueID != "" {
 			// The follower may have logged the copy's delivery already.
 			if _, err := tx.ExecContext(ctx, `UPDATE history_recipients SET delivery_queue_id = ?,
-				status = IFNULL((SELECT status FROM history_deliveries WHERE queue_id = ?1 AND recipient = ?2 ORDER BY id DESC LIMIT 1), ''),
+				status = COALESCE((SELECT status FROM history_deliveries WHERE queue_id = ?1 AND recipient = ?2 ORDER BY id DESC LIMIT 1), ''),
 				status_time = (SELECT time FROM history_deliveries WHERE queue_id = ?1 AND recipient = ?2 ORDER BY id DESC LIMIT 1)
 				WHERE message = ?3 AND recipient = ?2`, queueID, key, msg); err != nil {
 				return fmt.Errorf("history release %s: %w", qid, err)

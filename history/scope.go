@@ -72,7 +72,7 @@ func (sc *Scope) cond() (string, []any) {
 		parts, args = append(parts, "r."+b.col+" = ?"), append(args, b.val)
 	}
 	if len(parts) == 0 {
-		return "0", nil
+		return "1 = 0", nil
 	}
 	return "(" + strings.Join(parts, " OR ") + ")", args
 }
@@ -87,7 +87,7 @@ func (sc *Scope) senderCond() (string, []any) {
 		}
 	}
 	if len(parts) == 0 {
-		return "0", nil
+		return "1 = 0", nil
 	}
 	return "(" + strings.Join(parts, " OR ") + ")", args
 }
@@ -113,7 +113,7 @@ func (s *Store) scopedStory(ctx context.Context, id int64, sc *Scope) (Story, er
 	scond, sargs := sc.senderCond()
 	var n int
 	var asSender bool
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), IFNULL(MAX(`+scond+`), 0) FROM history_recipients r
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(CASE WHEN `+scond+` THEN 1 ELSE 0 END), 0) FROM history_recipients r
 		WHERE r.message = ? AND `+cond, append(append(sargs, id), args...)...).Scan(&n, &asSender)
 	if err != nil {
 		return Story{}, err
@@ -174,17 +174,17 @@ const (
 // own index order, merged without duplicates (a row of a user both
 // sender and recipient) and cut to the page. Every row of the merged
 // page is on its part's page, so the result is the page of the OR.
-func (f Filter) scopedQuery(wide bool) (string, []any, error) {
+func (f Filter) scopedQuery(wide, pg bool) (string, []any, error) {
 	bs := f.Scope.branches()
 	if len(bs) == 0 {
-		return `SELECT ` + rowColumns + ` FROM history_recipients r JOIN history_messages m ON m.id = r.message WHERE 0`, nil, nil
+		return `SELECT ` + rowColumns + ` FROM history_recipients r JOIN history_messages m ON m.id = r.message WHERE 1 = 0`, nil, nil
 	}
 	if len(bs) == 1 || len(bs) > maxBranches {
 		b := &branch{} // the whole scope as one condition
 		if len(bs) == 1 {
 			b = &bs[0]
 		}
-		return f.pageQuery(wide, b)
+		return f.pageQuery(wide, b, pg)
 	}
 	_, dir, err := f.order()
 	if err != nil {
@@ -197,11 +197,11 @@ func (f Filter) scopedQuery(wide bool) (string, []any, error) {
 	var parts []string
 	var args []any
 	for i := range bs {
-		q, a, err := f.pageQuery(wide, &bs[i])
+		q, a, err := f.pageQuery(wide, &bs[i], pg)
 		if err != nil {
 			return "", nil, err
 		}
-		parts, args = append(parts, `SELECT * FROM (`+q+`)`), append(args, a...)
+		parts, args = append(parts, fmt.Sprintf(`SELECT * FROM (%s) AS part%d`, q, i)), append(args, a...)
 	}
 	q := strings.Join(parts, "\nUNION ") + fmt.Sprintf("\nORDER BY %d %s, %d %s LIMIT ?", col, dir, colRow, dir)
 	return q, append(args, f.limit()), nil

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mailtower/mailtower/quarantine"
+	"github.com/mailtower/mailtower/store"
 )
 
 // Filter selects and orders history rows (one per recipient). Zero
@@ -98,7 +99,7 @@ var wideSearch = 5000
 //
 // b, when set, is the part of f.Scope this query covers (scopedQuery);
 // its address or sender domain is a narrow filter too.
-func (f Filter) where(wide bool, b *branch) ([]string, []any, error) {
+func (f Filter) where(wide bool, b *branch, pg bool) ([]string, []any, error) {
 	if f.Scope != nil && b == nil {
 		return nil, nil, errors.New("a scoped filter is searched with Search only")
 	}
@@ -109,6 +110,9 @@ func (f Filter) where(wide bool, b *branch) ([]string, []any, error) {
 	if strings.TrimSpace(f.Sender) != "" || f.Recipient != "" || strings.TrimSpace(f.QueueID) != "" || NormMessageID(f.MessageID) != "" ||
 		(b != nil && b.col != "domain" && b.col != "") {
 		broad = "+"
+	}
+	if pg {
+		broad = "" // PostgreSQL plans from its statistics (and has no unary + on text)
 	}
 	switch {
 	case b == nil:
@@ -140,15 +144,17 @@ func (f Filter) where(wide bool, b *branch) ([]string, []any, error) {
 		add("r.message IN (SELECT id FROM history_messages WHERE message_id = ?)", id)
 	}
 	if strings.TrimSpace(f.Subject) != "" {
-		q, err := quarantine.FTSQuery(f.Subject)
+		cond, v, err := quarantine.TextMatch(f.Subject, "r.message IN (SELECT docid FROM history_fts WHERE history_fts MATCH ?)",
+			"hm.search_text", pg)
 		if err != nil {
 			return nil, nil, err
 		}
-		cond := "r.message IN (SELECT docid FROM history_fts WHERE history_fts MATCH ?)"
-		if wide {
+		if pg {
+			cond = "r.message IN (SELECT hm.id FROM history_messages hm WHERE " + cond + ")"
+		} else if wide {
 			cond = "+" + cond
 		}
-		add(cond, q)
+		add(cond, v...)
 	}
 	if f.Verdict != "" {
 		add(broad+"r.verdict = ?", strings.ToLower(f.Verdict))
@@ -172,7 +178,7 @@ func (f Filter) where(wide bool, b *branch) ([]string, []any, error) {
 		add("r.received < ?", f.Until.Unix())
 	}
 	if len(where) == 0 {
-		where = append(where, "1")
+		where = append(where, "1 = 1")
 	}
 	return where, args, nil
 }
@@ -241,7 +247,7 @@ func (s *Store) Search(ctx context.Context, f Filter) ([]Row, error) {
 	if err != nil {
 		return nil, fmt.Errorf("history search: %w", err)
 	}
-	q, args, err := f.query(wide)
+	q, args, err := f.query(wide, s.db.IsPostgres())
 	if err != nil {
 		return nil, fmt.Errorf("history search: %w", err)
 	}
@@ -263,16 +269,16 @@ func (s *Store) Search(ctx context.Context, f Filter) ([]Row, error) {
 
 // query is the SELECT of f's page: one query, or one per part of the
 // scope merged (scopedQuery).
-func (f Filter) query(wide bool) (string, []any, error) {
+func (f Filter) query(wide, pg bool) (string, []any, error) {
 	if f.Scope != nil {
-		return f.scopedQuery(wide)
+		return f.scopedQuery(wide, pg)
 	}
-	return f.pageQuery(wide, nil)
+	return f.pageQuery(wide, nil, pg)
 }
 
 // pageQuery is the SELECT of f's page, limited to the scope's part b when set.
-func (f Filter) pageQuery(wide bool, b *branch) (string, []any, error) {
-	where, args, err := f.where(wide, b)
+func (f Filter) pageQuery(wide bool, b *branch, pg bool) (string, []any, error) {
+	where, args, err := f.where(wide, b, pg)
 	if err != nil {
 		return "", nil, err
 	}
@@ -300,12 +306,12 @@ func (f Filter) pageQuery(wide bool, b *branch) (string, []any, error) {
 	return q, append(args, f.limit()), nil
 }
 
-// limit is f.Limit for SQL (-1: no limit).
-func (f Filter) limit() int {
+// limit is f.Limit for SQL (store.NoLimit: no limit).
+func (f Filter) limit() int64 {
 	if f.Limit <= 0 {
-		return -1
+		return store.NoLimit
 	}
-	return f.Limit
+	return int64(f.Limit)
 }
 
 // isWide reports whether f's subject words match at least wideSearch messages.
@@ -313,12 +319,15 @@ func (s *Store) isWide(ctx context.Context, f Filter) (bool, error) {
 	if strings.TrimSpace(f.Subject) == "" {
 		return false, nil
 	}
-	q, err := quarantine.FTSQuery(f.Subject)
+	cond, args, err := quarantine.TextMatch(f.Subject, "history_fts MATCH ?", "hm.search_text", s.db.IsPostgres())
 	if err != nil {
 		return false, err
 	}
+	from := "SELECT docid FROM history_fts WHERE "
+	if s.db.IsPostgres() {
+		from = "SELECT 1 FROM history_messages hm WHERE "
+	}
 	var n int
-	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT docid FROM history_fts WHERE history_fts MATCH ? LIMIT ?)`,
-		q, wideSearch).Scan(&n)
+	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+from+cond+` LIMIT ?) AS w`, append(args, wideSearch)...).Scan(&n)
 	return n >= wideSearch, err
 }

@@ -41,7 +41,7 @@ type Store struct {
 
 // Open migrates the history schema and returns the store.
 func Open(ctx context.Context, db *store.DB) (*Store, error) {
-	if err := db.Migrate(ctx, "history", migrations); err != nil {
+	if err := db.MigrateSchema(ctx, "history", store.Schema{SQLite: migrations, Postgres: pgMigrations}); err != nil {
 		return nil, err
 	}
 	return &Store{db: db, now: time.Now}, nil
@@ -124,16 +124,16 @@ func (s *Store) Write(ctx context.Context, msgs []Message) error {
 	defer tx.Rollback()
 	msgStmt, err := tx.PrepareContext(ctx, `INSERT INTO history_messages (received, stage, queue_id, client_addr, client_name,
 		helo, sender, header_from, subject, message_id, size, score, findings, outbound)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
 	if err != nil {
 		return fmt.Errorf("history write: %w", err)
 	}
 	defer msgStmt.Close()
 	rcptStmt, err := tx.PrepareContext(ctx, `INSERT INTO history_recipients (message, received, recipient, domain, sender,
 		sender_domain, verdict, action, reason, score, threshold, sender_allowed, quarantine_id, delivery_queue_id, status, status_time)
-		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, IFNULL(d.status, ''), d.time
-		FROM (SELECT 1) LEFT JOIN (SELECT status, time FROM history_deliveries WHERE queue_id = ? AND recipient = ? AND ? != ''
-			ORDER BY id DESC LIMIT 1) d`)
+		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(d.status, ''), d.time
+		FROM (SELECT 1) AS one LEFT JOIN (SELECT status, time FROM history_deliveries WHERE queue_id = ? AND recipient = ? AND ? != ''
+			ORDER BY id DESC LIMIT 1) d ON 1 = 1`)
 	if err != nil {
 		return fmt.Errorf("history write: %w", err)
 	}
@@ -150,14 +150,10 @@ func (s *Store) Write(ctx context.Context, msgs []Message) error {
 			return fmt.Errorf("history write (queue id %s): %w", m.QueueID, err)
 		}
 		sender := Key(m.Sender)
-		res, err := msgStmt.ExecContext(ctx, m.Time.Unix(), m.Stage, m.QueueID, m.ClientAddr, m.ClientName, m.Helo, sender,
-			clean(m.HeaderFrom), clean(m.Subject), NormMessageID(m.MessageID), m.Size, m.Score, findings, m.Outbound)
-		if err != nil {
+		var id int64
+		if err := msgStmt.QueryRowContext(ctx, m.Time.Unix(), m.Stage, m.QueueID, m.ClientAddr, m.ClientName, m.Helo, sender,
+			clean(m.HeaderFrom), clean(m.Subject), NormMessageID(m.MessageID), m.Size, m.Score, findings, m.Outbound).Scan(&id); err != nil {
 			return fmt.Errorf("history write (queue id %s): %w", m.QueueID, err)
-		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return fmt.Errorf("history write: %w", err)
 		}
 		for _, r := range m.Recipients {
 			rcpt := Key(r.Address)

@@ -3,22 +3,17 @@ package history
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/mailtower/mailtower/history/maillog"
 	"github.com/mailtower/mailtower/scan"
-	"github.com/mailtower/mailtower/store"
+	"github.com/mailtower/mailtower/store/storetest"
 )
 
 func openTest(t *testing.T) *Store {
 	t.Helper()
-	db, err := store.OpenFile(filepath.Join(t.TempDir(), "h.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	s, err := Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)

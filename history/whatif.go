@@ -67,7 +67,7 @@ func (s *Store) ReplayWhatIf(ctx context.Context, o WhatIfOptions) (WhatIf, erro
 	}
 	f := o.Filter
 	f.Sort, f.Reverse, f.Limit, f.Cursor = "", false, 0, ""
-	where, args, err := f.where(false, nil)
+	where, args, err := f.where(false, nil, s.db.IsPostgres())
 	if err != nil {
 		return WhatIf{}, fmt.Errorf("what-if: %w", err)
 	}

@@ -128,6 +128,9 @@ type EnvOptions struct {
 	// the submission services' smtpd_sasl_path (another server, such as
 	// Dovecot, for the protocol conformance test).
 	SASLPath string
+	// Database is mailtower's database key: "" = SQLite in the data
+	// directory, or a postgres:// URL (cluster tests).
+	Database string
 	// MailLogFile makes Postfix write its log itself (postlogd,
 	// maillog_file = DIR/postfix/maillog, which `postfix logrotate`
 	// rotates) instead of to master's standard output (postfix.log).
@@ -193,7 +196,7 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 	// The config is written even without the milter: the CLI needs it.
 	e.Mailtower, err = writeMailtowerConfig(e.sub(t, "mailtower"), MailtowerOptions{
 		ClamdAddr: e.clamdAddr(o), SpamdAddr: e.spamdAddr(o),
-		ReinjectAddr: e.Postfix.ReinjectConfig(), Extra: o.MailtowerExtra, LogLevel: o.LogLevel, SASLExtra: o.SASLExtra, HistoryLog: historyLog,
+		ReinjectAddr: e.Postfix.ReinjectConfig(), Extra: o.MailtowerExtra, Database: o.Database, LogLevel: o.LogLevel, SASLExtra: o.SASLExtra, HistoryLog: historyLog,
 	})
 	if err != nil {
 		t.Fatal(err)

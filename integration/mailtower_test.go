@@ -43,6 +43,8 @@ type MailtowerOptions struct {
 	LogLevel string
 	// HistoryLog is [history] log_file: the test Postfix's log.
 	HistoryLog string
+	// Database is the top-level database key ("" = SQLite).
+	Database string
 }
 
 // writeMailtowerConfig writes dir/mailtower.toml with every listener on a
@@ -65,7 +67,11 @@ func writeMailtowerConfig(dir string, o MailtowerOptions) (*Mailtower, error) {
 		Log:             filepath.Join(dir, "mailtower.log"),
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "data_dir = %q\nhostname = \"gw.mailtower.test\"\n\n", m.DataDir)
+	fmt.Fprintf(&b, "data_dir = %q\nhostname = \"gw.mailtower.test\"\n", m.DataDir)
+	if o.Database != "" {
+		fmt.Fprintf(&b, "database = %q\n", o.Database)
+	}
+	b.WriteString("\n")
 	if o.LogLevel == "" {
 		o.LogLevel = "debug"
 	}

@@ -44,7 +44,7 @@ type Store struct {
 // Open migrates the schema and returns the store keeping files under
 // dataDir/mirror.
 func Open(ctx context.Context, db *store.DB, dataDir string) (*Store, error) {
-	if err := db.Migrate(ctx, "mirror", migrations); err != nil {
+	if err := db.MigrateSchema(ctx, "mirror", store.PortableSchema(migrations)); err != nil {
 		return nil, err
 	}
 	dir := filepath.Join(dataDir, "mirror")

@@ -14,7 +14,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/mailtower/mailtower/reinject"
-	"github.com/mailtower/mailtower/store"
+	"github.com/mailtower/mailtower/store/storetest"
 )
 
 const testMessage = "Received: from mx.sender.example\r\nFrom: <alice@sender.example>\r\nTo: <bob@m.test>\r\n" +
@@ -31,11 +31,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	s, err := Open(context.Background(), db, dir)
 	if err != nil {
 		t.Fatal(err)

@@ -49,6 +49,10 @@ var migrations = []string{
 // a notice is given up (it is informational; the message is safe).
 var backoff = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour, 4 * time.Hour, 12 * time.Hour, 24 * time.Hour}
 
+// noticeLease bounds how long a gateway that died while sending notices
+// keeps the others from sending them.
+const noticeLease = 5 * time.Minute
+
 // Notifier queues and sends virus notices. It implements milter.Notifier.
 type Notifier struct {
 	db       *store.DB
@@ -70,7 +74,7 @@ var _ milter.Notifier = (*Notifier)(nil)
 
 // New migrates the notices table and returns a notifier; call Run to send.
 func New(ctx context.Context, db *store.DB, sender reinject.Sender, hostname string, log *slog.Logger) (*Notifier, error) {
-	if err := db.Migrate(ctx, "notify", migrations); err != nil {
+	if err := db.MigrateSchema(ctx, "notify", store.PortableSchema(migrations)); err != nil {
 		return nil, err
 	}
 	n := &Notifier{db: db, sender: sender, hostname: hostname, log: log, now: time.Now, kick: make(chan struct{}, 1)}
@@ -196,6 +200,19 @@ type pending struct {
 // SendDue sends every notice whose time has come and returns how many
 // were sent.
 func (n *Notifier) SendDue(ctx context.Context) int {
+	if n.db.IsPostgres() {
+		// Gateways sharing the queue take turns, so that each notice goes
+		// out once.
+		holder := store.Holder()
+		ok, err := n.db.Lease(ctx, "notices", holder, n.now(), noticeLease)
+		if err != nil || !ok {
+			if err != nil {
+				n.log.Warn("virus notices: lease", "err", err)
+			}
+			return 0
+		}
+		defer n.db.ReleaseLease(context.WithoutCancel(ctx), "notices", holder)
+	}
 	rows, err := n.db.QueryContext(ctx, `SELECT id, rcpt, notice, attempts FROM notices WHERE next_try <= ? ORDER BY id LIMIT 100`,
 		n.now().Unix())
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/mailtower/mailtower/milter"
-	"github.com/mailtower/mailtower/store"
+	"github.com/mailtower/mailtower/store/storetest"
 )
 
 type recorder struct {
@@ -34,11 +34,7 @@ func (r *recorder) Send(_ context.Context, from string, to []string, msg io.Read
 }
 
 func newNotifier(t *testing.T, r *recorder) *Notifier {
-	db, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	n, err := New(context.Background(), db, r, "gw.test", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

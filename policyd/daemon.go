@@ -96,7 +96,7 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	gl, err := greylist.New(gs, greylist.Config{Rules: o.Greylist, Now: o.Now, Logger: o.Logger})
+	gl, err := greylist.New(gs, greylist.Config{Rules: o.Greylist, Shared: gs.Shared(), Now: o.Now, Logger: o.Logger})
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/netip"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/mailtower/mailtower/policyd/greylist"
 	"github.com/mailtower/mailtower/settings"
 	"github.com/mailtower/mailtower/store"
+	"github.com/mailtower/mailtower/store/storetest"
 )
 
 // fakeClock is a settable clock.
@@ -48,11 +48,7 @@ func ptr[T any](v T) *T { return &v }
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.OpenFile(filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	st, err := settings.NewSQLStore(ctx, db)
 	if err != nil {
 		t.Fatal(err)

@@ -31,6 +31,7 @@ func putAs(t *testing.T, s *Store, sender, raw string, rcpts ...string) string {
 }
 
 func TestPutStoresARetriedMessageOnce(t *testing.T) {
+	filesOnly(t)
 	s, dir := newStore(t)
 	now := time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)
 	s.SetClock(func() time.Time { return now })

@@ -73,7 +73,7 @@ func (s *Store) Delete(ctx context.Context, id string, recipients []string, by s
 // how many files it removed.
 func (s *Store) DeleteMatching(ctx context.Context, f Filter, by string) (items, files int, err error) {
 	f.States, f.Limit, f.Offset, f.Cursor = []string{StateQuarantined}, 0, 0, ""
-	where, args, err := f.where(false)
+	where, args, err := f.where(false, s.db.IsPostgres())
 	if err != nil {
 		return 0, 0, fmt.Errorf("quarantine delete: %w", err)
 	}
@@ -145,6 +145,12 @@ func (s *Store) markDeleted(ctx context.Context, ids []int64, by string) ([]stri
 		if _, err := tx.ExecContext(ctx, `UPDATE quarantine_messages SET file_removed = 1 WHERE id = ?`, id); err != nil {
 			return nil, fmt.Errorf("flag file removed: %w", err)
 		}
+		if !s.db.IsPostgres() {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM quarantine_bodies WHERE message_id = ?`, id); err != nil {
+			return nil, fmt.Errorf("remove message body: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, err
@@ -159,6 +165,10 @@ func (s *Store) markDeleted(ctx context.Context, ids []int64, by string) ([]stri
 func (s *Store) removeFiles(paths []string) int64 {
 	var n int64
 	for _, p := range paths {
+		if strings.HasPrefix(p, dbPathPrefix) {
+			n++ // its body row went with the committed transaction
+			continue
+		}
 		if err := os.Remove(s.Path(p)); err == nil {
 			n++
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mailtower/mailtower/scan"
+	"github.com/mailtower/mailtower/store"
 )
 
 // Item is one quarantined recipient of a stored message.
@@ -70,7 +71,7 @@ type Filter struct {
 }
 
 const itemColumns = `i.message_id, i.id, m.queue_id, i.category, i.recipient, m.sender, m.header_from, m.subject,
-	i.score, i.reason, i.received, i.expires, m.size, i.state, i.state_changed, IFNULL(i.state_by, ''),
+	i.score, i.reason, i.received, i.expires, m.size, i.state, i.state_changed, COALESCE(i.state_by, ''),
 	m.client_addr, m.client_host, m.helo, m.path, m.file_removed`
 
 // scanItem reads one row of itemColumns, then any extra columns into extra.
@@ -95,7 +96,7 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Item, error) {
 	if err != nil {
 		return nil, fmt.Errorf("quarantine list: %w", err)
 	}
-	where, args, err := f.where(wide)
+	where, args, err := f.where(wide, s.db.IsPostgres())
 	if err != nil {
 		return nil, fmt.Errorf("quarantine list: %w", err)
 	}
@@ -114,9 +115,9 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Item, error) {
 		}
 		where, args = append(where, "("+order+", i.id) "+cmp+" (?, ?)"), append(args, c.Value, c.Item)
 	}
-	limit := f.Limit
+	limit := int64(f.Limit)
 	if limit <= 0 {
-		limit = -1
+		limit = store.NoLimit
 	}
 	q := `SELECT ` + itemColumns + ` FROM quarantine_items i JOIN quarantine_messages m ON m.id = i.message_id
 		WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` ` + dir + `, i.id ` + dir + ` LIMIT ? OFFSET ?`
@@ -138,5 +139,5 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Item, error) {
 
 // Get returns every recipient item of one message, with its findings.
 func (s *Store) Get(ctx context.Context, id string) ([]Item, error) {
-	return s.getWhere(ctx, id, "1")
+	return s.getWhere(ctx, id, "1 = 1")
 }

@@ -183,8 +183,9 @@ func (s *Store) purgeBatch(ctx context.Context, now time.Time, batch int, rep *P
 	}
 	rows.Close()
 	if len(gone) > 0 {
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO quarantine_gone (message_id, expired, purged) VALUES `+
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(gone)), ", "), tomb...); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO quarantine_gone (message_id, expired, purged) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(gone)), ", ")+
+			` ON CONFLICT (message_id) DO UPDATE SET expired = excluded.expired, purged = excluded.purged`, tomb...); err != nil {
 			return 0, fmt.Errorf("remember purged ids: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM quarantine_messages WHERE id IN `+placeholders(len(gone)), gone...); err != nil {
@@ -208,8 +209,8 @@ func (s *Store) countExpired(ctx context.Context, now time.Time, rep *PurgeRepor
 	if err != nil {
 		return fmt.Errorf("purge: count: %w", err)
 	}
-	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*), IFNULL(SUM(CASE WHEN file_removed = 0 THEN 1 END), 0),
-		IFNULL(SUM(CASE WHEN file_removed = 0 THEN size END), 0) FROM quarantine_messages m
+	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN file_removed = 0 THEN 1 END), 0),
+		COALESCE(SUM(CASE WHEN file_removed = 0 THEN size END), 0) FROM quarantine_messages m
 		WHERE id IN (SELECT message_id FROM quarantine_items WHERE expires <= ?)
 		AND NOT EXISTS (SELECT 1 FROM quarantine_items i WHERE i.message_id = m.id AND (i.expires > ? OR i.state = 'releasing'))`,
 		now.Unix(), now.Unix()).Scan(&rep.Messages, &rep.Files, &rep.Bytes)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -107,9 +106,12 @@ func (s *Store) Release(ctx context.Context, snd reinject.Sender, id string, opt
 		}
 		return out, err
 	}
-	f, err := os.Open(s.Path(items[0].Path))
-	if err != nil || items[0].FileRemoved {
+	if items[0].FileRemoved {
 		return out, fmt.Errorf("release %s: %s: %w", id, s.Path(items[0].Path), ErrFileMissing)
+	}
+	f, err := s.OpenMessage(ctx, items[0])
+	if err != nil {
+		return out, fmt.Errorf("release %s: %w", id, err)
 	}
 	defer f.Close()
 	if out.Rescan, err = s.rescan(ctx, id, f, opt); err != nil {

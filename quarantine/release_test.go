@@ -123,6 +123,7 @@ func TestReleaseChoosesAndRefuses(t *testing.T) {
 			prepare: func(s *Store, id string) {
 				items, _ := s.Get(context.Background(), id)
 				os.Remove(s.Path(items[0].Path))
+				s.db.Exec(`DELETE FROM quarantine_bodies WHERE message_id = ?`, id) // PostgreSQL
 			},
 			wantErr: ErrFileMissing, after: "a@x.test=quarantined"},
 		{name: "release in progress", rcpts: []Recipient{{Address: "a@x.test", Category: scan.Spam}},

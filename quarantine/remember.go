@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
@@ -88,7 +87,7 @@ func (s *Store) learnHam(ctx context.Context, ham HamLearner, id string) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(s.Path(items[0].Path))
+	f, err := s.OpenMessage(ctx, items[0])
 	if err != nil {
 		return fmt.Errorf("learn as not-spam: %w", err)
 	}

@@ -41,7 +41,7 @@ func (sc *Scope) cond() (string, []any) {
 		}
 	}
 	if len(parts) == 0 {
-		return "0", nil
+		return "1 = 0", nil
 	}
 	return "(" + strings.Join(parts, " OR ") + ")", args
 }

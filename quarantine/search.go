@@ -37,8 +37,9 @@ var wideSearch = 2000 // a variable so that tests exercise both plans
 // where returns the SQL conditions (joined by AND) and their arguments.
 // Column names are fixed strings; every value is a bound argument. wide
 // says the search matches many messages (see wideSearch): the unary + then
-// keeps SQLite from driving the query from the full-text matches.
-func (f Filter) where(wide bool) ([]string, []any, error) {
+// keeps SQLite from driving the query from the full-text matches. pg
+// says the database is PostgreSQL (see TextMatch).
+func (f Filter) where(wide, pg bool) ([]string, []any, error) {
 	var where []string
 	var args []any
 	add := func(cond string, v ...any) { where, args = append(where, cond), append(args, v...) }
@@ -61,15 +62,15 @@ func (f Filter) where(wide bool) ([]string, []any, error) {
 		add("i.received < ?", f.Until.Unix())
 	}
 	if strings.TrimSpace(f.Search) != "" {
-		q, err := ftsQuery(f.Search)
+		cond, v, err := TextMatch(f.Search, "m.seq IN (SELECT docid FROM quarantine_fts WHERE quarantine_fts MATCH ?)",
+			"m.search_text", pg)
 		if err != nil {
 			return nil, nil, err
 		}
-		cond := "m.seq IN (SELECT docid FROM quarantine_fts WHERE quarantine_fts MATCH ?)"
-		if wide {
+		if wide && !pg {
 			cond = "+" + cond
 		}
-		add(cond, q)
+		add(cond, v...)
 	}
 	states := f.States
 	if len(states) == 0 {
@@ -217,7 +218,7 @@ func orReceived(s string) string {
 
 // Count returns how many items match f (ignoring paging).
 func (s *Store) Count(ctx context.Context, f Filter) (int, error) {
-	where, args, err := f.where(false)
+	where, args, err := f.where(false, s.db.IsPostgres())
 	if err != nil {
 		return 0, fmt.Errorf("quarantine count: %w", err)
 	}
@@ -296,13 +297,16 @@ func (s *Store) isWide(ctx context.Context, f Filter) (bool, error) {
 	if strings.TrimSpace(f.Search) == "" {
 		return false, nil
 	}
-	q, err := ftsQuery(f.Search)
+	cond, args, err := TextMatch(f.Search, "quarantine_fts MATCH ?", "m.search_text", s.db.IsPostgres())
 	if err != nil {
 		return false, err
 	}
+	from := "SELECT docid FROM quarantine_fts WHERE "
+	if s.db.IsPostgres() {
+		from = "SELECT 1 FROM quarantine_messages m WHERE "
+	}
 	var n int
-	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT docid FROM quarantine_fts WHERE quarantine_fts MATCH ? LIMIT ?)`,
-		q, wideSearch).Scan(&n)
+	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+from+cond+` LIMIT ?) AS w`, append(args, wideSearch)...).Scan(&n)
 	return n >= wideSearch, err
 }
 

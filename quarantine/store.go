@@ -44,7 +44,8 @@ func (r Retention) For(c scan.Category) time.Duration {
 	return r.Spam
 }
 
-// Store is the quarantine: message files under Dir plus the SQLite index.
+// Store is the quarantine: message files under Dir plus the SQLite index,
+// or, on PostgreSQL, index and bodies in the database (body.go).
 type Store struct {
 	db        *store.DB
 	dir       string
@@ -62,7 +63,7 @@ func Open(ctx context.Context, db *store.DB, dataDir string, r Retention) (*Stor
 	if err := settings.Migrate(ctx, db); err != nil {
 		return nil, err
 	}
-	if err := db.Migrate(ctx, "quarantine", migrations); err != nil {
+	if err := db.MigrateSchema(ctx, "quarantine", store.Schema{SQLite: migrations, Postgres: pgMigrations}); err != nil {
 		return nil, err
 	}
 	dir := filepath.Join(dataDir, "quarantine")
@@ -116,15 +117,24 @@ func (s *Store) Put(ctx context.Context, e Entry) (string, error) {
 		return "", err
 	}
 	received := s.now()
-	rel := filepath.Join(received.UTC().Format("2006/01/02"), id+".eml")
 	content := newContentHash()
-	sum, size, err := s.writeFile(rel, io.TeeReader(e.Raw, content))
+	var rel, sum string
+	var size int64
+	var body []byte // on PostgreSQL: stored with the index rows
+	if s.db.IsPostgres() {
+		rel = dbPathPrefix + id
+		body, sum, err = readBody(io.TeeReader(e.Raw, content))
+		size = int64(len(body))
+	} else {
+		rel = filepath.Join(received.UTC().Format("2006/01/02"), id+".eml")
+		sum, size, err = s.writeFile(rel, io.TeeReader(e.Raw, content))
+	}
 	if err != nil {
 		return "", fmt.Errorf("quarantine %s (queue id %s): %w", id, e.Envelope.QueueID, err)
 	}
 	key := dedupeKey(e.Envelope.Sender, e.Recipients, content.sum())
-	stored, err := s.index(ctx, id, rel, sum, key, size, received, e)
-	if err != nil || stored != id {
+	stored, err := s.index(ctx, id, rel, sum, key, size, received, e, body)
+	if (err != nil || stored != id) && body == nil {
 		os.Remove(filepath.Join(s.dir, rel))
 	}
 	if err != nil {
@@ -138,7 +148,7 @@ func (s *Store) Put(ctx context.Context, e Entry) (string, error) {
 // nobody has acted on yet counts: once any copy of it was released or
 // deleted, an identical message is stored as a new entry, so a user never
 // loses a message into an item they already dealt with.
-func (s *Store) index(ctx context.Context, id, rel, sum, key string, size int64, received time.Time, e Entry) (string, error) {
+func (s *Store) index(ctx context.Context, id, rel, sum, key string, size int64, received time.Time, e Entry, body []byte) (string, error) {
 	findings, err := encodeFindings(e.Findings)
 	if err != nil {
 		return "", err
@@ -166,6 +176,11 @@ func (s *Store) index(ctx context.Context, id, rel, sum, key string, size int64,
 		id, env.QueueID, strings.ToLower(env.Sender), env.ClientAddr, env.ClientHost, env.Helo, e.Subject, e.HeaderFrom,
 		size, received.Unix(), rel, sum, findings, key, e.RET, e.EnvID); err != nil {
 		return "", fmt.Errorf("index message: %w", err)
+	}
+	if body != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO quarantine_bodies (message_id, body) VALUES (?, ?)`, id, body); err != nil {
+			return "", fmt.Errorf("store message: %w", err)
+		}
 	}
 	overrides := map[string]DomainRetention{}
 	for _, r := range e.Recipients {

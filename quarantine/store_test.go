@@ -11,17 +11,13 @@ import (
 	"time"
 
 	"github.com/mailtower/mailtower/scan"
-	"github.com/mailtower/mailtower/store"
+	"github.com/mailtower/mailtower/store/storetest"
 )
 
 func newStore(t testing.TB) (*Store, string) {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	s, err := Open(context.Background(), db, dir, Retention{Virus: 14 * 24 * time.Hour, Spam: 30 * 24 * time.Hour, Content: 30 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
@@ -43,6 +39,7 @@ func put(t testing.TB, s *Store, sender, subject, body string, rcpts ...Recipien
 }
 
 func TestPutStoresFileAndRows(t *testing.T) {
+	filesOnly(t)
 	s, _ := newStore(t)
 	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	s.SetClock(func() time.Time { return now })

@@ -49,7 +49,7 @@ type AliasStore struct {
 // whose domains it references) and returns the store. NewSQLStore
 // migrates it too; SQLStore.Aliases returns the same store.
 func NewAliasStore(ctx context.Context, db *store.DB) (*AliasStore, error) {
-	if err := db.Migrate(ctx, "aliases", aliasMigrations); err != nil {
+	if err := db.MigrateSchema(ctx, "aliases", store.Schema{SQLite: aliasMigrations, Postgres: pgAliasMigrations}); err != nil {
 		return nil, err
 	}
 	return &AliasStore{db: db}, nil

@@ -36,7 +36,7 @@ func (s *SQLStore) ImportUsers(ctx context.Context, domain string, r io.Reader) 
 	if _, err := getDomain(ctx, tx, domain); err != nil {
 		return res, err
 	}
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO users (address, domain, created) VALUES (?, ?, ?)`)
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO users (address, domain, created) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`)
 	if err != nil {
 		return res, fmt.Errorf("import users: %w", err)
 	}
@@ -66,12 +66,15 @@ func (s *SQLStore) ImportUsers(ctx context.Context, domain string, r io.Reader) 
 			continue
 		}
 		seen[addr] = n
-		if _, err := ins.ExecContext(ctx, addr, domain, created); err != nil {
-			if isUnique(err) {
-				skip("user exists already")
-				continue
-			}
+		// ON CONFLICT rather than a failed statement: on PostgreSQL an
+		// error ends the transaction.
+		r, err := ins.ExecContext(ctx, addr, domain, created)
+		if err != nil {
 			return ImportResult{}, fmt.Errorf("import users: line %d %s: %w", n, addr, err)
+		}
+		if k, _ := r.RowsAffected(); k == 0 {
+			skip("user exists already")
+			continue
 		}
 		res.Added = append(res.Added, addr)
 	}

@@ -104,6 +104,9 @@ func seconds(n sql.NullInt64) *time.Duration {
 // rows of domains that still exist are copied, and the old table is
 // emptied (overrides of removed domains are dropped, which is the point).
 func adoptQuarantineOverrides(ctx context.Context, db *store.DB) error {
+	if db.IsPostgres() {
+		return nil // PostgreSQL databases start after the move
+	}
 	var n int
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master
 		WHERE type = 'table' AND name = 'quarantine_domain_retention'`).Scan(&n); err != nil || n == 0 {
@@ -114,9 +117,9 @@ func adoptQuarantineOverrides(ctx context.Context, db *store.DB) error {
 		return fmt.Errorf("adopt retention overrides: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO domain_retention (domain, virus, spam, content)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO domain_retention (domain, virus, spam, content)
 		SELECT domain, virus, spam, content FROM quarantine_domain_retention
-		WHERE domain IN (SELECT name FROM domains)`); err != nil {
+		WHERE domain IN (SELECT name FROM domains) ON CONFLICT DO NOTHING`); err != nil {
 		return fmt.Errorf("adopt retention overrides: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM quarantine_domain_retention`); err != nil {

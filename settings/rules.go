@@ -140,15 +140,14 @@ func (s *SQLStore) AddRule(ctx context.Context, r Rule) (Rule, error) {
 	if r.Created.IsZero() {
 		r.Created = s.now()
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO rules (scope_kind, scope, kind, value, comment, created)
-		VALUES (?, ?, ?, ?, ?, ?)`, r.Scope.Kind, r.Scope.Name, r.Kind, r.Value, r.Comment, r.Created.Unix())
+	err = s.db.QueryRowContext(ctx, `INSERT INTO rules (scope_kind, scope, kind, value, comment, created)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, r.Scope.Kind, r.Scope.Name, r.Kind, r.Value, r.Comment, r.Created.Unix()).Scan(&r.ID)
 	if isUnique(err) {
 		return Rule{}, fmt.Errorf("rule %s %s for %s: %w", r.Kind, r.Value, r.Scope, ErrExists)
 	}
 	if err != nil {
 		return Rule{}, fmt.Errorf("add rule: %w", err)
 	}
-	r.ID, _ = res.LastInsertId()
 	return r, nil
 }
 

@@ -6,16 +6,12 @@ import (
 	"net/netip"
 	"testing"
 
-	"github.com/mailtower/mailtower/store"
+	"github.com/mailtower/mailtower/store/storetest"
 )
 
 func newTestStore(t *testing.T) *SQLStore {
 	t.Helper()
-	db, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	s, err := NewSQLStore(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/mailtower/mailtower/store"
@@ -52,9 +51,11 @@ func Migrate(ctx context.Context, db *store.DB) error {
 	for _, m := range []struct {
 		component  string
 		migrations []string
-	}{{"settings", migrations}, {"rules", ruleMigrations}, {"aliases", aliasMigrations},
-		{"domain_retention", retentionMigrations}, {"domain_extras", extrasMigrations}} {
-		if err := db.Migrate(ctx, m.component, m.migrations); err != nil {
+		pg         []string
+	}{{"settings", migrations, pgMigrations}, {"rules", ruleMigrations, pgRuleMigrations},
+		{"aliases", aliasMigrations, pgAliasMigrations}, {"domain_retention", retentionMigrations, pgRetentionMigrations},
+		{"domain_extras", extrasMigrations, pgExtrasMigrations}} {
+		if err := db.MigrateSchema(ctx, m.component, store.Schema{SQLite: m.migrations, Postgres: m.pg}); err != nil {
 			return err
 		}
 	}
@@ -93,7 +94,7 @@ func writeNets(ctx context.Context, tx *sql.Tx, d Domain) error {
 		return fmt.Errorf("domain %s relay nets: %w", d.Name, err)
 	}
 	for _, p := range d.RelayNets {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO domain_relay_nets (domain, cidr) VALUES (?, ?)`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO domain_relay_nets (domain, cidr) VALUES (?, ?) ON CONFLICT DO NOTHING`,
 			d.Name, p.Masked().String()); err != nil {
 			return fmt.Errorf("domain %s relay net %s: %w", d.Name, p, err)
 		}
@@ -249,6 +250,4 @@ func checkAffected(res sql.Result, err error, what string) error {
 	return nil
 }
 
-func isUnique(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
-}
+func isUnique(err error) bool { return store.IsUnique(err) }

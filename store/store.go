@@ -1,10 +1,13 @@
-// Package store opens mailtower's embedded SQLite database and applies each
+// Package store opens mailtower's database, the embedded SQLite file or a
+// PostgreSQL server shared by several gateways, and applies each
 // component's schema migrations.
 //
 // Every table is owned by one package (settings, quarantine, policyd, ...),
 // which keeps its SQL behind a small Go interface and registers its own
-// ordered migrations here, so that a PostgreSQL backend can later replace
-// one component's implementation without touching the others.
+// ordered migrations here, one list per engine where the SQL differs
+// (Schema). Statements are written with SQLite's `?` markers and rebound
+// for PostgreSQL in one place (Rebind); SQL that is not portable is
+// chosen per engine by the component (DB.Engine).
 package store
 
 import (
@@ -21,11 +24,38 @@ import (
 // FileName is the database file inside the data directory.
 const FileName = "mailtower.db"
 
+// Engine names the database engine behind a DB.
+type Engine string
+
+// The engines.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
 // DB is the shared database handle.
 type DB struct {
 	*sql.DB
-	// Path is the database file.
+	// Engine is SQLite (the zero value means SQLite too) or Postgres.
+	Engine Engine
+	// Path is the database file, or the PostgreSQL server and database
+	// (without the password).
 	Path string
+}
+
+// IsPostgres reports whether db is a PostgreSQL database.
+func (db *DB) IsPostgres() bool { return db.Engine == Postgres }
+
+// OpenDatabase opens the database the configuration names: database is
+// empty (the SQLite file in dataDir) or a postgres:// URL.
+func OpenDatabase(ctx context.Context, dataDir, database string) (*DB, error) {
+	if database == "" {
+		return Open(dataDir)
+	}
+	if !IsPostgresURL(database) {
+		return nil, fmt.Errorf("store: database %q: want empty (SQLite in the data directory) or a postgres:// URL", database)
+	}
+	return OpenPostgres(ctx, database)
 }
 
 // Open opens (creating when needed) the database in dataDir with the
@@ -66,19 +96,44 @@ func OpenFile(path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-		component TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (component, version))`); err != nil {
+	d := &DB{DB: db, Engine: SQLite, Path: path}
+	if err := d.createMigrationTable(context.Background()); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("store: create schema_migrations: %w", err)
+		return nil, err
 	}
-	return &DB{DB: db, Path: path}, nil
+	if err := d.migrateLeases(context.Background()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Schema is a component's migrations for each engine, each list
+// append-only. A statement that is portable appears in both lists; the
+// lists are numbered separately, as one database has one engine.
+type Schema struct {
+	SQLite   []string
+	Postgres []string
 }
 
 // Migrate applies, in order and each in its own transaction, the
 // migrations of component that this database has not seen yet. Migrations
 // are append-only: a released migration is never edited, a change is a new
-// entry.
+// entry. They are SQLite's: on PostgreSQL, a component without a
+// PostgreSQL schema (MigrateSchema) is an error.
 func (db *DB) Migrate(ctx context.Context, component string, migrations []string) error {
+	return db.MigrateSchema(ctx, component, Schema{SQLite: migrations})
+}
+
+// MigrateSchema applies component's migrations for db's engine (Migrate).
+func (db *DB) MigrateSchema(ctx context.Context, component string, s Schema) error {
+	migrations := s.SQLite
+	if db.IsPostgres() {
+		if s.Postgres == nil {
+			return fmt.Errorf("store: %s has no PostgreSQL schema yet", component)
+		}
+		migrations = s.Postgres
+	}
 	for i, m := range migrations {
 		version := i + 1
 		if err := db.applyOnce(ctx, component, version, m); err != nil {
@@ -94,6 +149,13 @@ func (db *DB) applyOnce(ctx context.Context, component string, version int, stmt
 		return err
 	}
 	defer tx.Rollback()
+	if db.IsPostgres() {
+		// Gateways starting together take turns; the second finds the
+		// version applied.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, migrationLock); err != nil {
+			return err
+		}
+	}
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE component = ? AND version = ?`,
 		component, version).Scan(&n); err != nil {

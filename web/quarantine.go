@@ -5,7 +5,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 
 	"github.com/mailtower/mailtower/quarantine"
@@ -120,7 +119,7 @@ func (s *Server) quarantineShow(w http.ResponseWriter, r *http.Request, c *call)
 		s.fail(w, r, c, err)
 		return
 	}
-	if f, err := os.Open(s.d.Quarantine.Path(items[0].Path)); err == nil {
+	if f, err := s.d.Quarantine.OpenMessage(r.Context(), items[0]); err == nil {
 		d.Header, d.Text = preview(f, s.d.Limits)
 		f.Close()
 	}

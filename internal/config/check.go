@@ -14,6 +14,9 @@ func (c *Config) Check() []error {
 	if c.DataDir == "" {
 		bad("data_dir: must not be empty")
 	}
+	if c.Database != "" && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
+		bad("database: want empty (SQLite in data_dir) or a postgres:// URL")
+	}
 	if !oneOf(c.Log.Level, "debug", "info", "warn", "error") {
 		bad("log.level %q: want debug, info, warn or error", c.Log.Level)
 	}

@@ -60,7 +60,7 @@ type App struct {
 
 // Open opens cfg's database and settings store.
 func Open(ctx context.Context, cfg *config.Config) (*App, error) {
-	db, err := store.Open(cfg.DataDir)
+	db, err := store.OpenDatabase(ctx, cfg.DataDir, cfg.Database)
 	if err != nil {
 		return nil, err
 	}

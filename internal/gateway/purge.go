@@ -8,6 +8,7 @@ import (
 
 	"github.com/mailtower/mailtower/mirror"
 	"github.com/mailtower/mailtower/quarantine"
+	"github.com/mailtower/mailtower/store"
 )
 
 // purgeEvery is how often `serve` purges the quarantine; the first run is
@@ -25,6 +26,8 @@ type purgeService struct {
 	mu     sync.Mutex
 	store  *quarantine.Store
 	mirror *mirror.Store
+	db     *store.DB
+	holder string // this gateway in the purge lease
 	stop   context.CancelFunc
 	done   chan struct{}
 	log    *slog.Logger
@@ -41,7 +44,7 @@ func StartPurge(ctx context.Context, a *App, log *slog.Logger) (Service, error) 
 		return nil, err
 	}
 	pctx, stop := context.WithCancel(context.Background())
-	p := &purgeService{store: q, mirror: ms, stop: stop, done: make(chan struct{}), log: log.With("service", "purge")}
+	p := &purgeService{store: q, mirror: ms, db: a.DB, holder: store.Holder(), stop: stop, done: make(chan struct{}), log: log.With("service", "purge")}
 	go p.run(pctx)
 	return p, nil
 }
@@ -52,6 +55,16 @@ func (p *purgeService) run(ctx context.Context) {
 		p.mu.Lock()
 		q := p.store
 		p.mu.Unlock()
+		if p.db.IsPostgres() {
+			// One gateway of those sharing the database purges per hour.
+			ok, err := p.db.Lease(ctx, "purge", p.holder, time.Now(), purgeEvery-time.Minute)
+			if err != nil || !ok {
+				if err != nil {
+					p.log.Warn("quarantine purge: lease", "err", err)
+				}
+				return
+			}
+		}
 		rep, err := q.Purge(ctx, quarantine.PurgeOptions{Log: p.log})
 		if err != nil && ctx.Err() == nil {
 			p.log.Error("quarantine purge failed; retrying next hour", "err", err)

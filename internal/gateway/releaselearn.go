@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/mailtower/mailtower/mimewalk"
 	"github.com/mailtower/mailtower/quarantine"
@@ -113,7 +112,7 @@ func learnReleased(ctx context.Context, q *quarantine.Store, ham *BayesHam, rel 
 	if err != nil {
 		return "", fmt.Errorf("learn %s as not spam: %w", rel.ID, err)
 	}
-	f, err := os.Open(q.Path(items[0].Path))
+	f, err := q.OpenMessage(ctx, items[0])
 	if err != nil {
 		return "", fmt.Errorf("learn %s as not spam: %w", rel.ID, err)
 	}

@@ -37,6 +37,12 @@ type Config struct {
 	// RecheckAfter is how often the store's generation is checked for
 	// admin edits (allow, clear).
 	RecheckAfter time.Duration
+	// Shared says other gateways write the same store (PostgreSQL): a
+	// key the store does not hold now may be written by another at any
+	// moment, so the key filter and the zero-record client cache, which
+	// answer "not stored" from memory, are switched off, and every key
+	// not in the cache is looked up.
+	Shared bool
 	// Now is the clock (tests inject one).
 	Now func() time.Time
 	// Logger receives flush failures.
@@ -255,7 +261,8 @@ func (g *Greylister) allowed(a netip.Addr) bool {
 
 // loadClient returns a client network's record. A network the store
 // does not know is cached as a zero record (Passes 0): this process is
-// the only writer, and an admin's clear empties the cache.
+// the only writer, and an admin's clear empties the cache. Not so on a
+// shared store, where another gateway may record passes at any time.
 func (g *Greylister) loadClient(ctx context.Context, net string) (Client, bool, error) {
 	g.mu.Lock()
 	c, ok := g.memClient(net)
@@ -270,7 +277,7 @@ func (g *Greylister) loadClient(ctx context.Context, net string) (Client, bool, 
 			return Client{}, false, err
 		}
 	}
-	if !ok {
+	if !ok && !g.cfg.Shared {
 		g.mu.Lock()
 		if _, known := g.memClient(net); !known {
 			g.clients.Add(net, Client{Net: net})

@@ -4,11 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/mailtower/mailtower/store"
+	"github.com/mailtower/mailtower/store/storetest"
 )
 
 type clock struct{ t time.Time }
@@ -17,12 +16,7 @@ func (c *clock) now() time.Time { return c.t }
 
 func newTest(t *testing.T) (*Greylister, *SQLStore, *clock) {
 	t.Helper()
-	db, err := store.OpenFile(filepath.Join(t.TempDir(), "g.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	st, err := NewSQLStore(context.Background(), db)
+	st, err := NewSQLStore(context.Background(), storetest.Open(t))
 	if err != nil {
 		t.Fatal(err)
 	}

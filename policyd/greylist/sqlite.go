@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/mailtower/mailtower/store"
@@ -34,9 +36,50 @@ var migrations = []string{
 	INSERT INTO greylist_generation (id, gen) VALUES (1, 0);`,
 }
 
-// SQLStore is the SQLite implementation of Store.
+// pgMigrations is the same schema on PostgreSQL.
+var pgMigrations = []string{
+	`CREATE TABLE greylist_triplets (
+		client TEXT NOT NULL, sender TEXT NOT NULL, recipient TEXT NOT NULL,
+		first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL,
+		passed_at BIGINT NOT NULL DEFAULT 0, attempts BIGINT NOT NULL DEFAULT 1,
+		PRIMARY KEY (client, sender, recipient)
+	);
+	CREATE INDEX greylist_triplets_last_seen ON greylist_triplets(last_seen);
+	CREATE TABLE greylist_clients (
+		net TEXT PRIMARY KEY, passes BIGINT NOT NULL, last_seen BIGINT NOT NULL
+	);
+	CREATE TABLE greylist_allow (
+		net TEXT PRIMARY KEY, comment TEXT NOT NULL DEFAULT '', created BIGINT NOT NULL
+	);
+	CREATE TABLE greylist_generation (id BIGINT PRIMARY KEY CHECK (id = 1), gen BIGINT NOT NULL);
+	INSERT INTO greylist_generation (id, gen) VALUES (1, 0);`,
+}
+
+// On a shared database several gateways write the same rows, each from
+// what it saw, so a write merges with the stored row instead of replacing
+// it: a pass recorded by one gateway is never undone by another's older
+// pending view, and counts never go down. (SQLite has one writer, whose
+// view is the newest: it replaces.)
+const (
+	saveTripletSQLite = `INSERT OR REPLACE INTO greylist_triplets (` + tripletCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
+	saveTripletShared = `INSERT INTO greylist_triplets AS t (` + tripletCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (client, sender, recipient) DO UPDATE SET
+		first_seen = CASE WHEN t.passed_at != 0 AND excluded.passed_at = 0 THEN t.first_seen ELSE excluded.first_seen END,
+		passed_at = CASE WHEN t.passed_at != 0 AND (excluded.passed_at = 0 OR t.passed_at < excluded.passed_at)
+			THEN t.passed_at ELSE excluded.passed_at END,
+		last_seen = GREATEST(t.last_seen, excluded.last_seen),
+		attempts = GREATEST(t.attempts, excluded.attempts)`
+	saveClientSQLite = `INSERT OR REPLACE INTO greylist_clients (net, passes, last_seen) VALUES (?, ?, ?)`
+	saveClientShared = `INSERT INTO greylist_clients AS c (net, passes, last_seen) VALUES (?, ?, ?)
+		ON CONFLICT (net) DO UPDATE SET passes = GREATEST(c.passes, excluded.passes),
+		last_seen = GREATEST(c.last_seen, excluded.last_seen)`
+)
+
+// SQLStore is the SQL implementation of Store (SQLite or PostgreSQL).
 type SQLStore struct {
 	db *store.DB
+	// saveTriplet and saveClient are the engine's writes (see above).
+	saveTriplet, saveClient string
 	// The hot-path look-ups, prepared once (database/sql keeps them
 	// prepared per connection).
 	getTriplet, getClient *sql.Stmt
@@ -44,12 +87,19 @@ type SQLStore struct {
 
 var _ Store = (*SQLStore)(nil)
 
+// Shared reports whether other gateways write the same store (PostgreSQL),
+// so that the Greylister must not answer "not stored" from memory.
+func (s *SQLStore) Shared() bool { return s.db.IsPostgres() }
+
 // NewSQLStore migrates the greylist tables and returns the store.
 func NewSQLStore(ctx context.Context, db *store.DB) (*SQLStore, error) {
-	if err := db.Migrate(ctx, "greylist", migrations); err != nil {
+	if err := db.MigrateSchema(ctx, "greylist", store.Schema{SQLite: migrations, Postgres: pgMigrations}); err != nil {
 		return nil, err
 	}
-	s := &SQLStore{db: db}
+	s := &SQLStore{db: db, saveTriplet: saveTripletSQLite, saveClient: saveClientSQLite}
+	if db.IsPostgres() {
+		s.saveTriplet, s.saveClient = saveTripletShared, saveClientShared
+	}
 	var err error
 	if s.getTriplet, err = db.PrepareContext(ctx, `SELECT `+tripletCols+` FROM greylist_triplets
 		WHERE client = ? AND sender = ? AND recipient = ?`); err != nil {
@@ -160,8 +210,14 @@ func (s *SQLStore) Save(ctx context.Context, ts []Triplet, cs []Client) error {
 	// driver runs every statement in a goroutine of its own to watch it.
 	// The transaction still ends when ctx does; rows are checked below.
 	octx, ctx := ctx, context.WithoutCancel(ctx)
+	if s.db.IsPostgres() {
+		// Gateways writing overlapping rows lock them in one order, so
+		// that their transactions never deadlock.
+		slices.SortFunc(ts, func(a, b Triplet) int { return strings.Compare(a.Key(), b.Key()) })
+		slices.SortFunc(cs, func(a, b Client) int { return strings.Compare(a.Net, b.Net) })
+	}
 	if len(ts) > 0 {
-		st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO greylist_triplets (`+tripletCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		st, err := tx.PrepareContext(ctx, s.saveTriplet)
 		if err != nil {
 			return fmt.Errorf("greylist save: %w", err)
 		}
@@ -176,8 +232,7 @@ func (s *SQLStore) Save(ctx context.Context, ts []Triplet, cs []Client) error {
 		}
 	}
 	for _, c := range cs {
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO greylist_clients (net, passes, last_seen) VALUES (?, ?, ?)`,
-			c.Net, c.Passes, ms(c.LastSeen)); err != nil {
+		if _, err := tx.ExecContext(ctx, s.saveClient, c.Net, c.Passes, ms(c.LastSeen)); err != nil {
 			return fmt.Errorf("greylist save client %s: %w", c.Net, err)
 		}
 	}

@@ -12,7 +12,8 @@ import (
 // store, as the zero-record caching in loadClient does: another process
 // adding triplets to the same database would have them unseen, and
 // those senders greylisted once more (never a wrong pass). Admin edits
-// only delete, which leaves harmless false positives.
+// only delete, which leaves harmless false positives. On a database
+// shared by several gateways (Config.Shared) the filter is not used.
 
 // minFilterKeys is the smallest filter built: 2 MiB of bits, a million keys.
 const minFilterKeys = 1 << 20
@@ -21,9 +22,10 @@ const minFilterKeys = 1 << 20
 const rebuildBackoff = time.Minute
 
 // mayBeStored reports whether the store may hold key: true until the
-// first filter is built. Callers hold g.mu.
+// first filter is built, and always on a shared store (Config.Shared).
+// Callers hold g.mu.
 func (g *Greylister) mayBeStored(key string) bool {
-	return g.stored == nil || g.stored.has(key)
+	return g.cfg.Shared || g.stored == nil || g.stored.has(key)
 }
 
 // noteStored records that key is going to the store. Callers hold g.mu.
@@ -49,6 +51,9 @@ func (g *Greylister) FilterBuilt() bool {
 func (g *Greylister) filterDue() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.cfg.Shared {
+		return false // never built: see mayBeStored
+	}
 	return g.stored == nil || g.stored.full() || g.purged > max(g.stored.keys.Load()/2, 10_000)
 }
 

@@ -119,7 +119,11 @@ func (s *Store) load(ctx context.Context) (*Snapshot, error) {
 		return nil, fmt.Errorf("bayes: load: %w", err)
 	}
 	defer tx.Close()
-	if _, err := tx.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
+	begin := "BEGIN DEFERRED"
+	if s.db.IsPostgres() {
+		begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" // one consistent snapshot, no locks
+	}
+	if _, err := tx.ExecContext(ctx, begin); err != nil {
 		return nil, fmt.Errorf("bayes: load: %w", err)
 	}
 	defer tx.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")

@@ -86,7 +86,7 @@ type Store struct {
 // Open migrates the bayes tables and returns the store; tok tokenizes
 // messages for LearnHam (nil = NewTokenizer(DefaultLimits)).
 func Open(ctx context.Context, db *store.DB, tok *Tokenizer) (*Store, error) {
-	if err := db.Migrate(ctx, "bayes", migrations); err != nil {
+	if err := db.MigrateSchema(ctx, "bayes", store.PortableSchema(migrations)); err != nil {
 		return nil, err
 	}
 	if tok == nil {

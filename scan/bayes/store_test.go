@@ -7,18 +7,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailtower/mailtower/store"
+	"github.com/mailtower/mailtower/store/storetest"
 )
 
 func openTestStore(t *testing.T) *Store { return openTestStoreTB(t) }
 
 func openTestStoreTB(t testing.TB) *Store {
 	t.Helper()
-	db, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	st, err := Open(context.Background(), db, nil)
 	if err != nil {
 		t.Fatal(err)

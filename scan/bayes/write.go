@@ -11,6 +11,7 @@ import (
 // so a batch of thousands of messages costs one upsert per distinct token.
 type writer struct {
 	tx       *sql.Tx
+	greatest string // the engine's scalar max (store.DB.Greatest)
 	now      int64
 	delta    map[uint64]*[2]int64 // token -> spam, ham change
 	dspam    int64
@@ -27,7 +28,7 @@ func (s *Store) write(ctx context.Context, fn func(*writer) error) error {
 		return err
 	}
 	defer tx.Rollback()
-	w := &writer{tx: tx, now: s.now().Unix(), delta: map[uint64]*[2]int64{}}
+	w := &writer{tx: tx, now: s.now().Unix(), delta: map[uint64]*[2]int64{}, greatest: s.db.Greatest()}
 	for _, p := range []struct {
 		st  **sql.Stmt
 		sql string
@@ -137,10 +138,11 @@ func (w *writer) forget(ctx context.Context, d Digest) (Outcome, error) {
 // apply writes the summed token changes, drops tokens whose counts reached
 // zero, and updates the totals and the generation.
 func (w *writer) apply(ctx context.Context) error {
+	gt := w.greatest
 	up, err := w.tx.PrepareContext(ctx, `INSERT INTO bayes_tokens (id, spam, ham, last_seen)
-		VALUES (?1, max(?2, 0), max(?3, 0), ?4)
-		ON CONFLICT (id) DO UPDATE SET spam = max(spam + ?2, 0), ham = max(ham + ?3, 0),
-			last_seen = CASE WHEN ?2 > 0 OR ?3 > 0 THEN max(last_seen, ?4) ELSE last_seen END`)
+		VALUES (?1, `+gt+`(?2, 0), `+gt+`(?3, 0), ?4)
+		ON CONFLICT (id) DO UPDATE SET spam = `+gt+`(bayes_tokens.spam + ?2, 0), ham = `+gt+`(bayes_tokens.ham + ?3, 0),
+			last_seen = CASE WHEN ?2 > 0 OR ?3 > 0 THEN `+gt+`(bayes_tokens.last_seen, ?4) ELSE bayes_tokens.last_seen END`)
 	if err != nil {
 		return err
 	}
@@ -164,7 +166,7 @@ func (w *writer) apply(ctx context.Context) error {
 			}
 		}
 	}
-	_, err = w.tx.ExecContext(ctx, `UPDATE bayes_state SET nspam = max(nspam + ?, 0), nham = max(nham + ?, 0),
+	_, err = w.tx.ExecContext(ctx, `UPDATE bayes_state SET nspam = `+gt+`(nspam + ?, 0), nham = `+gt+`(nham + ?, 0),
 		generation = generation + 1`, w.dspam, w.dham)
 	return err
 }

@@ -104,7 +104,7 @@ type Store struct {
 
 // Open migrates the account tables.
 func Open(ctx context.Context, db *store.DB) (*Store, error) {
-	if err := db.Migrate(ctx, Component, migrations); err != nil {
+	if err := db.MigrateSchema(ctx, Component, store.PortableSchema(migrations)); err != nil {
 		return nil, err
 	}
 	return &Store{db: db, now: time.Now}, nil

@@ -3,7 +3,6 @@ package account
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/mailtower/mailtower/store"
+	"github.com/mailtower/mailtower/store/storetest"
 )
 
 // clock is a settable test clock.
@@ -21,11 +21,7 @@ func (c *clock) now() time.Time { return c.t }
 
 func openTest(t testing.TB) (*Store, *store.DB, *clock) {
 	t.Helper()
-	db, err := store.OpenFile(filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	s, err := Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)

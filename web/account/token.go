@@ -47,23 +47,14 @@ func (s *Store) Token(ctx context.Context, token, purpose string) (string, error
 
 // Lease takes or renews the named lease for holder until now+ttl; it
 // returns false while another holder's lease is live. Gateways sharing a
-// database use it so that a periodic job (digests) runs once.
+// database use it so that a periodic job (digests) runs once. The leases
+// are the database's (store.DB.Lease), shared with the other jobs; the
+// account_leases table of earlier versions is no longer used.
 func (s *Store) Lease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
-	now := s.now()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO account_leases (name, holder, until) VALUES (?1, ?2, ?3)
-		ON CONFLICT (name) DO UPDATE SET holder = ?2, until = ?3 WHERE account_leases.until < ?4 OR account_leases.holder = ?2`,
-		name, holder, now.Add(ttl).Unix(), now.Unix())
-	if err != nil {
-		return false, fmt.Errorf("lease %s: %w", name, err)
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return s.db.Lease(ctx, name, holder, s.now(), ttl)
 }
 
 // ReleaseLease gives up holder's lease early (its job is done).
 func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE account_leases SET until = 0 WHERE name = ? AND holder = ?`, name, holder); err != nil {
-		return fmt.Errorf("lease %s: %w", name, err)
-	}
-	return nil
+	return s.db.ReleaseLease(ctx, name, holder)
 }

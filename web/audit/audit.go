@@ -65,7 +65,7 @@ type Log struct {
 
 // Open migrates the audit table.
 func Open(ctx context.Context, db *store.DB) (*Log, error) {
-	if err := db.Migrate(ctx, "audit", migrations); err != nil {
+	if err := db.MigrateSchema(ctx, "audit", store.PortableSchema(migrations)); err != nil {
 		return nil, err
 	}
 	return &Log{db: db, now: time.Now}, nil
@@ -115,9 +115,9 @@ func (l *Log) List(ctx context.Context, f Filter) ([]Entry, error) {
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	limit := f.Limit
+	limit := int64(f.Limit)
 	if limit <= 0 {
-		limit = -1
+		limit = store.NoLimit
 	}
 	rows, err := l.db.QueryContext(ctx, q+" ORDER BY id DESC LIMIT ?", append(args, limit)...)
 	if err != nil {

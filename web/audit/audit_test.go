@@ -2,20 +2,15 @@ package audit
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/mailtower/mailtower/store"
+	"github.com/mailtower/mailtower/store/storetest"
 )
 
 func TestRecordAndList(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.OpenFile(filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := storetest.Open(t)
 	l, err := Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)

@@ -68,7 +68,7 @@ type Store struct {
 
 // Open migrates the request table.
 func Open(ctx context.Context, db *store.DB) (*Store, error) {
-	if err := db.Migrate(ctx, "releasereq", migrations); err != nil {
+	if err := db.MigrateSchema(ctx, "releasereq", store.PortableSchema(migrations)); err != nil {
 		return nil, err
 	}
 	return &Store{db: db, now: time.Now}, nil
@@ -80,8 +80,8 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 // Ask records a pending request; asking again while one is pending for
 // the same message and recipient changes nothing (created is false).
 func (s *Store) Ask(ctx context.Context, r Request) (created bool, err error) {
-	res, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO release_requests
-		(message, recipient, domain, remember, requested_by, requested_at) VALUES (?, ?, ?, ?, ?, ?)`,
+	res, err := s.db.ExecContext(ctx, `INSERT INTO release_requests
+		(message, recipient, domain, remember, requested_by, requested_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		r.Message, r.Recipient, r.Domain, r.Remember, r.RequestedBy, s.now().Unix())
 	if err != nil {
 		return false, fmt.Errorf("release request %s for %s: %w", r.Message, r.Recipient, err)

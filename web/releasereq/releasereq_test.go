@@ -4,16 +4,12 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/mailtower/mailtower/store"
+	"github.com/mailtower/mailtower/store/storetest"
 )
 
 func TestRequests(t *testing.T) {
 	ctx := t.Context()
-	db, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := storetest.Open(t) // SQLite, or PostgreSQL under scripts/test-postgres.sh
 	s, err := Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,66 @@
+// Package storetest opens the database of a unit test: a fresh SQLite
+// file by default, or, when MAILTOWER_TEST_POSTGRES holds the URL of a
+// PostgreSQL database the test may create databases from (see
+// scripts/test-postgres.sh), a fresh PostgreSQL database dropped after
+// the test. The same tests thus run against both engines.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"testing"
+
+	"github.com/mailtower/mailtower/store"
+	"github.com/mailtower/mailtower/store/pgtest"
+)
+
+// EnvPostgres names the environment variable that switches the tests to
+// PostgreSQL.
+const EnvPostgres = "MAILTOWER_TEST_POSTGRES"
+
+// Postgres reports whether the tests run against PostgreSQL.
+func Postgres() bool { return os.Getenv(EnvPostgres) != "" }
+
+// Open returns an empty database for t, closed (and on PostgreSQL
+// dropped) when t ends.
+func Open(t testing.TB) *store.DB {
+	t.Helper()
+	db, err := OpenErr(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// OpenErr is Open returning its error.
+func OpenErr(t testing.TB) (*store.DB, error) {
+	admin := os.Getenv(EnvPostgres)
+	if admin == "" {
+		db, err := store.Open(t.TempDir())
+		if err == nil {
+			t.Cleanup(func() { db.Close() })
+		}
+		return db, err
+	}
+	ctx := context.Background()
+	var b [6]byte
+	rand.Read(b[:])
+	name := "test_" + hex.EncodeToString(b[:])
+	u, err := pgtest.CreateDatabase(ctx, admin, name)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.OpenPostgres(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() {
+		db.Close()
+		if err := pgtest.DropDatabase(context.Background(), admin, name); err != nil {
+			t.Log(err)
+		}
+	})
+	return db, nil
+}
