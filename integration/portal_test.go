@@ -98,6 +98,7 @@ func TestPortalBrowser(t *testing.T) {
 		if err := chromedp.Do(c, steps...); err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
+		settingsChanged() // a step may have changed settings: the next message waits until they are seen
 	}
 	var secret, text, page string
 
