@@ -55,6 +55,7 @@ func transact(t *testing.T, addr, localIP, from string, rcpts []string, size int
 // transactMsg is transact sending msg (nil: a short clean message).
 func transactMsg(t *testing.T, addr, localIP, from string, rcpts []string, size int64, msg []byte) transaction {
 	t.Helper()
+	awaitSettingsVisible()
 	d := net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(localIP)}}
 	conn, err := d.Dial("tcp", addr)
 	if err != nil {

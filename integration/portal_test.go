@@ -98,6 +98,7 @@ func TestPortalBrowser(t *testing.T) {
 		if err := chromedp.Do(c, steps...); err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
+		settingsChanged() // a step may have changed settings: the next message waits until they are seen
 	}
 	var secret, text, page string
 
@@ -110,8 +111,11 @@ func TestPortalBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#continue")), chromedp.WaitVisible(chromedp.CSS("#items")))
 
 	// The message is found, previewed as text, released.
-	run("find", chromedp.SendKeys(chromedp.CSS(`input[name="q"]`), "pineapple"), chromedp.Submit(chromedp.CSS(`input[name="q"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#items")), into(&text, chromedp.Text(chromedp.CSS("#items"))), shot("quarantine"))
+	// The list before and after the search both hold #items: wait for the
+	// new document, never read the old one while it is being replaced.
+	run("find", chromedp.SendKeys(chromedp.CSS(`input[name="q"]`), "pineapple"), markStale,
+		chromedp.Submit(chromedp.CSS(`input[name="q"]`)), chromedp.WaitVisible(chromedp.CSS(fresh("#items"))),
+		into(&text, chromedp.Text(chromedp.CSS(fresh("#items")))), shot("quarantine"))
 	if !strings.Contains(text, "Pineapple shipment 17") || strings.Contains(text, "For Erin only") {
 		t.Fatalf("carol's search shows:\n%s", text)
 	}
@@ -293,6 +297,13 @@ func discard[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
 	var v T
 	return into(&v, a)
 }
+
+// markStale marks the page shown now, so that fresh can tell the page a
+// form submission loads from it.
+var markStale = discard(chromedp.Evaluate[bool](`(document.documentElement.dataset.stale = "1", true)`))
+
+// fresh selects sel on a page loaded after markStale only.
+func fresh(sel string) string { return "html:not([data-stale]) " + sel }
 
 // into runs a, then stores its value in dst.
 func into[T any](dst *T, a chromedp.Action[T]) chromedp.Action[chromedp.Void] {

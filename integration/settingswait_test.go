@@ -32,9 +32,13 @@ func noteSettingsChange(args []string) {
 		changes = true
 	}
 	if changes {
-		lastSettingsChange.Store(time.Now().UnixNano())
+		settingsChanged()
 	}
 }
+
+// settingsChanged records that settings may have changed just now (a
+// CLI command, or a browser step on the portal).
+func settingsChanged() { lastSettingsChange.Store(time.Now().UnixNano()) }
 
 // awaitSettingsVisible returns once the last settings change is visible
 // to the running daemons, so a message sent next meets the new settings,
