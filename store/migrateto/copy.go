@@ -9,19 +9,14 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
 )
 
-// maxParams bounds the parameters of one INSERT (PostgreSQL allows
-// 65535) and maxRows its rows: large enough that the round trips do not
-// dominate, small enough to hold in memory.
-const (
-	maxParams = 60000
-	maxRows   = 1000
-)
-
-// copyTable copies every row of t from rtx (SQLite) to tx (PostgreSQL)
-// in multi-row INSERTs.
-func copyTable(ctx context.Context, rtx, tx *sql.Tx, t table) (TableCount, error) {
+// copyTable copies every row of t from rtx (SQLite) into the PostgreSQL
+// session conn, inside the transaction open on it, with COPY (pgx's
+// CopyFrom: the rows stream, nothing is held in memory).
+func copyTable(ctx context.Context, rtx *sql.Tx, conn *sql.Conn, t table) (TableCount, error) {
 	c := TableCount{Table: t.name}
 	if len(t.columns) == 0 {
 		return c, nil
@@ -35,54 +30,72 @@ func copyTable(ctx context.Context, rtx, tx *sql.Tx, t table) (TableCount, error
 		return c, fmt.Errorf("migrate-to: read %s: %w", t.name, err)
 	}
 	defer rows.Close()
-	batch := min(maxRows, maxParams/len(cols))
-	head := `INSERT INTO ` + quote(t.name) + ` (` + strings.Join(cols, ", ") + `) VALUES `
-	one := `(` + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + `)`
-	var args []any
-	n := 0
-	flush := func() error {
-		if n == 0 {
-			return nil
+	src := newSource(rows, t, &c)
+	err = conn.Raw(func(dc any) error {
+		pc, ok := dc.(interface{ PgxConn() *pgx.Conn })
+		if !ok {
+			return fmt.Errorf("%T is not a pgx connection", dc)
 		}
-		q := head + strings.TrimSuffix(strings.Repeat(one+", ", n), ", ")
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("migrate-to: write %s (rows %d to %d): %w", t.name, c.Rows-int64(n)+1, c.Rows, err)
-		}
-		args, n = args[:0], 0
-		return nil
+		_, err := pc.PgxConn().CopyFrom(ctx, pgx.Identifier{t.name}, t.columns, src)
+		return err
+	})
+	if err != nil {
+		return c, fmt.Errorf("migrate-to: write %s (at row %d): %w", t.name, c.Rows, err)
 	}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return c, fmt.Errorf("migrate-to: read %s: %w", t.name, err)
-		}
-		for i, v := range vals {
-			cv, repaired, err := convert(v, t.types[i])
-			if err != nil {
-				return c, fmt.Errorf("migrate-to: %s.%s of row %d: %w", t.name, t.columns[i], c.Rows+1, err)
-			}
-			if repaired {
-				c.Repaired++
-			}
-			args = append(args, cv)
-		}
-		n++
-		c.Rows++
-		if n == batch {
-			if err := flush(); err != nil {
-				return c, err
-			}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return c, fmt.Errorf("migrate-to: read %s: %w", t.name, err)
-	}
-	return c, flush()
+	return c, nil
 }
+
+// source feeds SQLite rows, converted, to CopyFrom.
+type source struct {
+	rows       *sql.Rows
+	t          table
+	c          *TableCount
+	vals, ptrs []any
+	out        []any
+	err        error
+}
+
+func newSource(rows *sql.Rows, t table, c *TableCount) *source {
+	s := &source{rows: rows, t: t, c: c, vals: make([]any, len(t.columns)),
+		ptrs: make([]any, len(t.columns)), out: make([]any, len(t.columns))}
+	for i := range s.vals {
+		s.ptrs[i] = &s.vals[i]
+	}
+	return s
+}
+
+// Next reads and converts the next row.
+func (s *source) Next() bool {
+	if !s.rows.Next() {
+		if err := s.rows.Err(); err != nil {
+			s.err = fmt.Errorf("read %s: %w", s.t.name, err)
+		}
+		return false
+	}
+	if err := s.rows.Scan(s.ptrs...); err != nil {
+		s.err = fmt.Errorf("read %s: %w", s.t.name, err)
+		return false
+	}
+	for i, v := range s.vals {
+		cv, repaired, err := convert(v, s.t.types[i])
+		if err != nil {
+			s.err = fmt.Errorf("%s.%s of row %d: %w", s.t.name, s.t.columns[i], s.c.Rows+1, err)
+			return false
+		}
+		if repaired {
+			s.c.Repaired++
+		}
+		s.out[i] = cv
+	}
+	s.c.Rows++
+	return true
+}
+
+// Values is the row Next read; CopyFrom encodes it before the next call.
+func (s *source) Values() ([]any, error) { return s.out, nil }
+
+// Err is the error that ended the rows early.
+func (s *source) Err() error { return s.err }
 
 // convert turns a value as SQLite returned it (SQLite's columns take any
 // type) into one of the PostgreSQL column's type, and reports whether a

@@ -106,7 +106,14 @@ func Copy(ctx context.Context, src, dst *store.DB, opt Options) (*Report, error)
 		return nil, fmt.Errorf("migrate-to: read %s: %w", src.Path, err)
 	}
 	defer rtx.Rollback()
-	tx, err := dst.BeginTx(ctx, nil)
+	// One session: COPY (on the raw connection) and the statements of
+	// the transaction (hooks, sequences) must share it.
+	conn, err := dst.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate-to: connect to %s: %w", dst.Path, err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("migrate-to: begin on %s: %w", dst.Path, err)
 	}
@@ -121,7 +128,7 @@ func Copy(ctx context.Context, src, dst *store.DB, opt Options) (*Report, error)
 		}
 	}
 	for _, t := range plan.tables {
-		c, err := copyTable(ctx, rtx, tx, t)
+		c, err := copyTable(ctx, rtx, conn, t)
 		if err != nil {
 			return nil, err
 		}
