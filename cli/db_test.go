@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -13,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mailtower/mailtower/store/pgtest"
 	"github.com/mailtower/mailtower/store/storetest"
 )
 
@@ -59,19 +55,13 @@ func TestDBMigrateToRefuses(t *testing.T) {
 // TestDBMigrateTo runs the command against PostgreSQL: one line per
 // table with its rows, then the same as JSON with --force.
 func TestDBMigrateTo(t *testing.T) {
-	admin := os.Getenv(storetest.EnvPostgres)
-	if admin == "" {
+	if !storetest.Postgres() {
 		t.Skip("needs PostgreSQL: scripts/test-postgres.sh ./cli/")
 	}
-	ctx := context.Background()
-	var b [6]byte
-	rand.Read(b[:])
-	name := "cli_" + hex.EncodeToString(b[:])
-	url, err := pgtest.CreateDatabase(ctx, admin, name)
+	url, err := storetest.URL(t)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { pgtest.DropDatabase(context.Background(), admin, name) })
 	cfg, _ := dbTestConfig(t)
 	mustRun(t, cfg, "domain", "add", "x.test", "--relay", "[127.0.0.1]:25")
 	mustRun(t, cfg, "user", "add", "alice@x.test")
