@@ -68,7 +68,7 @@ func NewRootCommand() *cobra.Command {
 		newVersionCmd(g),
 		newManCmd(),
 		newWebCmd(g), newAdminCmd(g), newAuditCmd(g), newDigestCmd(g),
-		newHistoryCmd(g),
+		newHistoryCmd(g), newDBCmd(g),
 	)
 	return root
 }

@@ -73,6 +73,10 @@ func (c rebindConnector) Connect(ctx context.Context) (driver.Conn, error) {
 // and whose bool arguments become 0/1.
 type rebindConn struct{ *stdlib.Conn }
 
+// PgxConn is the pgx connection itself, for what database/sql cannot
+// do (COPY): reached through sql.Conn.Raw.
+func (c rebindConn) PgxConn() *pgx.Conn { return c.Conn.Conn() }
+
 func (c rebindConn) Prepare(query string) (driver.Stmt, error) {
 	return c.Conn.Prepare(Rebind(query))
 }

@@ -25,8 +25,8 @@ type Config struct {
 	// DataDir holds the SQLite database and the quarantine files.
 	DataDir string `toml:"data_dir" doc:"directory for the SQLite database, spool and quarantine files" default:"/var/lib/mailtower"`
 	// Database is empty (SQLite in DataDir) or the URL of a PostgreSQL
-	// database that several gateways share (docs/postgresql.md).
-	Database string `toml:"database" doc:"empty = the SQLite file in data_dir; postgres://user:password@host/db = a PostgreSQL database shared by several gateways (docs/postgresql.md)"`
+	// database that several gateways share (docs/cluster.md).
+	Database string `toml:"database" doc:"empty = the SQLite file in data_dir; postgres://user:password@host/db = a PostgreSQL database shared by several gateways (docs/cluster.md)"`
 	// Hostname is this gateway's name, used in added headers and notices.
 	Hostname string `toml:"hostname" doc:"this gateway's host name (headers, notices); empty = the system host name"`
 	// MXNames are the host names customers' MX records should point at.

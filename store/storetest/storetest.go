@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"testing"
 
@@ -44,23 +45,38 @@ func OpenErr(t testing.TB) (*store.DB, error) {
 		}
 		return db, err
 	}
+	u, err := URL(t)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.OpenPostgres(context.Background(), u)
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, nil
+}
+
+// URL creates an empty PostgreSQL database for t, dropped when t ends
+// (after the cleanups registered later, such as closing it), and
+// returns its URL; it needs MAILTOWER_TEST_POSTGRES.
+func URL(t testing.TB) (string, error) {
+	admin := os.Getenv(EnvPostgres)
+	if admin == "" {
+		return "", fmt.Errorf("storetest: %s is not set", EnvPostgres)
+	}
 	ctx := context.Background()
 	var b [6]byte
 	rand.Read(b[:])
 	name := "test_" + hex.EncodeToString(b[:])
 	u, err := pgtest.CreateDatabase(ctx, admin, name)
 	if err != nil {
-		return nil, err
-	}
-	db, err := store.OpenPostgres(ctx, u)
-	if err != nil {
-		return nil, err
+		return "", err
 	}
 	t.Cleanup(func() {
-		db.Close()
 		if err := pgtest.DropDatabase(context.Background(), admin, name); err != nil {
 			t.Log(err)
 		}
 	})
-	return db, nil
+	return u, nil
 }
