@@ -131,7 +131,7 @@ func StartHistory(ctx context.Context, a *App, log *slog.Logger) (Service, error
 	s.stop = stop
 	if path := a.Config.History.LogFile; path != "" {
 		m := a.hist.metrics
-		f := &maillog.Follower{Path: path, Log: s.log, Sink: st.LogSink(path, func(b maillog.Batch) {
+		f := &maillog.Follower{Path: path, Log: s.log, Sink: st.LogSink(followerName(a, path), func(b maillog.Batch) {
 			m.Lines(b.Lines)
 			for _, ev := range b.Events {
 				if ev.Kind == maillog.KindDelivery {
@@ -201,4 +201,15 @@ func (s *historyService) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// followerName is the key of the log follower's stored position: the log
+// file's path, and on a database several gateways share (PostgreSQL) the
+// gateway's host name before it, so that each gateway's follower keeps
+// its own position in its own Postfix's log.
+func followerName(a *App, path string) string {
+	if a.DB.IsPostgres() {
+		return Hostname(a.Config) + ":" + path
+	}
+	return path
 }

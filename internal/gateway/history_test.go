@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/mailtower/mailtower/history"
+	"github.com/mailtower/mailtower/internal/config"
 	"github.com/mailtower/mailtower/policyd"
+	"github.com/mailtower/mailtower/store/storetest"
 )
 
 // TestHistoryService: `serve`'s history service follows [history]
@@ -71,5 +73,20 @@ func TestHistoryService(t *testing.T) {
 	rows, err := h.Search(ctx, history.Filter{Verdict: history.VerdictRefused})
 	if err != nil || len(rows) != 1 || rows[0].Action != "unknown-user" {
 		t.Fatalf("refusal rows %+v %v", rows, err)
+	}
+}
+
+// TestFollowerNameSharedDatabase: on SQLite the follower's position is
+// keyed by the log's path (as stored before); on PostgreSQL, which several
+// gateways share, by host name and path, so two gateways never move each
+// other's position.
+func TestFollowerNameSharedDatabase(t *testing.T) {
+	a := &App{Config: &config.Config{Hostname: "gw1.example"}, DB: storetest.Open(t)}
+	want := "/var/log/mail.log"
+	if storetest.Postgres() {
+		want = "gw1.example:/var/log/mail.log"
+	}
+	if got := followerName(a, "/var/log/mail.log"); got != want {
+		t.Errorf("followerName = %q, want %q", got, want)
 	}
 }
