@@ -3,6 +3,7 @@
 package integration
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -14,14 +15,15 @@ const loadEvery = 200 * time.Millisecond
 
 // clusterDomains sets up the domains of the failure tests on the shared
 // database: load.test and load2.test with a user each, held.test whose
-// content is quarantined, every one relaying to sink; executables are
-// blocked.
+// content is quarantined, grey.test (catch-all, so greylisted), every one
+// relaying to sink; executables are blocked.
 func clusterDomains(t *testing.T, gw *Env, sink string) {
 	t.Helper()
 	for _, args := range [][]string{
 		{"domain", "add", "load.test", "--relay", sink},
 		{"domain", "add", "load2.test", "--relay", sink},
 		{"domain", "add", "held.test", "--relay", sink, "--content-action", "quarantine"},
+		{"domain", "add", "grey.test", "--relay", sink, "--catch-all"},
 		{"user", "add", "ann@load.test"}, {"user", "add", "ben@load2.test"}, {"user", "add", "carol@held.test"},
 		{"rule", "add", "global", "--block-filetype", "exe"},
 	} {
@@ -34,19 +36,20 @@ func clusterDomains(t *testing.T, gw *Env, sink string) {
 // through both gateways. Gateway A runs the milter alone (its Postfix
 // keeps relay tables of its own), so the outage meets the milter at the
 // end of DATA; B runs the generated configuration, so it meets the policy
-// daemon and the socketmaps at RCPT. Both answer 4xx while PostgreSQL is
-// down, nothing passes unscanned, and once it is back both take mail
-// again by themselves: the sending MTA's retries deliver every message
-// exactly once and quarantine every bad one exactly once.
+// daemon and the socketmaps at RCPT, and greylists grey.test (its
+// prepared statements outlive the outage's connections). Both answer 4xx
+// while PostgreSQL is down, nothing passes unscanned, and once it is back
+// both take mail again by themselves: the sending MTA's retries deliver
+// every message exactly once and quarantine every bad one exactly once.
 func TestClusterPostgresOutage(t *testing.T) {
 	begin := time.Now()
 	pg, url := startPostgres(t)
 	a := NewEnv(t, EnvOptions{Domains: []string{"load.test", "load2.test", "held.test"}, NoClamd: true, NoSpamd: true, Database: url})
 	b := newClusterEnv(t, url)
 	clusterDomains(t, a, a.Sink.Addr())
-	mta := startSenderMTA(t, map[string][]*Env{"load.test": {a, b}, "load2.test": {b, a}, "held.test": {a, b}})
+	mta := startSenderMTA(t, map[string][]*Env{"load.test": {a, b}, "load2.test": {b, a}, "held.test": {a, b}, "grey.test": {b}})
 	t.Logf("two gateways and the sending MTA up after %s", time.Since(begin).Round(time.Millisecond))
-	load := startLoad("pgdown", mta.Addr(), loadEvery, []string{"ann@load.test", "ben@load2.test"}, "carol@held.test")
+	load := startLoad("pgdown", mta.Addr(), loadEvery, []string{"ann@load.test", "ben@load2.test", "dora@grey.test"}, "carol@held.test")
 	if !waitFor(20*time.Second, func() bool { return a.Sink.Count() >= 5 }) {
 		t.Fatalf("no mail flows before the outage: %d delivered", a.Sink.Count())
 	}
@@ -145,6 +148,12 @@ func TestClusterGatewayKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkDeliveredOnce(t, a.Sink, sent, mta, a.Postfix, b.Postfix)
+	refused := fmt.Sprintf("connect to 127.0.0.1[127.0.0.1]:%d: Connection refused", a.Postfix.SMTPPort)
+	if n := mta.LogCount(refused); n == 0 {
+		t.Errorf("the sending MTA never found A dead: the load did not meet the kill")
+	} else {
+		t.Logf("the sending MTA found A dead %d times and went on to B", n)
+	}
 	if n := messageIDs(a.Sink)[early.ID]; n != 1 {
 		t.Errorf("released message delivered %d times, want once", n)
 	}
