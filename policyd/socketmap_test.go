@@ -132,12 +132,7 @@ func TestReadNetstring(t *testing.T) {
 func TestSocketmapRoutesFromCacheWhileSettingsUnreadable(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if err := f.st.UpdateDomain(ctx, "valid.example", func(d *settings.Domain) error {
-		d.TLS = settings.TLSVerify
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	f.verifyTLS(ctx, "valid.example")
 	for _, req := range []string{"transport valid.example", "domains valid.example", "domains other.example", "tls valid.example"} {
 		f.d.Socketmap.Lookup(ctx, []byte(req))
 	}
