@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-smtp"
 )
 
 // loadEvery is the pace of the failure tests' loads: five messages a
@@ -37,7 +39,9 @@ func clusterDomains(t *testing.T, gw *Env, sink string) {
 // keeps relay tables of its own), so the outage meets the milter at the
 // end of DATA; B runs the generated configuration, so it meets the policy
 // daemon and the socketmaps at RCPT, and greylists grey.test (its
-// prepared statements outlive the outage's connections). Both answer 4xx
+// prepared statements outlive the outage's connections). Mail B queued
+// before the outage (the customer's server refused for a moment) goes out
+// during it. Both answer 4xx
 // while PostgreSQL is down, nothing passes unscanned, and once it is back
 // both take mail again by themselves: the sending MTA's retries deliver
 // every message exactly once and quarantine every bad one exactly once.
@@ -52,6 +56,14 @@ func TestClusterPostgresOutage(t *testing.T) {
 	load := startLoad("pgdown", mta.Addr(), loadEvery, []string{"ann@load.test", "ben@load2.test", "dora@grey.test"}, "carol@held.test")
 	if !waitFor(20*time.Second, func() bool { return a.Sink.Count() >= 5 }) {
 		t.Fatalf("no mail flows before the outage: %d delivered", a.Sink.Count())
+	}
+	// The customer's server refuses for a moment, so that B holds mail in
+	// its queue when the outage begins.
+	a.Sink.SetRcptReply(func(string) *smtp.SMTPError {
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "busy"}
+	})
+	if !waitFor(20*time.Second, func() bool { q, err := b.Postfix.Queue(); return err == nil && len(q) > 0 }) {
+		t.Fatal("B queued nothing while the customer's server refused")
 	}
 	if err := pg.Stop(); err != nil {
 		t.Fatal(err)
@@ -69,6 +81,22 @@ func TestClusterPostgresOutage(t *testing.T) {
 		t.Errorf("B with PostgreSQL down: RCPT %v, want 4xx", r)
 	}
 	t.Logf("with PostgreSQL down: A end of DATA %v; B RCPT %v", ra.Data, rb.Rcpt["ben@load2.test"])
+	// Mail B had queued goes out during the outage: its next hops come
+	// from the socketmap, which answers with the domains it knew.
+	a.Sink.SetRcptReply(nil)
+	for _, pf := range []*Postfix{a.Postfix, b.Postfix} {
+		if err := pf.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var q []QueueEntry
+	if !waitFor(time.Until(stopped.Add(9*time.Second)), func() bool {
+		var err error
+		q, err = b.Postfix.Queue()
+		return err == nil && len(q) == 0
+	}) {
+		t.Errorf("B's queued mail did not go out during the outage: %+v", q)
+	}
 	time.Sleep(time.Until(stopped.Add(10 * time.Second)))
 	delivered := a.Sink.Count()
 	if err := pg.Start(); err != nil {
