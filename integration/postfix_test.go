@@ -150,7 +150,14 @@ func (pf *Postfix) Start(o PostfixOptions) error {
 	if _, err := run("postfix", "-c", dir, "check"); err != nil {
 		return fmt.Errorf("postfix: %w", err)
 	}
-	pf.master, err = startProc("postfix", pf.Log, "/usr/lib/postfix/sbin/master", "-c", dir, "-d")
+	return pf.startMaster()
+}
+
+// startMaster runs master on the written configuration and waits until
+// its listeners accept connections.
+func (pf *Postfix) startMaster() error {
+	var err error
+	pf.master, err = startProc("postfix", pf.Log, "/usr/lib/postfix/sbin/master", "-c", pf.Dir, "-d")
 	if err != nil {
 		return err
 	}

@@ -107,6 +107,10 @@ func (c *genLRU[V]) get(ctx context.Context, key string, load func() (V, error))
 	return v, nil
 }
 
+// peek returns the value cached for key whatever the generation: the
+// last known answer, for when the generation cannot be read.
+func (c *genLRU[V]) peek(key string) (V, bool) { return c.cache.Peek(key) }
+
 // aliasCache caches "is this address an alias" (policy.AliasSource):
 // the policy core asks it for an address and its +ext-less form.
 type aliasCache struct {
@@ -155,6 +159,11 @@ func newDomainCache(src DomainSource, gen *Generation, size int) (*domainCache, 
 	}
 	return &domainCache{src: src, lru: c}, nil
 }
+
+// lastKnown returns name's record (nil: not a customer domain) as cached
+// before the settings became unreadable; ok is false when the cache has
+// no answer for name.
+func (c *domainCache) lastKnown(name string) (d *settings.Domain, ok bool) { return c.lru.peek(name) }
 
 // get returns the domain, or nil when it is not a customer domain.
 func (c *domainCache) get(ctx context.Context, name string) (*settings.Domain, error) {

@@ -138,7 +138,7 @@ func (m *Socketmap) Lookup(ctx context.Context, req []byte) string {
 	switch name {
 	case MapDomains:
 		var d *settings.Domain
-		d, err = m.domain(ctx, key)
+		d, err = m.routingDomain(ctx, key)
 		if found = d != nil; found {
 			value = d.Name
 		}
@@ -149,7 +149,7 @@ func (m *Socketmap) Lookup(ctx context.Context, req []byte) string {
 		if _, domain, ok := address.Split(key); ok {
 			key = domain
 		}
-		d, err = m.domain(ctx, key)
+		d, err = m.routingDomain(ctx, key)
 		if found = d != nil; found {
 			value = d.PostfixNextHop()
 		}
@@ -184,6 +184,27 @@ func (m *Socketmap) domain(ctx context.Context, key string) (*settings.Domain, e
 		return nil, nil
 	}
 	return m.domains.get(ctx, name)
+}
+
+// routingDomain is domain for the routing tables (domains, transport).
+// While the settings cannot be read (the database is down) it answers
+// with the record cached before: Postfix keeps delivering the mail it has
+// queued, and its address resolver does not keep a failure after the
+// database is back (its client caches a failed answer for 30 s). New mail
+// is still refused for the time being: the recipients table and the
+// policy daemon answer temporary failures.
+func (m *Socketmap) routingDomain(ctx context.Context, key string) (*settings.Domain, error) {
+	d, err := m.domain(ctx, key)
+	if err == nil {
+		return d, nil
+	}
+	if name, nerr := settings.NormalizeDomain(key); nerr == nil {
+		if last, ok := m.domains.lastKnown(name); ok {
+			m.cfg.Logger.Warn("socketmap: settings unreadable, answering with the last known domain", "key", key, "err", err)
+			return last, nil
+		}
+	}
+	return nil, err
 }
 
 // recipient answers relay_recipient_maps. Postfix asks a socketmap with

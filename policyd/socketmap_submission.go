@@ -37,7 +37,14 @@ func (m *Socketmap) tlsPolicy(ctx context.Context, key string) (string, bool, er
 	}
 	policies, err := m.tls.get(ctx, "", func() (map[string]settings.TLSPolicy, error) { return m.cfg.TLS(ctx) })
 	if err != nil {
-		return "", false, err
+		// As routingDomain: queued mail keeps going out, with the
+		// policies known before the settings became unreadable.
+		last, ok := m.tls.peek("")
+		if !ok {
+			return "", false, err
+		}
+		m.cfg.Logger.Warn("socketmap: settings unreadable, answering with the last known TLS policies", "key", key, "err", err)
+		policies = last
 	}
 	p, ok := policies[settings.NextHopKey(key)]
 	if !ok {

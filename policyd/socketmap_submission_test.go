@@ -14,12 +14,7 @@ import (
 func TestSocketmapTLSAndSenders(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if err := f.st.UpdateDomain(ctx, "valid.example", func(d *settings.Domain) error {
-		d.TLS = settings.TLSVerify
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	f.verifyTLS(ctx, "valid.example")
 	if err := f.aliasS.Add(ctx, settings.Alias{Address: "team@valid.example", Target: "bob@valid.example, carol@valid.example, x@else.example"}); err != nil {
 		t.Fatal(err)
 	}
@@ -53,5 +48,16 @@ func TestSocketmapTLSAndSenders(t *testing.T) {
 	f.clock.Add(time.Second) // past the generation cache
 	if got := f.d.Socketmap.Lookup(ctx, []byte("tls [mx.valid.example]")); got != "OK encrypt" {
 		t.Errorf("after change: %q", got)
+	}
+}
+
+// verifyTLS makes domain require a verified TLS connection (--tls verify).
+func (f *fixture) verifyTLS(ctx context.Context, domain string) {
+	f.t.Helper()
+	if err := f.st.UpdateDomain(ctx, domain, func(d *settings.Domain) error {
+		d.TLS = settings.TLSVerify
+		return nil
+	}); err != nil {
+		f.t.Fatal(err)
 	}
 }

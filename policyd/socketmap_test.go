@@ -125,3 +125,31 @@ func TestReadNetstring(t *testing.T) {
 		}
 	}
 }
+
+// With the settings unreadable (the database down), the routing and TLS
+// tables answer with what they knew, so that queued mail keeps going out;
+// recipients, and domains never looked up, get TEMP: new mail waits.
+func TestSocketmapRoutesFromCacheWhileSettingsUnreadable(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.verifyTLS(ctx, "valid.example")
+	for _, req := range []string{"transport valid.example", "domains valid.example", "domains other.example", "tls valid.example"} {
+		f.d.Socketmap.Lookup(ctx, []byte(req))
+	}
+	if err := f.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(2 * time.Second) // past the cached generation
+	for _, tc := range []struct{ req, want string }{
+		{"transport bob@valid.example", "OK smtp:[mx.valid.example]:25"},
+		{"domains valid.example", "OK valid.example"},
+		{"domains other.example", "NOTFOUND "},
+		{"tls [mx.valid.example]", "OK verify"},
+		{"domains catch.example", "TEMP settings look-up failed"},
+		{"recipients bob@valid.example", "TEMP settings look-up failed"},
+	} {
+		if got := f.d.Socketmap.Lookup(ctx, []byte(tc.req)); got != tc.want {
+			t.Errorf("%q: got %q, want %q", tc.req, got, tc.want)
+		}
+	}
+}

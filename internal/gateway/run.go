@@ -36,7 +36,8 @@ func Serve() []Starter {
 	return []Starter{StartMetrics, StartHistory, StartMilter, StartPolicyd, StartSASL, StartPurge, StartWeb}
 }
 
-// Run loads the configuration with load, opens the app, starts the
+// Run loads the configuration with load, opens the app (waiting for a
+// PostgreSQL server that is not up yet: openWaiting), starts the
 // services and handles signals until SIGTERM or SIGINT: SIGHUP loads the
 // configuration again and reloads every service (a bad file keeps the
 // running one). name is the mode logged at start.
@@ -48,7 +49,10 @@ func Run(ctx context.Context, load func() (*config.Config, error), name string, 
 	if err != nil {
 		return err
 	}
-	a, err := Open(ctx, cfg)
+	log, flushLog := mlog.NewDaemon(os.Stderr, cfg.Log.Level, cfg.Log.Format)
+	defer flushLog()
+	slog.SetDefault(log)
+	a, err := openWaiting(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -56,9 +60,6 @@ func Run(ctx context.Context, load func() (*config.Config, error), name string, 
 	if a.Metrics, err = NewMetrics(); err != nil {
 		return err
 	}
-	log, flushLog := mlog.NewDaemon(os.Stderr, a.Config.Log.Level, a.Config.Log.Format)
-	defer flushLog()
-	slog.SetDefault(log)
 	var services []Service
 	for _, start := range starters {
 		s, err := start(ctx, a, log)
