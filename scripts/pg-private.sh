@@ -4,8 +4,9 @@
 # refuses root), starts it on a free loopback port with trust
 # authentication and sets PG_URL to the URL of its "postgres" database
 # (an admin URL: CREATE DATABASE works through it); pg_stop stops it and
-# removes the directory. fsync is off: the server is for tests and
-# benchmarks, never for data that must survive.
+# removes the directory. fsync is off (the server is for tests, never
+# for data that must survive) unless PG_FSYNC=on: benchmarks that stand
+# for a production server, which waits for its WAL on disk at commit.
 #
 #   . scripts/pg-private.sh; pg_start; trap pg_stop EXIT
 #   pg_createdb NAME    # prints the URL of a new empty database NAME
@@ -23,7 +24,7 @@ pg_start() {
 	pg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	"${pg_as[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U mailtower --auth=trust -E UTF8 --no-sync >/dev/null
 	"${pg_as[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
-		-o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
+		-o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-off} -c max_connections=300" start >/dev/null
 	PG_URL="postgres://mailtower@127.0.0.1:$pg_port/postgres?sslmode=disable"
 }
 
