@@ -24,10 +24,11 @@ type logProbe struct {
 }
 
 // newLogProbe reads the follower's position from mailtower's database
-// (SQLite in WAL mode: a second reader does not disturb serve).
+// (SQLite in WAL mode, or PostgreSQL: a second reader does not disturb
+// serve).
 func newLogProbe(t *testing.T, e *Env) *logProbe {
 	t.Helper()
-	db, err := store.Open(e.Mailtower.DataDir)
+	db, err := store.OpenDatabase(context.Background(), e.Mailtower.DataDir, e.Mailtower.Database)
 	if err != nil {
 		t.Fatal(err)
 	}
