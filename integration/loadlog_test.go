@@ -12,7 +12,6 @@ import (
 
 	"github.com/mailtower/mailtower/history"
 	"github.com/mailtower/mailtower/history/maillog"
-	"github.com/mailtower/mailtower/store"
 )
 
 // logProbe compares the rate Postfix writes its log at with the rate the
@@ -28,12 +27,7 @@ type logProbe struct {
 // serve).
 func newLogProbe(t *testing.T, e *Env) *logProbe {
 	t.Helper()
-	db, err := store.OpenDatabase(context.Background(), e.Mailtower.DataDir, e.Mailtower.Database)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	h, err := history.Open(context.Background(), db)
+	h, err := history.Open(context.Background(), e.openDB(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,31 +36,42 @@ func Open(t testing.TB) *store.DB {
 
 // OpenErr is Open returning its error.
 func OpenErr(t testing.TB) (*store.DB, error) {
-	admin := os.Getenv(EnvPostgres)
-	if admin == "" {
+	if !Postgres() {
 		db, err := store.Open(t.TempDir())
 		if err == nil {
 			t.Cleanup(func() { db.Close() })
 		}
 		return db, err
 	}
-	ctx := context.Background()
+	u, err := CreateDatabase(t, "test_")
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.OpenPostgres(context.Background(), u)
+	if err != nil {
+		return nil, err
+	}
+	// Cleanups run last added first: the handle closes before the drop.
+	t.Cleanup(func() { db.Close() })
+	return db, nil
+}
+
+// CreateDatabase creates an empty database, named prefix and random
+// letters, on the server MAILTOWER_TEST_POSTGRES names, drops it when t
+// ends, and returns its URL (for tests that hand a URL to a daemon).
+func CreateDatabase(t testing.TB, prefix string) (string, error) {
+	admin := os.Getenv(EnvPostgres)
 	var b [6]byte
 	rand.Read(b[:])
-	name := "test_" + hex.EncodeToString(b[:])
-	u, err := pgtest.CreateDatabase(ctx, admin, name)
+	name := prefix + hex.EncodeToString(b[:])
+	u, err := pgtest.CreateDatabase(context.Background(), admin, name)
 	if err != nil {
-		return nil, err
-	}
-	db, err := store.OpenPostgres(ctx, u)
-	if err != nil {
-		return nil, err
+		return "", err
 	}
 	t.Cleanup(func() {
-		db.Close()
 		if err := pgtest.DropDatabase(context.Background(), admin, name); err != nil {
 			t.Log(err)
 		}
 	})
-	return db, nil
+	return u, nil
 }
