@@ -194,6 +194,7 @@ func NewEnv(t testing.TB, o EnvOptions) *Env {
 		historyLog = e.Postfix.MailLog
 	}
 	// The config is written even without the milter: the CLI needs it.
+	o.Database = envDatabase(t, o)
 	e.Mailtower, err = writeMailtowerConfig(e.sub(t, "mailtower"), MailtowerOptions{
 		ClamdAddr: e.clamdAddr(o), SpamdAddr: e.spamdAddr(o),
 		ReinjectAddr: e.Postfix.ReinjectConfig(), Extra: o.MailtowerExtra, Database: o.Database, LogLevel: o.LogLevel, SASLExtra: o.SASLExtra, HistoryLog: historyLog,

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/mailtower/mailtower/history/maillog"
-	"github.com/mailtower/mailtower/store"
 )
 
 // TestHistoryFollowerRestartRotation: under a steady stream of mail,
@@ -127,11 +126,7 @@ func TestHistoryFollowerRestartRotation(t *testing.T) {
 	}
 	// The follower commits shortly after the line; wait until the
 	// history has as many as the logs, then compare.
-	db, err := store.OpenFile(filepath.Join(e.Mailtower.DataDir, store.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := e.openDB(t)
 	want := 0
 	for _, n := range inLog {
 		want += n

@@ -25,7 +25,9 @@ import (
 // Knobs (environment): LOAD_MESSAGES (2000), LOAD_SESSIONS (20),
 // LOAD_SIZE (10240 bytes of payload), LOAD_ROUNDS (2; the phases
 // alternate), LOAD_SCANNERS ("" = built-in scanning only; "clamd",
-// "spamd" or "clamd,spamd" adds the engines).
+// "spamd" or "clamd,spamd" adds the engines), LOAD_POSTGRES (set: a
+// second gateway, its own Postfix and mailtower, on a private PostgreSQL
+// server adds a fourth phase, compared with mailtower on SQLite).
 func TestLoad(t *testing.T) {
 	messages, sessions := envInt("LOAD_MESSAGES", 2000), envInt("LOAD_SESSIONS", 20)
 	size, rounds := envInt("LOAD_SIZE", 10240), envInt("LOAD_ROUNDS", 2)
@@ -38,36 +40,35 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer noop.close()
-	e := NewEnv(t, EnvOptions{
+	opts := EnvOptions{
 		Domains: []string{"load.test"},
 		NoClamd: !strings.Contains(scanners, "clamd"),
 		NoSpamd: !strings.Contains(scanners, "spamd"),
 		// Debug logging of every message would measure the log writer.
 		LogLevel:    "info",
 		ExtraMaster: noop.masterEntry(),
-	})
+	}
+	e := NewEnv(t, opts)
 	e.Sink.SetDiscard(true)
 	e.addDomain(t, "load.test")
 
 	fmt.Printf("load: %d messages of %d bytes, %d sessions, %d rounds, scanners: %s\n",
 		messages, size, sessions, rounds, orBuiltin(scanners))
-	phases := []struct {
-		name string
-		addr string
-		sum  phaseResult
-		log  logRates
-	}{
-		{"without milter", e.Postfix.ReinjectAddr(), phaseResult{}, logRates{}},
-		{"no-op milter", noop.smtpAddr(), phaseResult{}, logRates{}},
-		{"with mailtower", e.Postfix.Addr(), phaseResult{}, logRates{}},
-	}
 	// The mail history's follower reads Postfix's log in every phase.
 	probe := newLogProbe(t, e)
+	phases := []loadPhaseSpec{
+		{name: "without milter", addr: e.Postfix.ReinjectAddr(), env: e, probe: probe},
+		{name: "no-op milter", addr: noop.smtpAddr(), env: e, probe: probe},
+		{name: "with mailtower", addr: e.Postfix.Addr(), env: e, probe: probe},
+	}
+	if os.Getenv("LOAD_POSTGRES") != "" {
+		phases = append(phases, postgresLoadPhase(t, opts))
+	}
 	for r := 1; r <= rounds; r++ {
 		for i := range phases {
 			p := &phases[i]
 			var res phaseResult
-			lr := probe.measureLog(t, func() { res = loadPhase(t, e, p.addr, messages, sessions, size) })
+			lr := p.probe.measureLog(t, func() { res = loadPhase(t, p.env, p.addr, messages, sessions, size) })
 			fmt.Printf("round %d %s\n        %s\n", r, res.line(p.name), lr.line())
 			p.sum.add(res)
 			p.log.add(lr)
@@ -95,6 +96,9 @@ func TestLoad(t *testing.T) {
 		base.perMsg(base.postfix)/(with.perMsg(with.postfix)+with.perMsg(with.mt)))
 	fmt.Printf("Postfix CPU per message: %.2f ms without milter, %.2f with a no-op milter, %.2f with mailtower (+ mailtower's own %.2f)\n",
 		base.perMsg(base.postfix), nop.perMsg(nop.postfix), with.perMsg(with.postfix), with.perMsg(with.mt))
+	if len(phases) > 3 {
+		printPostgresRatios(with, phases[3].sum)
+	}
 	if rss := peakRSS(e.Mailtower.p.cmd.Process.Pid); rss != "" {
 		fmt.Printf("mailtower serve peak RSS (VmHWM): %s\n", rss)
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/mailtower/mailtower/history"
 	"github.com/mailtower/mailtower/history/maillog"
-	"github.com/mailtower/mailtower/store"
 )
 
 // logProbe compares the rate Postfix writes its log at with the rate the
@@ -24,15 +23,11 @@ type logProbe struct {
 }
 
 // newLogProbe reads the follower's position from mailtower's database
-// (SQLite in WAL mode: a second reader does not disturb serve).
+// (SQLite in WAL mode, or PostgreSQL: a second reader does not disturb
+// serve).
 func newLogProbe(t *testing.T, e *Env) *logProbe {
 	t.Helper()
-	db, err := store.Open(e.Mailtower.DataDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	h, err := history.Open(context.Background(), db)
+	h, err := history.Open(context.Background(), e.openDB(t))
 	if err != nil {
 		t.Fatal(err)
 	}

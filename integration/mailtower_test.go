@@ -17,6 +17,7 @@ import (
 type Mailtower struct {
 	Config        string // path of mailtower.toml
 	DataDir       string
+	Database      string // the database key: "" (SQLite in DataDir) or a postgres:// URL
 	MilterPort    int
 	PolicyPort    int
 	SocketmapPort int
@@ -65,6 +66,7 @@ func writeMailtowerConfig(dir string, o MailtowerOptions) (*Mailtower, error) {
 		SubmissionPort:  ports[4],
 		SubmissionsPort: ports[5],
 		Log:             filepath.Join(dir, "mailtower.log"),
+		Database:        o.Database,
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "data_dir = %q\nhostname = \"gw.mailtower.test\"\n", m.DataDir)

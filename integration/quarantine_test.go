@@ -13,7 +13,6 @@ import (
 
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/scan"
-	"github.com/mailtower/mailtower/store"
 )
 
 // quarantineJSON is `quarantine list --json` with the fields these tests
@@ -196,11 +195,7 @@ func TestQuarantineReleaseLifecycle(t *testing.T) {
 func TestQuarantineReleaseRefusedByPostfix(t *testing.T) {
 	e := NewEnv(t, EnvOptions{NoMilter: true, NoClamd: true, NoSpamd: true})
 	e.addDomain(t, "quarantine.test")
-	db, err := store.Open(e.Mailtower.DataDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := e.openDB(t)
 	q, err := quarantine.Open(context.Background(), db, e.Mailtower.DataDir, quarantine.Retention{Virus: time.Hour, Spam: time.Hour, Content: time.Hour})
 	if err != nil {
 		t.Fatal(err)

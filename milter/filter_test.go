@@ -21,6 +21,7 @@ import (
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
 	"github.com/mailtower/mailtower/store"
+	"github.com/mailtower/mailtower/store/storetest"
 )
 
 // keywordScanner finds spam, a virus or fails depending on body keywords.
@@ -93,11 +94,7 @@ func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t) // SQLite, or PostgreSQL under scripts/test-postgres.sh
 	st, err := settings.NewSQLStore(ctx, db)
 	if err != nil {
 		t.Fatal(err)

@@ -9,10 +9,18 @@
 # own user.
 #
 #   scripts/bench-policyd.sh     # DUR=10s CONNS=50 RATE=200 HIGHRATE=2000 by default
+#
+# With --postgres: mailtower on SQLite against mailtower on a private
+# PostgreSQL server (scripts/pg-private.sh) instead of postgrey, in the
+# same run: ROUNDS (3) alternating saturation runs, each printing the
+# ratio postgres/sqlite, then both paced at RATE.
 set -euo pipefail
 DUR=${DUR:-10s}
 CONNS=${CONNS:-50}
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--postgres" ]; then
+	exec bash scripts/bench-policyd-pg.sh
+fi
 
 if ! command -v postgrey >/dev/null; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y postgrey >/dev/null

@@ -34,6 +34,7 @@ packages=(
 	qpdf poppler-utils genisoimage mtools dosfstools  # test PDFs, ISO and FAT images (scan/rules/testdata/formats/make-documents.sh)
 	sqlite3          # inspecting the database
 	postgresql-15    # the shared PostgreSQL store: scripts/test-postgres.sh and integration/cluster_test.go start private clusters with its initdb/pg_ctl
+	                 # (its pg_trgm and unaccent extensions, used by the quarantine and history search, are part of it: no postgresql-contrib needed)
 	gcc libc6-dev    # cgo for github.com/mattn/go-sqlite3
 	make git ca-certificates curl unzip
 	ssl-cert         # the snakeoil certificate: Postfix STARTTLS and the portal's HTTPS until the admin names its own

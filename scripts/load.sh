@@ -7,8 +7,10 @@
 # history's follower read them at (the ratio, and how far it was behind).
 # Stops by itself (smtp-source sends a fixed number of messages).
 #
-# Usage: sudo scripts/load.sh [-m MESSAGES] [-s SESSIONS] [-l BYTES] [-r ROUNDS] [-e clamd,spamd]
+# Usage: sudo scripts/load.sh [-m MESSAGES] [-s SESSIONS] [-l BYTES] [-r ROUNDS] [-e clamd,spamd] [-P]
 #   defaults: -m 2000 -s 20 -l 10240 -r 2, built-in scanning only
+# With -P: a second gateway on a private PostgreSQL server adds a phase,
+#   and the ratio mailtower on PostgreSQL / on SQLite is printed.
 # With -c: real mail instead of smtp-source's (the corpus `make eval`
 #   downloads; its older two thirds learned, the newest third sent), to a
 #   no-op milter, mailtower built-in only and, with -e spamd, the default
@@ -21,9 +23,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
 
-export LOAD_MESSAGES= LOAD_SESSIONS=20 LOAD_SIZE=10240 LOAD_ROUNDS= LOAD_SCANNERS= LOAD_KIND= LOAD_CPUPROFILE=
+export LOAD_MESSAGES= LOAD_SESSIONS=20 LOAD_SIZE=10240 LOAD_ROUNDS= LOAD_SCANNERS= LOAD_KIND= LOAD_CPUPROFILE= LOAD_POSTGRES=
 TEST=TestLoad
-while getopts "m:s:l:r:e:ck:p:h" opt; do
+while getopts "m:s:l:r:e:ck:p:Ph" opt; do
 	case $opt in
 	m) LOAD_MESSAGES=$OPTARG ;;
 	s) LOAD_SESSIONS=$OPTARG ;;
@@ -33,7 +35,8 @@ while getopts "m:s:l:r:e:ck:p:h" opt; do
 	c) TEST=TestLoadCorpus ;;
 	k) LOAD_KIND=$OPTARG ;;
 	p) LOAD_CPUPROFILE=$(realpath -m "$OPTARG") ;;
-	*) sed -n '2,18p' "$0"; exit 2 ;;
+	P) LOAD_POSTGRES=1 ;;
+	*) sed -n '2,20p' "$0"; exit 2 ;;
 	esac
 done
 if [ -n "$LOAD_CPUPROFILE" ]; then

@@ -17,6 +17,7 @@ import (
 	"github.com/mailtower/mailtower/quarantine"
 	"github.com/mailtower/mailtower/settings"
 	"github.com/mailtower/mailtower/store"
+	"github.com/mailtower/mailtower/store/storetest"
 	"github.com/mailtower/mailtower/web/account"
 	"github.com/mailtower/mailtower/web/audit"
 )
@@ -28,6 +29,10 @@ import (
 // with -bench:
 //
 //	go test -run '^$' -bench PortalList -benchtime 20x ./web
+//
+// and on a private PostgreSQL server (docs/cluster-benchmarks.md):
+//
+//	scripts/test-postgres.sh -run '^$' -bench PortalList -benchtime 20x -timeout 60m ./web
 func BenchmarkPortalList(b *testing.B) {
 	rows := 1_000_000
 	if v, err := strconv.Atoi(os.Getenv("MAILTOWER_BENCH_ROWS")); err == nil && v > 0 {
@@ -35,11 +40,7 @@ func BenchmarkPortalList(b *testing.B) {
 	}
 	ctx := context.Background()
 	dir := b.TempDir()
-	db, err := store.Open(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := storetest.Open(b) // SQLite, or PostgreSQL under scripts/test-postgres.sh
 	acc, _ := account.Open(ctx, db)
 	al, _ := audit.Open(ctx, db)
 	st, _ := settings.NewSQLStore(ctx, db)

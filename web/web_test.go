@@ -21,6 +21,7 @@ import (
 	"github.com/mailtower/mailtower/scan"
 	"github.com/mailtower/mailtower/settings"
 	"github.com/mailtower/mailtower/store"
+	"github.com/mailtower/mailtower/store/storetest"
 	"github.com/mailtower/mailtower/web/account"
 	"github.com/mailtower/mailtower/web/audit"
 	"github.com/mailtower/mailtower/web/releasereq"
@@ -68,12 +69,9 @@ func newPortal(t testing.TB) *portal {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t) // SQLite, or PostgreSQL under scripts/test-postgres.sh
 	p := &portal{t: t, db: db, ids: map[string]string{}, secrets: map[string]string{}, dns: newFakeResolver()}
+	var err error
 	if p.acc, err = account.Open(ctx, db); err != nil {
 		t.Fatal(err)
 	}

@@ -37,15 +37,14 @@ func Open(t testing.TB) *store.DB {
 
 // OpenErr is Open returning its error.
 func OpenErr(t testing.TB) (*store.DB, error) {
-	admin := os.Getenv(EnvPostgres)
-	if admin == "" {
+	if !Postgres() {
 		db, err := store.Open(t.TempDir())
 		if err == nil {
 			t.Cleanup(func() { db.Close() })
 		}
 		return db, err
 	}
-	u, err := URL(t)
+	u, err := CreateDatabase(t, "test_")
 	if err != nil {
 		return nil, err
 	}
@@ -53,23 +52,23 @@ func OpenErr(t testing.TB) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Cleanups run last added first: the handle closes before the drop.
 	t.Cleanup(func() { db.Close() })
 	return db, nil
 }
 
-// URL creates an empty PostgreSQL database for t, dropped when t ends
-// (after the cleanups registered later, such as closing it), and
-// returns its URL; it needs MAILTOWER_TEST_POSTGRES.
-func URL(t testing.TB) (string, error) {
+// CreateDatabase creates an empty database, named prefix and random
+// letters, on the server MAILTOWER_TEST_POSTGRES names, drops it when t
+// ends, and returns its URL (for tests that hand a URL to a daemon).
+func CreateDatabase(t testing.TB, prefix string) (string, error) {
 	admin := os.Getenv(EnvPostgres)
 	if admin == "" {
 		return "", fmt.Errorf("storetest: %s is not set", EnvPostgres)
 	}
-	ctx := context.Background()
 	var b [6]byte
 	rand.Read(b[:])
-	name := "test_" + hex.EncodeToString(b[:])
-	u, err := pgtest.CreateDatabase(ctx, admin, name)
+	name := prefix + hex.EncodeToString(b[:])
+	u, err := pgtest.CreateDatabase(context.Background(), admin, name)
 	if err != nil {
 		return "", err
 	}
@@ -80,3 +79,6 @@ func URL(t testing.TB) (string, error) {
 	})
 	return u, nil
 }
+
+// URL is CreateDatabase for a unit test's database ("test_" names).
+func URL(t testing.TB) (string, error) { return CreateDatabase(t, "test_") }

@@ -101,7 +101,7 @@ func printRatios(results []result, baseline string) {
 		if r.name == base.name {
 			continue
 		}
-		fmt.Printf("ratio %s/%s: throughput %.1fx, p99 latency %.3f ms vs %.3f ms\n",
+		fmt.Printf("ratio %s/%s: throughput %.2fx, p99 latency %.3f ms vs %.3f ms\n",
 			r.name, base.name, r.rate()/base.rate(), ms(r.pct(0.99)), ms(base.pct(0.99)))
 	}
 }
