@@ -11,13 +11,13 @@ import (
 )
 
 // envDatabase is the database key of a new Env: o.Database when the test
-// names one; otherwise, when MAILTOWER_TEST_POSTGRES names a PostgreSQL
+// names one; "" when it asks for SQLite; otherwise, when MAILTOWER_TEST_POSTGRES names a PostgreSQL
 // server (scripts/test-postgres.sh), a fresh database on it, dropped
 // when t ends, so that the suite runs on PostgreSQL; otherwise "" (SQLite
 // in the data directory).
 func envDatabase(t testing.TB, o EnvOptions) string {
 	t.Helper()
-	if o.Database != "" || !storetest.Postgres() {
+	if o.Database != "" || o.SQLite || !storetest.Postgres() {
 		return o.Database
 	}
 	url, err := storetest.CreateDatabase(t, "it_")

@@ -131,6 +131,9 @@ type EnvOptions struct {
 	// Database is mailtower's database key: "" = SQLite in the data
 	// directory, or a postgres:// URL (cluster tests).
 	Database string
+	// SQLite keeps the gateway on SQLite even when the suite runs on
+	// PostgreSQL (a test whose subject is a SQLite gateway: migrate-to).
+	SQLite bool
 	// MailLogFile makes Postfix write its log itself (postlogd,
 	// maillog_file = DIR/postfix/maillog, which `postfix logrotate`
 	// rotates) instead of to master's standard output (postfix.log).

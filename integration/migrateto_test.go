@@ -20,6 +20,7 @@ import (
 func TestMigrateToPostgres(t *testing.T) {
 	_, url := startPostgres(t)
 	e := NewEnv(t, EnvOptions{
+		SQLite:  true, // the source of the move, also when the suite runs on PostgreSQL
 		Domains: []string{"unused.test"}, NoClamd: true,
 		MailtowerExtra: "[greylist]\ndelay = \"" + greylistDelay.String() + "\"\nretry_window = \"1h\"\n",
 		PostfixMain: []string{"relay_domains", "transport_maps", "relay_recipient_maps",
