@@ -6,10 +6,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -123,13 +125,32 @@ func dialable(addr string) error {
 // Other users of the machine could take it before we bind it; the window
 // is small and a collision shows up as a clear start-up error.
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("free port: %w", err)
+	for range portHigh - portLow {
+		p := portLow + int(nextPort.Add(1))%(portHigh-portLow)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			continue // taken by someone else
+		}
+		l.Close()
+		return p, nil
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, fmt.Errorf("free port: none free in %d-%d", portLow, portHigh)
 }
+
+// The test listeners' ports come from below Linux's ephemeral range
+// (32768-60999), each handed out once per test process: a port taken
+// from the kernel's ":0" and closed again could be given to an outgoing
+// connection (Postfix, a client) before its daemon bound it, and the
+// daemon then failed with "address already in use".
+const portLow, portHigh = 20000, 32000
+
+// nextPort is the last port offset handed out; it starts at a random
+// place so that two test processes at once rarely meet.
+var nextPort = func() *atomic.Int64 {
+	var n atomic.Int64
+	n.Store(rand.Int64N(portHigh - portLow))
+	return &n
+}()
 
 // freePorts returns n distinct free ports.
 func freePorts(n int) ([]int, error) {
